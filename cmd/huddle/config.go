@@ -1,0 +1,75 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+)
+
+// config is the server's configuration: flags, with environment variables
+// as their defaults.
+type config struct {
+	Addr        string
+	DataDir     string
+	RedisURL    string
+	RedisPrefix string
+	PublicURL   string
+	Scenarios   string
+	LogLevel    slog.Level
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("huddle", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("HUDDLE_ADDR", ":8080"), "listen address (HUDDLE_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("HUDDLE_DATA", "./data"), "directory of the embedded store (HUDDLE_DATA)")
+	fs.StringVar(&c.RedisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, Redis is the store instead of -data (REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
+	fs.StringVar(&c.PublicURL, "public-url", env("HUDDLE_PUBLIC_URL", ""), "base URL phones use, for join links and QR codes; default http://<LAN address>:<port> (HUDDLE_PUBLIC_URL)")
+	fs.StringVar(&c.Scenarios, "scenarios", env("HUDDLE_SCENARIOS", "scenarios"), "directory of scenario files (HUDDLE_SCENARIOS)")
+	level := env("HUDDLE_LOG_LEVEL", "info")
+	fs.Func("log-level", "debug, info, warn or error (HUDDLE_LOG_LEVEL)", func(s string) error { level = s; return nil })
+	if err := fs.Parse(args[1:]); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (did you mean: huddle validate FILE...?)", fs.Arg(0))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return c, nil
+}
+
+// publicURL is the configured base URL, or one built from the listener's
+// port and this machine's first LAN address, so that phones in the room can
+// reach it without configuration.
+func publicURL(configured string, ln net.Addr) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	port := "8080"
+	if tcp, ok := ln.(*net.TCPAddr); ok {
+		port = fmt.Sprint(tcp.Port)
+		if !tcp.IP.IsUnspecified() {
+			return "http://" + net.JoinHostPort(tcp.IP.String(), port)
+		}
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+			return "http://" + net.JoinHostPort(ipn.IP.String(), port)
+		}
+	}
+	return "http://localhost:" + port
+}

@@ -1,0 +1,45 @@
+// Command huddle runs live training sessions: quizzes on a projector,
+// answered by teams on their phones.
+//
+//	huddle [flags]           serve (see -h)
+//	huddle validate FILE...  check scenario files; exit 1 on any problem
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ex exitError
+		if !errors.As(err, &ex) {
+			fmt.Fprintln(os.Stderr, "huddle:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError ends the process with status 1 after its output was written.
+type exitError struct{ msg string }
+
+func (e exitError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "validate" {
+		return validate(args[2:], stdout)
+	}
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stdout)
+}

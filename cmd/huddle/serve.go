@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/web"
+	"github.com/huddle-live/huddle/static"
+)
+
+const shutdownTimeout = 10 * time.Second
+
+// serve runs the server until ctx ends, then shuts down: stop accepting,
+// final snapshot of every room, close sockets with 1012.
+func serve(ctx context.Context, cfg config, stdout io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	scenarios, err := scenario.LoadDir(cfg.Scenarios)
+	if err != nil {
+		return fmt.Errorf("scenarios in %s are invalid, fix them or run `huddle validate`:\n%w", cfg.Scenarios, err)
+	}
+	if len(scenarios) == 0 {
+		return fmt.Errorf("no scenarios in %s", cfg.Scenarios)
+	}
+
+	// Bind first, so a busy port is reported before anything else starts.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	st, where, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	base := publicURL(cfg.PublicURL, ln.Addr())
+	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base})
+	n, err := hub.Restore(ctx)
+	if err != nil {
+		return fmt.Errorf("restore rooms: %w", err)
+	}
+	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, PublicURL: base, Logger: log})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+
+	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)
+	for _, sc := range scenarios {
+		log.Info("scenario", "id", sc.ID, "title", sc.Title, "lang", sc.Language, "file", sc.File)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = hub.Shutdown(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(sctx) }() // stop accepting; wait for plain requests
+	herr := hub.Shutdown(sctx)                // final snapshots; sockets closed with 1012
+	srv.Wait()
+	if err := <-shut; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		herr = errors.Join(herr, err)
+	}
+	log.Info("stopped")
+	return herr
+}
+
+func openStore(ctx context.Context, cfg config) (store.Store, string, error) {
+	if cfg.RedisURL != "" {
+		rs, err := store.OpenRedis(ctx, cfg.RedisURL, cfg.RedisPrefix)
+		if err != nil {
+			return nil, "", fmt.Errorf("open redis store: %w", err)
+		}
+		return rs, "redis", nil
+	}
+	path := filepath.Join(cfg.DataDir, "huddle.db")
+	b, err := store.OpenBolt(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open embedded store: %w", err)
+	}
+	return b, path, nil
+}

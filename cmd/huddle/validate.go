@@ -1,0 +1,37 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/huddle-live/huddle/internal/scenario"
+)
+
+// validate checks scenario files and prints every problem with its
+// file:line:col.
+func validate(files []string, stdout io.Writer) error {
+	if len(files) == 0 {
+		return errors.New("usage: huddle validate FILE...")
+	}
+	bad := 0
+	for _, f := range files {
+		sc, err := scenario.Load(f)
+		if err != nil {
+			bad++
+			fmt.Fprintln(stdout, err)
+			continue
+		}
+		questions := 0
+		for _, st := range sc.Stages {
+			if st.Quiz != nil {
+				questions += len(st.Quiz.Questions)
+			}
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s, %d stages, %d questions)\n", f, sc.ID, len(sc.Stages), questions)
+	}
+	if bad > 0 {
+		return exitError{fmt.Sprintf("%d of %d files have problems", bad, len(files))}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package export turns a room's results into files people open: CSV, XLSX,
+// JSON.
+//
+// Every text that a player or a scenario author typed (names, team names,
+// answers, question texts) is neutralised against spreadsheet formula
+// injection; numbers the room computed are written as numbers.
+package export
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+)
+
+// errNoResults is returned when a nil *room.Results is passed in.
+var errNoResults = errors.New("export: no results")
+
+// JSON writes the whole of r as indented JSON.
+func JSON(w io.Writer, r *room.Results) error {
+	if r == nil {
+		return errNoResults
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a file to read, not HTML to embed: keep "<", ">" and "&" legible
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("export json: %w", err)
+	}
+	return nil
+}
+
+// Filename names an export of r with extension ext, e.g.
+// "huddle-ABCD-2026-03-14.xlsx". The result is ASCII letters, digits, '-'
+// and '.', so it is safe in a Content-Disposition header unquoted or quoted.
+func Filename(r *room.Results, ext string) string {
+	var b strings.Builder
+	b.WriteString("huddle")
+	if r != nil {
+		if code := asciiSafe(r.Room.Code); code != "" {
+			b.WriteString("-" + code)
+		}
+		if !r.Room.Created.IsZero() {
+			b.WriteString("-" + r.Room.Created.Format("2006-01-02"))
+		}
+	}
+	if ext = asciiSafe(strings.TrimPrefix(ext, ".")); ext != "" {
+		b.WriteString("." + ext)
+	}
+	return b.String()
+}
+
+// asciiSafe keeps ASCII letters and digits and turns runs of anything else
+// into a single '-', trimmed at both ends.
+func asciiSafe(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range s {
+		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(c)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// neutralise defuses text that a spreadsheet would read as a formula by
+// prefixing it with an apostrophe (the OWASP "CSV injection" advice). A
+// plain negative decimal such as "-3.5", the answer to a numeric question,
+// cannot be a formula and is left alone so that it still reads as a number.
+func neutralise(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if isNegativeDecimal(s) {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+// isNegativeDecimal reports whether s is "-" followed by digits with at
+// most one '.' between digits, and nothing else.
+func isNegativeDecimal(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	digits, dot := 0, false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && digits > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// cell is one value of a table: text (neutralised when written) or a number.
+// A zero cell is blank.
+type cell struct {
+	text  string
+	num   float64
+	isNum bool
+}
+
+func text(s string) cell { return cell{text: s} }
+
+func integer(n int) cell { return cell{num: float64(n), isNum: true} }
+
+// seconds rounds to milliseconds: enough for "who was faster", and it keeps
+// float noise such as 3.4000000000000004 out of the files.
+func seconds(s float64) cell { return cell{num: math.Round(s*1000) / 1000, isNum: true} }
+
+// table is one sheet: a header row and data rows of the same width.
+type table struct {
+	name   string
+	header []string
+	rows   [][]cell
+}
+
+// tables lays r out as the four sheets of an export, labelled in l's language.
+func tables(r *room.Results, l *labels) []table {
+	teams := table{name: l.teamsSheet, header: l.teamCols}
+	for _, t := range r.Teams {
+		teams.rows = append(teams.rows, []cell{
+			integer(t.Rank), text(t.Name), integer(t.Players), integer(t.Points), integer(t.Correct),
+		})
+	}
+
+	players := table{name: l.playersSheet, header: l.playerCols}
+	for _, p := range r.Players {
+		rank := integer(p.Rank)
+		if p.Rank == 0 {
+			rank = cell{} // kicked players are listed last, without a place
+		}
+		players.rows = append(players.rows, []cell{
+			rank, text(p.Name), text(p.Team), integer(p.Points), integer(p.Correct),
+		})
+	}
+
+	questions := table{name: l.questionsSheet, header: l.questionCols}
+	for _, q := range r.Questions {
+		correct := 0
+		for _, a := range q.Answers {
+			if a.Correct {
+				correct++
+			}
+		}
+		correctCell := integer(correct)
+		if isPoll(q) {
+			correctCell = cell{} // a poll has no right answer to count
+		}
+		questions.rows = append(questions.rows, []cell{
+			integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
+			integer(len(q.Answers)), correctCell, text(l.closedByLabel(q.ClosedBy)),
+		})
+	}
+
+	return []table{teams, players, questions, answers(r, l)}
+}
+
+// answers is the flat table of every answer, one row each: the CSV export
+// and the last sheet of the workbook.
+func answers(r *room.Results, l *labels) table {
+	t := table{name: l.answersSheet, header: l.answerCols}
+	for _, q := range r.Questions {
+		for _, a := range q.Answers {
+			correct := text(l.yesNo(a.Correct))
+			if isPoll(q) {
+				correct = cell{}
+			}
+			t.rows = append(t.rows, []cell{
+				integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
+				text(a.Name), text(a.Team), text(a.Answer), seconds(a.Seconds),
+				correct, integer(a.Points), text(l.yesNo(a.Counted)),
+			})
+		}
+	}
+	return t
+}
+
+func isPoll(q room.QuestionResult) bool { return q.Type == string(scenario.Poll) }

@@ -1,0 +1,701 @@
+// Package room runs live rooms. One goroutine owns each room's state; HTTP
+// handlers, WebSocket readers, timers and the store talk to it through its
+// inbox. Every accepted change is an event: applied to the state, appended to
+// the store by the room's writer goroutine, and acknowledged only once stored.
+package room
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/huddle-live/huddle/internal/quiz"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+// Role is what a connection may see and do.
+type Role string
+
+// Roles of connections.
+const (
+	RoleHost   Role = "host"
+	RoleScreen Role = "screen"
+	RolePlayer Role = "player"
+)
+
+// WebSocket close codes the room asks for.
+const (
+	StatusPolicy  = 1008 // unauthorized, kicked, or too slow to read
+	StatusRestart = 1012 // the server is restarting; reconnect
+)
+
+// Conn is a subscriber's connection as the room sees it. Send must not block:
+// it queues the frame and returns false when the queue is full or closed.
+type Conn interface {
+	Send(frame []byte) bool
+	Close(code int, reason string)
+}
+
+// Clock is the room's source of time, injected so tests control timers.
+type Clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending call from a Clock.
+type Timer interface{ Stop() bool }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                            { return time.Now() }
+func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// SystemClock is the wall clock.
+var SystemClock Clock = systemClock{}
+
+const (
+	inboxSize     = 1024
+	coalesceDelay = 100 * time.Millisecond
+	snapshotEvery = 2000 // events between snapshots when no phase changes
+	maxNameLen    = 40
+)
+
+type sub struct {
+	role   Role
+	player string
+	lang   string
+}
+
+type waiter struct {
+	seq uint64
+	fn  func()
+}
+
+type job struct {
+	events []store.Event
+	snap   *store.Snapshot
+}
+
+// Room is one live room. Its methods are safe for concurrent use: they post
+// to the room's goroutine.
+type Room struct {
+	id, code string
+	info     Info // immutable after creation: read without the loop
+	hostHash string
+	log      *slog.Logger
+	store    store.Store
+	clock    Clock
+	base     string // public base URL for join links
+
+	inbox    chan func()
+	stopping chan struct{} // closed when the loop starts to shut down
+	done     chan struct{} // closed when the loop has exited
+	jobs     chan job
+	wrote    chan struct{} // closed when the writer has exited
+	abort    context.Context
+
+	// Owned by the loop goroutine.
+	st       *State
+	seq      uint64 // events accepted
+	durable  uint64 // events stored
+	unsent   []store.Event
+	inflight bool
+	snapSeq  uint64
+	snapDue  bool
+	waiting  []waiter
+	subs     map[Conn]*sub
+	byPlayer map[string]map[Conn]struct{}
+
+	deadline   time.Time // the deadline the question timer is armed for
+	qtimer     Timer
+	flushTimer Timer
+	dirtyView  bool
+	dirtyState bool
+	dirtyAllMe bool
+	dirtyMe    map[string]bool
+	urgent     bool
+}
+
+func newRoom(st *State, seq uint64, deps hubDeps) *Room {
+	r := &Room{
+		id:       st.Config.ID,
+		code:     st.Config.Code,
+		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.Config.TeamMode), Teams: slices.Clone(st.Teams)},
+		hostHash: st.Config.HostHash,
+		log:      deps.log.With("room", st.Config.ID),
+		store:    deps.store,
+		clock:    deps.clock,
+		base:     deps.base,
+		inbox:    make(chan func(), inboxSize),
+		stopping: make(chan struct{}),
+		done:     make(chan struct{}),
+		jobs:     make(chan job, 1),
+		wrote:    make(chan struct{}),
+		abort:    deps.abort,
+		st:       st,
+		seq:      seq,
+		durable:  seq,
+		snapSeq:  seq,
+		subs:     map[Conn]*sub{},
+		byPlayer: map[string]map[Conn]struct{}{},
+		dirtyMe:  map[string]bool{},
+	}
+	return r
+}
+
+// ID returns the room's id.
+func (r *Room) ID() string { return r.id }
+
+// Code returns the room's join code.
+func (r *Room) Code() string { return r.code }
+
+// Info describes a room to people about to join it.
+type Info struct {
+	ID       string `json:"room"`
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	Lang     string `json:"lang"`
+	TeamMode string `json:"team_mode"`
+	Teams    []Team `json:"teams"`
+}
+
+// Info returns the room's public description.
+func (r *Room) Info() Info { return r.info }
+
+// IsHost reports whether token is the room's host token.
+func (r *Room) IsHost(token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(HashToken(token)), []byte(r.hostHash)) == 1
+}
+
+// Done is closed when the room has stopped.
+func (r *Room) Done() <-chan struct{} { return r.done }
+
+// run is the room's goroutine. It returns when ctx ends, after a final
+// snapshot has been written (or abort has ended the attempt).
+func (r *Room) run(ctx context.Context) {
+	go r.writer()
+	defer close(r.done)
+	r.armTimer()
+	for {
+		select {
+		case fn := <-r.inbox:
+			fn()
+			r.settle()
+		case <-ctx.Done():
+			r.shutdown()
+			return
+		}
+	}
+}
+
+// post hands fn to the room's goroutine.
+func (r *Room) post(fn func()) error {
+	select {
+	case <-r.stopping:
+		return ErrStopped
+	default:
+	}
+	select {
+	case r.inbox <- fn:
+		return nil
+	case <-r.stopping:
+		return ErrStopped
+	}
+}
+
+// call runs fn on the room's goroutine and waits for the result it passes
+// to reply.
+func call[T any](ctx context.Context, r *Room, fn func(reply func(T, error))) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	var zero T
+	if err := r.post(func() {
+		fn(func(v T, err error) { ch <- result{v, err} })
+	}); err != nil {
+		return zero, err
+	}
+	select {
+	case res := <-ch:
+		return res.v, res.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-r.done:
+		select {
+		case res := <-ch:
+			return res.v, res.err
+		default:
+			return zero, ErrStopped
+		}
+	}
+}
+
+// commit applies a new event to the state and queues it for the store.
+func (r *Room) commit(typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	before := r.st.Phase()
+	ev := store.Event{Seq: r.seq + 1, At: r.clock.Now().UTC(), Type: typ, Data: raw}
+	if err := r.st.apply(ev); err != nil {
+		return err
+	}
+	r.seq = ev.Seq
+	r.unsent = append(r.unsent, ev)
+	if r.st.Phase() != before {
+		r.snapDue = true
+		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
+	}
+	return nil
+}
+
+// afterDurable runs fn once every event accepted so far is stored.
+func (r *Room) afterDurable(fn func()) {
+	if r.durable >= r.seq {
+		fn()
+		return
+	}
+	r.waiting = append(r.waiting, waiter{seq: r.seq, fn: fn})
+}
+
+// settle runs after every message: it hands new events to the writer, keeps
+// the question timer in step with the state and sends the views.
+func (r *Room) settle() {
+	r.persist()
+	r.armTimer()
+	if r.urgent {
+		r.flush()
+		return
+	}
+	if (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil {
+		r.flushTimer = r.clock.AfterFunc(coalesceDelay, func() {
+			_ = r.post(func() {
+				r.flushTimer = nil
+				r.flush()
+			})
+		})
+	}
+}
+
+func (r *Room) persist() {
+	if r.inflight || (len(r.unsent) == 0 && !r.snapDue) {
+		return
+	}
+	if r.seq-r.snapSeq >= snapshotEvery {
+		r.snapDue = true
+	}
+	j := job{events: r.unsent}
+	if r.snapDue {
+		j.snap = r.snapshot()
+		r.snapDue = false
+	}
+	r.unsent = nil
+	r.inflight = true
+	r.jobs <- j // never blocks: the writer is idle when nothing is in flight
+}
+
+func (r *Room) snapshot() *store.Snapshot {
+	data, err := json.Marshal(r.st)
+	if err != nil {
+		r.log.Error("snapshot", "err", err)
+		return nil
+	}
+	r.snapSeq = r.seq
+	return &store.Snapshot{Seq: r.seq, At: r.clock.Now().UTC(), Data: data}
+}
+
+// writer stores jobs in order, off the room's goroutine, and tells the room
+// how far the log is durable.
+func (r *Room) writer() {
+	defer close(r.wrote)
+	for j := range r.jobs {
+		if !r.write(j) {
+			continue
+		}
+		var last uint64
+		if n := len(j.events); n > 0 {
+			last = j.events[n-1].Seq
+		} else if j.snap != nil {
+			last = j.snap.Seq
+		}
+		_ = r.post(func() { r.stored(last) })
+	}
+}
+
+// write stores one job, retrying with backoff until it succeeds or the hub
+// gives up on the store.
+func (r *Room) write(j job) bool {
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := r.writeOnce(j)
+		if err == nil {
+			if attempt > 0 {
+				r.log.Info("store write recovered", "attempts", attempt+1)
+			}
+			return true
+		}
+		if attempt == 0 || attempt%20 == 0 {
+			r.log.Error("store write failed; retrying", "err", err, "attempt", attempt+1)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-r.abort.Done():
+			r.log.Error("store write abandoned", "events", len(j.events), "err", err)
+			return false
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (r *Room) writeOnce(j job) error {
+	ctx, cancel := context.WithTimeout(r.abort, 10*time.Second)
+	defer cancel()
+	if len(j.events) > 0 {
+		if err := r.store.Append(ctx, r.id, j.events); err != nil {
+			// A batch stored by an attempt whose answer was lost comes back
+			// as a sequence error: it is there, so it is done.
+			if !errors.Is(err, store.ErrSeq) || !r.alreadyStored(ctx, j) {
+				return err
+			}
+		}
+		j.events = nil
+	}
+	if j.snap != nil {
+		return r.store.SaveSnapshot(ctx, r.id, *j.snap)
+	}
+	return nil
+}
+
+// alreadyStored checks that a batch refused for its sequence is already stored.
+func (r *Room) alreadyStored(ctx context.Context, j job) bool {
+	evs, err := r.store.Events(ctx, r.id, j.events[0].Seq-1)
+	return err == nil && len(evs) >= len(j.events) && evs[len(j.events)-1].Seq == j.events[len(j.events)-1].Seq
+}
+
+// stored runs on the loop when the writer has stored everything up to seq.
+func (r *Room) stored(seq uint64) {
+	r.durable = max(r.durable, seq)
+	r.inflight = false
+	n := 0
+	for _, w := range r.waiting {
+		if w.seq > r.durable {
+			break
+		}
+		w.fn()
+		n++
+	}
+	r.waiting = r.waiting[n:]
+}
+
+// armTimer keeps one timer for the open question's deadline.
+func (r *Room) armTimer() {
+	var deadline time.Time
+	if qs := r.st.quiz(); qs != nil && qs.Phase == quiz.Open && !r.st.Finished {
+		deadline = qs.Deadline
+	}
+	if deadline.Equal(r.deadline) {
+		return
+	}
+	if r.qtimer != nil {
+		r.qtimer.Stop()
+		r.qtimer = nil
+	}
+	r.deadline = deadline
+	if deadline.IsZero() {
+		return
+	}
+	r.qtimer = r.clock.AfterFunc(deadline.Sub(r.clock.Now()), func() {
+		_ = r.post(func() { r.timeUp(deadline) })
+	})
+}
+
+func (r *Room) timeUp(deadline time.Time) {
+	if !r.deadline.Equal(deadline) {
+		return // a stale timer
+	}
+	if r.clock.Now().Before(deadline) {
+		r.qtimer, r.deadline = nil, time.Time{} // fired early: arm again in settle
+		return
+	}
+	r.qtimer = nil
+	if err := r.commit(evClosed, closedData{By: quiz.ClosedByTime}); err != nil {
+		r.log.Error("close on time", "err", err)
+	}
+}
+
+// shutdown stops timers, writes the final snapshot and closes every socket.
+func (r *Room) shutdown() {
+	close(r.stopping)
+	if r.qtimer != nil {
+		r.qtimer.Stop()
+	}
+	if r.flushTimer != nil {
+		r.flushTimer.Stop()
+	}
+	final := job{events: r.unsent, snap: r.snapshot()}
+	r.unsent = nil
+	r.jobs <- final // the buffer has room: the writer holds at most one job
+	close(r.jobs)
+	<-r.wrote
+	for c := range r.subs {
+		c.Close(StatusRestart, "server restarting")
+	}
+	r.subs = nil
+}
+
+// Join adds a player. team "" assigns the smallest team. It returns once the
+// join is stored.
+func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
+		return Joined{}, ErrBadName
+	}
+	token := newToken()
+	return call(ctx, r, func(reply func(Joined, error)) {
+		if r.st.Finished {
+			reply(Joined{}, ErrFinished)
+			return
+		}
+		if team == "" {
+			team = r.st.smallestTeam()
+		}
+		if r.st.team(team) == nil {
+			reply(Joined{}, ErrNoTeam)
+			return
+		}
+		for _, p := range r.st.Players {
+			if !p.Kicked && strings.EqualFold(p.Name, name) {
+				reply(Joined{}, ErrNameTaken)
+				return
+			}
+		}
+		id := uuid.NewString()
+		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, TokenHash: HashToken(token)}); err != nil {
+			reply(Joined{}, err)
+			return
+		}
+		r.dirtyView = true
+		r.markTeam(team)
+		r.afterDurable(func() {
+			reply(Joined{Room: r.id, Player: id, Token: token, Team: team}, nil)
+		})
+	})
+}
+
+// Joined is the answer to a join: the player's id and secret token.
+type Joined struct {
+	Room   string `json:"room"`
+	Player string `json:"player"`
+	Token  string `json:"token"`
+	Team   string `json:"team"`
+}
+
+// More join errors.
+var (
+	ErrBadName   = errors.New("room: name must be 1 to 40 characters")
+	ErrNameTaken = errors.New("room: name taken")
+	ErrNoTeam    = errors.New("room: no such team")
+)
+
+// Attach connects c with the token from its hello frame. An unknown token
+// gets an error frame and the connection is closed.
+func (r *Room) Attach(c Conn, token, lang string) {
+	if r.post(func() { r.attach(c, token, lang) }) != nil {
+		c.Close(StatusRestart, "room stopped")
+	}
+}
+
+func (r *Room) attach(c Conn, token, lang string) {
+	h := HashToken(token)
+	s := &sub{lang: lang}
+	switch {
+	case token != "" && h == r.st.Config.HostHash:
+		s.role = RoleHost
+	case token != "" && h == r.st.Config.ScreenHash:
+		s.role = RoleScreen
+	default:
+		p := r.st.byToken[h]
+		if p == nil || token == "" {
+			r.sendTo(c, r.errorFrame("", ErrUnauthorized, lang))
+			c.Close(StatusPolicy, "unauthorized")
+			return
+		}
+		s.role, s.player = RolePlayer, p.ID
+	}
+	r.subs[c] = s
+	welcome := map[string]any{"role": s.role, "room": r.id}
+	if s.player != "" {
+		welcome["player"] = s.player
+		if r.byPlayer[s.player] == nil {
+			r.byPlayer[s.player] = map[Conn]struct{}{}
+		}
+		r.byPlayer[s.player][c] = struct{}{}
+		r.dirtyView = true // online count
+	}
+	now := r.clock.Now()
+	r.sendTo(c, r.frame("welcome", now, welcome))
+	switch s.role {
+	case RoleHost, RoleScreen:
+		r.sendTo(c, r.frame("view", now, r.view(s.role, now)))
+	case RolePlayer:
+		r.sendTo(c, r.frame("state", now, r.phoneState(now)))
+		r.sendTo(c, r.frame("me", now, r.me(s.player)))
+	}
+}
+
+// Detach forgets c; the connection has closed.
+func (r *Room) Detach(c Conn) {
+	_ = r.post(func() { r.drop(c) })
+}
+
+func (r *Room) drop(c Conn) {
+	s, ok := r.subs[c]
+	if !ok {
+		return
+	}
+	delete(r.subs, c)
+	if s.player != "" {
+		delete(r.byPlayer[s.player], c)
+		if len(r.byPlayer[s.player]) == 0 {
+			delete(r.byPlayer, s.player)
+		}
+		r.dirtyView = true
+	}
+}
+
+// sendTo queues a frame; a connection that cannot keep up is dropped and
+// will resync with a full view when it reconnects.
+func (r *Room) sendTo(c Conn, frame []byte) {
+	if frame == nil || c.Send(frame) {
+		return
+	}
+	r.drop(c)
+	c.Close(StatusPolicy, "too slow")
+}
+
+// Command runs a client command that arrived on c.
+func (r *Room) Command(c Conn, id, typ string, data json.RawMessage) {
+	_ = r.post(func() { r.command(c, id, typ, data) })
+}
+
+type answerCmd struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+	Number   *float64 `json:"number"`
+	Text     string   `json:"text"`
+}
+
+func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
+	s := r.subs[c]
+	if s == nil {
+		return // closed meanwhile, or never said hello
+	}
+	err := r.exec(s, typ, data)
+	switch {
+	case errors.Is(err, errDuplicate):
+		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
+	case err != nil:
+		r.sendTo(c, r.errorFrame(id, err, s.lang))
+	default:
+		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
+	}
+}
+
+func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
+	if typ == "answer" {
+		if s.role != RolePlayer {
+			return ErrForbidden
+		}
+		var a answerCmd
+		if err := json.Unmarshal(data, &a); err != nil || a.Question == "" {
+			return ErrBadRequest
+		}
+		if r.st.Finished {
+			return ErrFinished
+		}
+		p := r.st.byID[s.player]
+		if err := r.commit(evAnswered, answeredData{Player: s.player, Question: a.Question,
+			Choice: quiz.Choice{Options: a.Options, Number: a.Number, Text: a.Text}}); err != nil {
+			return err
+		}
+		r.dirtyView = true
+		if r.st.Config.TeamMode == scenario.TeamShared {
+			r.markTeam(p.Team)
+		} else {
+			r.dirtyMe[s.player] = true
+		}
+		if r.st.quiz().AllAnswered(r.st.roster()) {
+			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
+		}
+		return nil
+	}
+	if s.role != RoleHost {
+		return ErrForbidden
+	}
+	switch typ {
+	case "start":
+		return r.commit(evStarted, struct{}{})
+	case "next":
+		return r.commit(evNext, struct{}{})
+	case "close":
+		return r.commit(evClosed, closedData{By: quiz.ClosedByHost})
+	case "end":
+		return r.commit(evEnded, struct{}{})
+	case "kick":
+		var d playerData
+		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {
+			return ErrBadRequest
+		}
+		p := r.st.byID[d.Player]
+		if err := r.commit(evKicked, d); err != nil {
+			return err
+		}
+		r.dirtyView = true
+		r.markTeam(p.Team)
+		now := r.clock.Now()
+		for pc := range r.byPlayer[d.Player] {
+			r.sendTo(pc, r.frame("kicked", now, nil))
+			r.drop(pc)
+			pc.Close(StatusPolicy, "removed by the host")
+		}
+		if qs := r.st.quiz(); qs != nil && qs.AllAnswered(r.st.roster()) {
+			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
+		}
+		return nil
+	}
+	return ErrBadRequest
+}
+
+// markTeam marks every member of a team for a personal update.
+func (r *Room) markTeam(team string) {
+	for _, p := range r.st.Players {
+		if p.Team == team {
+			r.dirtyMe[p.ID] = true
+		}
+	}
+}
+
+// Results returns the room's results for export.
+func (r *Room) Results(ctx context.Context) (*Results, error) {
+	return call(ctx, r, func(reply func(*Results, error)) { reply(r.st.results(), nil) })
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

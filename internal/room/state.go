@@ -1,0 +1,327 @@
+package room
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/quiz"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+// Config is what a room is created with. It is the payload of the room's
+// first event, so a restored room plays the scenario it started with even if
+// the file changed since.
+type Config struct {
+	ID         string             `json:"id"`
+	Code       string             `json:"code"`
+	Scenario   *scenario.Scenario `json:"scenario"`
+	TeamMode   scenario.TeamMode  `json:"team_mode"` // resolved: the host's override or the scenario's
+	Teams      []string           `json:"teams"`
+	Lang       string             `json:"lang"`
+	HostHash   string             `json:"host_hash"`
+	ScreenHash string             `json:"screen_hash"`
+}
+
+// Player is one participant.
+type Player struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Team      string    `json:"team"`
+	TokenHash string    `json:"token_hash"`
+	Joined    time.Time `json:"joined"`
+	Kicked    bool      `json:"kicked,omitempty"`
+}
+
+// Team is one team of the room.
+type Team struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// State is the whole state of a room. It is changed only by apply, on the
+// room's goroutine, and serialised as the room's snapshot.
+type State struct {
+	Config   Config        `json:"config"`
+	Created  time.Time     `json:"created"`
+	Teams    []Team        `json:"teams"`
+	Players  []*Player     `json:"players"` // in join order
+	Stage    int           `json:"stage"`   // -1 in the lobby
+	Quizzes  []*quiz.State `json:"quizzes"` // one per stage started
+	Finished bool          `json:"finished"`
+
+	byID    map[string]*Player
+	byToken map[string]*Player
+}
+
+// Room phases as the views show them.
+const (
+	PhaseLobby    = "lobby"
+	PhaseFinished = "finished"
+)
+
+// Event types of the room's log.
+const (
+	evCreated  = "created"
+	evJoined   = "joined"
+	evKicked   = "kicked"
+	evStarted  = "started"
+	evAnswered = "answered"
+	evClosed   = "closed"
+	evNext     = "next"
+	evEnded    = "ended"
+)
+
+type joinedData struct {
+	Player    string `json:"player"`
+	Name      string `json:"name"`
+	Team      string `json:"team"`
+	TokenHash string `json:"token_hash"`
+}
+
+type playerData struct {
+	Player string `json:"player"`
+}
+
+type answeredData struct {
+	Player   string      `json:"player"`
+	Question string      `json:"question"`
+	Choice   quiz.Choice `json:"choice"`
+}
+
+type closedData struct {
+	By string `json:"by"`
+}
+
+// Errors of room commands, each mapped to a protocol error code.
+var (
+	ErrForbidden    = errors.New("room: not allowed for this role")
+	ErrUnauthorized = errors.New("room: unknown token")
+	ErrNotFound     = errors.New("room: not found")
+	ErrWrongPhase   = errors.New("room: not possible now")
+	ErrFinished     = errors.New("room: finished")
+	ErrBadRequest   = errors.New("room: bad request")
+	ErrStopped      = errors.New("room: stopped")
+
+	// errDuplicate marks a command already accepted earlier: acked, not logged.
+	errDuplicate = errors.New("room: duplicate")
+)
+
+// HashToken returns the form in which a token is kept: hex SHA-256.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func newState(cfg Config, at time.Time) *State {
+	s := &State{Config: cfg, Created: at, Stage: -1}
+	for i, name := range cfg.Teams {
+		s.Teams = append(s.Teams, Team{ID: fmt.Sprintf("t%d", i+1), Name: name})
+	}
+	s.reindex()
+	return s
+}
+
+// reindex rebuilds the lookup maps after a snapshot is loaded.
+func (s *State) reindex() {
+	s.byID = make(map[string]*Player, len(s.Players))
+	s.byToken = make(map[string]*Player, len(s.Players))
+	for _, p := range s.Players {
+		s.byID[p.ID] = p
+		if !p.Kicked {
+			s.byToken[p.TokenHash] = p
+		}
+	}
+}
+
+// Phase is the room's phase for views: lobby, the current quiz phase, or
+// finished.
+func (s *State) Phase() string {
+	switch {
+	case s.Finished:
+		return PhaseFinished
+	case s.Stage < 0:
+		return PhaseLobby
+	}
+	return string(s.quiz().Phase)
+}
+
+func (s *State) quiz() *quiz.State {
+	if s.Stage < 0 || s.Stage >= len(s.Quizzes) {
+		return nil
+	}
+	return s.Quizzes[s.Stage]
+}
+
+func (s *State) stageDef() *scenario.Quiz {
+	if s.Stage < 0 || s.Stage >= len(s.Config.Scenario.Stages) {
+		return nil
+	}
+	return s.Config.Scenario.Stages[s.Stage].Quiz
+}
+
+// question returns the current question of the current stage, or nil.
+func (s *State) question() *scenario.Question {
+	qs, def := s.quiz(), s.stageDef()
+	if qs == nil || def == nil || qs.Index < 0 {
+		return nil
+	}
+	return &def.Questions[qs.Index]
+}
+
+// roster maps every active player to their team.
+func (s *State) roster() quiz.Roster {
+	r := make(quiz.Roster, len(s.Players))
+	for _, p := range s.Players {
+		if !p.Kicked {
+			r[p.ID] = p.Team
+		}
+	}
+	return r
+}
+
+func (s *State) team(id string) *Team {
+	for i := range s.Teams {
+		if s.Teams[i].ID == id {
+			return &s.Teams[i]
+		}
+	}
+	return nil
+}
+
+// smallestTeam returns the team with the fewest active players, the first
+// one on a tie.
+func (s *State) smallestTeam() string {
+	counts := map[string]int{}
+	for _, p := range s.Players {
+		if !p.Kicked {
+			counts[p.Team]++
+		}
+	}
+	best := s.Teams[0].ID
+	for _, t := range s.Teams {
+		if counts[t.ID] < counts[best] {
+			best = t.ID
+		}
+	}
+	return best
+}
+
+// apply changes the state by one event. The live path and the replay after a
+// restart both go through it, so they cannot differ. An error leaves the
+// state as it was.
+func (s *State) apply(ev store.Event) error {
+	switch ev.Type {
+	case evJoined:
+		var d joinedData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		if s.team(d.Team) == nil || s.byID[d.Player] != nil {
+			return ErrBadRequest
+		}
+		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, TokenHash: d.TokenHash, Joined: ev.At}
+		s.Players = append(s.Players, p)
+		s.byID[p.ID] = p
+		s.byToken[p.TokenHash] = p
+	case evKicked:
+		var d playerData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		p := s.byID[d.Player]
+		if p == nil || p.Kicked {
+			return ErrNotFound
+		}
+		p.Kicked = true
+		delete(s.byToken, p.TokenHash)
+	case evStarted:
+		if s.Stage >= 0 || s.Finished {
+			return ErrWrongPhase
+		}
+		return s.enterStage(0, ev.At)
+	case evAnswered:
+		var d answeredData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		qs := s.quiz()
+		if qs == nil || s.Finished {
+			return ErrWrongPhase
+		}
+		dup, err := qs.Submit(s.stageDef(), s.roster(), d.Player, d.Question, d.Choice, ev.At)
+		if err != nil {
+			return err
+		}
+		if dup {
+			return errDuplicate
+		}
+	case evClosed:
+		var d closedData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		qs := s.quiz()
+		if qs == nil {
+			return ErrWrongPhase
+		}
+		return qs.Close(s.stageDef(), s.roster(), ev.At, d.By)
+	case evNext:
+		return s.next(ev.At)
+	case evEnded:
+		if s.Finished {
+			return ErrFinished
+		}
+		if qs := s.quiz(); qs != nil {
+			qs.Finish(s.stageDef(), s.roster(), ev.At)
+		}
+		s.Finished = true
+	default:
+		return fmt.Errorf("%w: unknown event %q", ErrBadRequest, ev.Type)
+	}
+	return nil
+}
+
+// next advances the room one step: reveal → leaderboard → next question,
+// then the next stage, then finished.
+func (s *State) next(at time.Time) error {
+	qs, def := s.quiz(), s.stageDef()
+	if qs == nil || s.Finished {
+		return ErrWrongPhase
+	}
+	switch qs.Phase {
+	case quiz.Reveal:
+		return qs.Advance(def)
+	case quiz.Leaderboard:
+		if qs.HasNext(def) {
+			return qs.Start(def, at)
+		}
+		if err := qs.Advance(def); err != nil {
+			return err
+		}
+		if s.Stage+1 < len(s.Config.Scenario.Stages) {
+			return s.enterStage(s.Stage+1, at)
+		}
+		s.Finished = true
+		return nil
+	}
+	return ErrWrongPhase
+}
+
+func (s *State) enterStage(i int, at time.Time) error {
+	st := s.Config.Scenario.Stages[i]
+	if st.Kind != scenario.KindQuiz || st.Quiz == nil {
+		return fmt.Errorf("%w: stage %q of kind %q cannot be played", ErrBadRequest, st.ID, st.Kind)
+	}
+	qs := quiz.New(s.Config.TeamMode)
+	if err := qs.Start(st.Quiz, at); err != nil {
+		return err
+	}
+	s.Stage = i
+	s.Quizzes = append(s.Quizzes, qs)
+	return nil
+}

@@ -1,0 +1,723 @@
+package room
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/quiz"
+	"github.com/huddle-live/huddle/internal/scenario"
+)
+
+// Views are built on the room's goroutine from its state, one per audience.
+// What a field is for is documented in docs/protocol.md.
+
+const (
+	maxListedPlayers = 60 // names per team in host and screen views
+	maxListedMembers = 24 // names of teammates in a phone's view
+	topPlayers       = 10 // players in a phone's leaderboard
+)
+
+type frameOut struct {
+	Type      string `json:"type"`
+	Seq       uint64 `json:"seq"`
+	Time      int64  `json:"time"`
+	ID        string `json:"id,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Data      any    `json:"data,omitempty"`
+}
+
+func (r *Room) encode(f frameOut) []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		r.log.Error("encode frame", "type", f.Type, "err", err)
+		return nil
+	}
+	return b
+}
+
+func (r *Room) frame(typ string, now time.Time, data any) []byte {
+	return r.encode(frameOut{Type: typ, Seq: r.seq, Time: now.UnixMilli(), Data: data})
+}
+
+func (r *Room) ackFrame(id string, duplicate bool) []byte {
+	return r.encode(frameOut{Type: "ack", Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
+}
+
+func (r *Room) errorFrame(id string, err error, lang string) []byte {
+	code := ErrorCode(err)
+	return r.encode(frameOut{Type: "error", Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id,
+		Code: code, Message: Message(code, lang)})
+}
+
+// flush sends every audience what changed since the last flush. A broadcast
+// is encoded once and the same bytes go to every recipient.
+func (r *Room) flush() {
+	if r.flushTimer != nil {
+		r.flushTimer.Stop()
+		r.flushTimer = nil
+	}
+	now := r.clock.Now()
+	if r.dirtyView {
+		var host, screen []byte
+		for c, s := range r.subs {
+			switch s.role {
+			case RoleHost:
+				if host == nil {
+					host = r.frame("view", now, r.view(RoleHost, now))
+				}
+				r.sendTo(c, host)
+			case RoleScreen:
+				if screen == nil {
+					screen = r.frame("view", now, r.view(RoleScreen, now))
+				}
+				r.sendTo(c, screen)
+			}
+		}
+	}
+	if r.dirtyState {
+		state := r.frame("state", now, r.phoneState(now))
+		for p, conns := range r.byPlayer {
+			_ = p
+			for c := range conns {
+				r.sendTo(c, state)
+			}
+		}
+	}
+	if r.dirtyAllMe {
+		for p := range r.byPlayer {
+			r.dirtyMe[p] = true
+		}
+	}
+	for p := range r.dirtyMe {
+		conns := r.byPlayer[p]
+		if len(conns) == 0 {
+			continue
+		}
+		me := r.frame("me", now, r.me(p))
+		for c := range conns {
+			r.sendTo(c, me)
+		}
+	}
+	clear(r.dirtyMe)
+	r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = false, false, false, false
+}
+
+// View types, as in docs/protocol.md.
+
+type roomInfo struct {
+	ID       string `json:"id,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Title    string `json:"title"`
+	Lang     string `json:"lang,omitempty"`
+	TeamMode string `json:"team_mode"`
+	JoinURL  string `json:"join_url,omitempty"`
+	QR       string `json:"qr,omitempty"`
+	Stages   int    `json:"stages,omitempty"`
+}
+
+type stageInfo struct {
+	Index int    `json:"index"`
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	Title string `json:"title,omitempty"`
+}
+
+type playerInfo struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Online bool   `json:"online"`
+}
+
+type teamInfo struct {
+	ID      string       `json:"id"`
+	Name    string       `json:"name"`
+	Size    int          `json:"size"`
+	Online  int          `json:"online"`
+	Players []playerInfo `json:"players"`
+}
+
+type optionInfo struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+type questionInfo struct {
+	Index       int          `json:"index"`
+	Count       int          `json:"count"`
+	ID          string       `json:"id"`
+	Type        string       `json:"type"`
+	Text        string       `json:"text"`
+	Image       string       `json:"image,omitempty"`
+	Options     []optionInfo `json:"options,omitempty"`
+	Points      int          `json:"points"`
+	TimeLimitMS int64        `json:"time_limit_ms"`
+	OpenedAt    int64        `json:"opened_at"`
+	Deadline    int64        `json:"deadline"`
+	Answered    *int         `json:"answered,omitempty"`
+	Expected    *int         `json:"expected,omitempty"`
+}
+
+type countInfo struct {
+	Option string `json:"option"`
+	Count  int    `json:"count"`
+}
+
+type textCount struct {
+	Text    string `json:"text"`
+	Count   int    `json:"count"`
+	Correct bool   `json:"correct"`
+}
+
+type numberCount struct {
+	Value   float64 `json:"value"`
+	Count   int     `json:"count"`
+	Correct bool    `json:"correct"`
+}
+
+type revealInfo struct {
+	Question     string        `json:"question"`
+	Correct      []string      `json:"correct"`
+	Answer       float64       `json:"answer"`
+	Tolerance    float64       `json:"tolerance"`
+	Accept       []string      `json:"accept"`
+	Explanation  string        `json:"explanation,omitempty"`
+	ClosedBy     string        `json:"closed_by"`
+	Distribution []countInfo   `json:"distribution"`
+	Texts        []textCount   `json:"texts"`
+	Numbers      []numberCount `json:"numbers"`
+}
+
+type rankInfo struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Team   string `json:"team,omitempty"`
+	Points int    `json:"points"`
+	Rank   int    `json:"rank"`
+	Last   int    `json:"last"`
+}
+
+type leaderboard struct {
+	Players []rankInfo `json:"players"`
+	Teams   []rankInfo `json:"teams"`
+}
+
+type hostInfo struct {
+	Correct    []string `json:"correct"`
+	AnsweredBy []string `json:"answered_by"`
+}
+
+type view struct {
+	Room        roomInfo      `json:"room"`
+	Phase       string        `json:"phase"`
+	Stage       *stageInfo    `json:"stage"`
+	Teams       []teamInfo    `json:"teams"`
+	Players     int           `json:"players"`
+	Online      int           `json:"online"`
+	Question    *questionInfo `json:"question"`
+	Reveal      *revealInfo   `json:"reveal"`
+	Leaderboard *leaderboard  `json:"leaderboard"`
+	Host        *hostInfo     `json:"host,omitempty"`
+}
+
+type phoneState struct {
+	Phase       string        `json:"phase"`
+	Stage       *stageInfo    `json:"stage"`
+	Room        roomInfo      `json:"room"`
+	Question    *questionInfo `json:"question"`
+	Reveal      *revealInfo   `json:"reveal"`
+	Leaderboard *leaderboard  `json:"leaderboard"`
+}
+
+func (r *Room) roomInfo(full bool) roomInfo {
+	c := r.st.Config
+	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(c.TeamMode)}
+	if full {
+		ri.ID, ri.Code, ri.Lang, ri.Stages = c.ID, c.Code, c.Lang, len(c.Scenario.Stages)
+		ri.JoinURL = r.base + "/j/" + c.Code
+		ri.QR = "/api/rooms/" + c.ID + "/qr.png"
+	}
+	return ri
+}
+
+func (r *Room) stageInfo() *stageInfo {
+	if r.st.Stage < 0 {
+		return nil
+	}
+	st := r.st.Config.Scenario.Stages[r.st.Stage]
+	return &stageInfo{Index: r.st.Stage, ID: st.ID, Kind: string(st.Kind), Title: st.Title}
+}
+
+// view builds the host or screen view. Only the host's carries the correct
+// answer while a question is open.
+func (r *Room) view(role Role, now time.Time) *view {
+	v := &view{
+		Room:  r.roomInfo(true),
+		Phase: r.st.Phase(),
+		Stage: r.stageInfo(),
+	}
+	members := map[string][]playerInfo{}
+	for _, p := range r.st.Players {
+		if p.Kicked {
+			continue
+		}
+		online := len(r.byPlayer[p.ID]) > 0
+		v.Players++
+		if online {
+			v.Online++
+		}
+		members[p.Team] = append(members[p.Team], playerInfo{ID: p.ID, Name: p.Name, Online: online})
+	}
+	for _, t := range r.st.Teams {
+		ti := teamInfo{ID: t.ID, Name: t.Name, Size: len(members[t.ID]), Players: []playerInfo{}}
+		for _, p := range members[t.ID] {
+			if p.Online {
+				ti.Online++
+			}
+		}
+		ti.Players = members[t.ID][:min(len(members[t.ID]), maxListedPlayers)]
+		if ti.Players == nil {
+			ti.Players = []playerInfo{}
+		}
+		v.Teams = append(v.Teams, ti)
+	}
+	if v.Teams == nil {
+		v.Teams = []teamInfo{}
+	}
+	v.Question = r.questionInfo(true)
+	v.Reveal = r.revealInfo()
+	v.Leaderboard = r.leaderboard(0)
+	if role == RoleHost {
+		h := &hostInfo{Correct: []string{}, AnsweredBy: []string{}}
+		if q := r.st.question(); q != nil {
+			h.Correct = correctOf(q)
+		}
+		if qs := r.st.quiz(); qs != nil && qs.Phase == quiz.Open {
+			for p := range qs.Answers {
+				h.AnsweredBy = append(h.AnsweredBy, p)
+			}
+			slices.Sort(h.AnsweredBy)
+		}
+		v.Host = h
+	}
+	return v
+}
+
+func (r *Room) phoneState(now time.Time) *phoneState {
+	return &phoneState{
+		Phase:       r.st.Phase(),
+		Stage:       r.stageInfo(),
+		Room:        r.roomInfo(false),
+		Question:    r.questionInfo(false),
+		Reveal:      r.revealInfo(),
+		Leaderboard: r.leaderboard(topPlayers),
+	}
+}
+
+// questionInfo describes the current question without its answer.
+func (r *Room) questionInfo(counts bool) *questionInfo {
+	q, qs := r.st.question(), r.st.quiz()
+	if q == nil {
+		return nil
+	}
+	qi := &questionInfo{
+		Index: qs.Index, Count: len(r.st.stageDef().Questions), ID: q.ID, Type: string(q.Type),
+		Text: q.Text, Image: q.Image, Points: q.Points, TimeLimitMS: q.TimeLimit.Milliseconds(),
+		OpenedAt: qs.OpenedAt.UnixMilli(), Deadline: qs.Deadline.UnixMilli(),
+	}
+	for _, o := range q.Options {
+		qi.Options = append(qi.Options, optionInfo{ID: o.ID, Text: o.Text})
+	}
+	if counts && qs.Phase == quiz.Open {
+		roster := r.st.roster()
+		answered, expected := qs.Answered(roster), len(roster)
+		qi.Answered, qi.Expected = &answered, &expected
+	}
+	return qi
+}
+
+func correctOf(q *scenario.Question) []string {
+	out := []string{}
+	for _, o := range q.Options {
+		if o.Correct {
+			out = append(out, o.ID)
+		}
+	}
+	return out
+}
+
+// revealInfo describes the last closed question of the current stage, once
+// the stage is past its open phase.
+func (r *Room) revealInfo() *revealInfo {
+	qs, def := r.st.quiz(), r.st.stageDef()
+	if qs == nil || qs.Phase == quiz.Open || qs.Last() == nil {
+		return nil
+	}
+	last := qs.Last()
+	q := &def.Questions[last.Index]
+	ri := &revealInfo{
+		Question: q.ID, Correct: correctOf(q), Answer: q.Answer, Tolerance: q.Tolerance,
+		Accept: q.Accept, Explanation: q.Explanation, ClosedBy: last.ClosedBy,
+		Distribution: []countInfo{}, Texts: []textCount{}, Numbers: []numberCount{},
+	}
+	if ri.Accept == nil {
+		ri.Accept = []string{}
+	}
+	// In team mode a team's answer counts once: the one that was scored.
+	answers := make([]quiz.Answer, 0, len(last.Answers))
+	if r.st.Config.TeamMode == scenario.TeamShared {
+		latest := map[string]quiz.Answer{}
+		for _, a := range last.Answers {
+			if b, ok := latest[a.Team]; !ok || a.At.After(b.At) || (a.At.Equal(b.At) && a.N > b.N) {
+				latest[a.Team] = a
+			}
+		}
+		for _, a := range latest {
+			answers = append(answers, a)
+		}
+	} else {
+		for _, a := range last.Answers {
+			answers = append(answers, a)
+		}
+	}
+	switch q.Type {
+	case scenario.Numeric:
+		counts := map[float64]int{}
+		for _, a := range answers {
+			counts[*a.Choice.Number]++
+		}
+		for v, n := range counts {
+			ri.Numbers = append(ri.Numbers, numberCount{Value: v, Count: n, Correct: quiz.Grade(q, quiz.Choice{Number: &v}) == 1})
+		}
+		sort.Slice(ri.Numbers, func(i, j int) bool {
+			a, b := ri.Numbers[i], ri.Numbers[j]
+			return a.Count > b.Count || (a.Count == b.Count && a.Value < b.Value)
+		})
+		ri.Numbers = ri.Numbers[:min(len(ri.Numbers), 10)]
+	case scenario.Text:
+		counts := map[string]int{}
+		shown := map[string]string{}
+		for _, a := range answers {
+			k := quiz.NormalizeText(a.Choice.Text)
+			counts[k]++
+			if _, ok := shown[k]; !ok {
+				shown[k] = a.Choice.Text
+			}
+		}
+		for k, n := range counts {
+			ri.Texts = append(ri.Texts, textCount{Text: shown[k], Count: n, Correct: quiz.Grade(q, quiz.Choice{Text: k}) == 1})
+		}
+		sort.Slice(ri.Texts, func(i, j int) bool {
+			a, b := ri.Texts[i], ri.Texts[j]
+			return a.Count > b.Count || (a.Count == b.Count && strings.Compare(a.Text, b.Text) < 0)
+		})
+		ri.Texts = ri.Texts[:min(len(ri.Texts), 10)]
+	default:
+		counts := map[string]int{}
+		for _, a := range answers {
+			for _, o := range a.Choice.Options {
+				counts[o]++
+			}
+		}
+		for _, o := range q.Options {
+			ri.Distribution = append(ri.Distribution, countInfo{Option: o.ID, Count: counts[o.ID]})
+		}
+	}
+	return ri
+}
+
+// standing is a computed ranking entry.
+type standing struct {
+	id, name, team string
+	points, last   int
+	correct        int
+	rank           int
+}
+
+// playerStandings ranks active players by points over every stage played;
+// nil in team mode, where players do not score alone.
+func (s *State) playerStandings() []standing {
+	if s.Config.TeamMode == scenario.TeamShared {
+		return nil
+	}
+	var out []standing
+	for _, p := range s.Players {
+		if p.Kicked {
+			continue
+		}
+		st := standing{id: p.ID, name: p.Name, team: p.Team}
+		for i, qs := range s.Quizzes {
+			if sc := qs.Scores[p.ID]; sc != nil {
+				st.points += sc.Points
+				st.correct += sc.Correct
+			}
+			if i == len(s.Quizzes)-1 && qs.Last() != nil {
+				st.last = qs.Last().Awards[p.ID].Points
+			}
+		}
+		out = append(out, st)
+	}
+	rank(out)
+	return out
+}
+
+// teamStandings ranks teams: by the average of members' points in average
+// mode, by the team's own points in team mode.
+func (s *State) teamStandings(players []standing) []standing {
+	var out []standing
+	for _, t := range s.Teams {
+		st := standing{id: t.ID, name: t.Name}
+		if s.Config.TeamMode == scenario.TeamShared {
+			for i, qs := range s.Quizzes {
+				if sc := qs.Scores[t.ID]; sc != nil {
+					st.points += sc.Points
+					st.correct += sc.Correct
+				}
+				if i == len(s.Quizzes)-1 && qs.Last() != nil {
+					st.last = qs.Last().Awards[t.ID].Points
+				}
+			}
+		} else {
+			sum, last, n := 0, 0, 0
+			for _, p := range players {
+				if p.team == t.ID {
+					sum += p.points
+					last += p.last
+					st.correct += p.correct
+					n++
+				}
+			}
+			if n > 0 {
+				st.points = divRound(sum, n)
+				st.last = divRound(last, n)
+			}
+		}
+		out = append(out, st)
+	}
+	rank(out)
+	return out
+}
+
+func divRound(a, b int) int { return (2*a + b) / (2 * b) }
+
+// rank sorts by points, then name, and gives equal points the same rank.
+func rank(s []standing) {
+	sort.SliceStable(s, func(i, j int) bool {
+		if s[i].points != s[j].points {
+			return s[i].points > s[j].points
+		}
+		return s[i].name < s[j].name
+	})
+	for i := range s {
+		if i > 0 && s[i].points == s[i-1].points {
+			s[i].rank = s[i-1].rank
+		} else {
+			s[i].rank = i + 1
+		}
+	}
+}
+
+// leaderboard is present once something was revealed. top limits players
+// (0 = all).
+func (r *Room) leaderboard(top int) *leaderboard {
+	if len(r.st.Quizzes) == 0 || (r.st.Quizzes[0].Last() == nil && !r.st.Finished) {
+		return nil
+	}
+	players := r.st.playerStandings()
+	teams := r.st.teamStandings(players)
+	lb := &leaderboard{Players: []rankInfo{}, Teams: []rankInfo{}}
+	for i, p := range players {
+		if top > 0 && i >= top {
+			break
+		}
+		lb.Players = append(lb.Players, rankInfo{ID: p.id, Name: p.name, Team: p.team, Points: p.points, Rank: p.rank, Last: p.last})
+	}
+	for _, t := range teams {
+		lb.Teams = append(lb.Teams, rankInfo{ID: t.id, Name: t.name, Points: t.points, Rank: t.rank, Last: t.last})
+	}
+	return lb
+}
+
+// Phone's own view.
+
+type meView struct {
+	Player     meName      `json:"player"`
+	Team       meTeam      `json:"team"`
+	Score      meScore     `json:"score"`
+	TeamScore  meTeamScore `json:"team_score"`
+	Answer     *meAnswer   `json:"answer"`
+	TeamAnswer *meAnswer   `json:"team_answer"`
+	Result     *meResult   `json:"result"`
+}
+
+type meName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type meTeam struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Size    int      `json:"size"`
+	Members []string `json:"members"`
+}
+
+type meScore struct {
+	Points  int `json:"points"`
+	Rank    int `json:"rank"`
+	Streak  int `json:"streak"`
+	Correct int `json:"correct"`
+}
+
+type meTeamScore struct {
+	Points int `json:"points"`
+	Rank   int `json:"rank"`
+}
+
+type meAnswer struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options,omitempty"`
+	Number   *float64 `json:"number,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	By       string   `json:"by,omitempty"`
+}
+
+type meResult struct {
+	Question string  `json:"question"`
+	Correct  bool    `json:"correct"`
+	Fraction float64 `json:"fraction"`
+	Points   int     `json:"points"`
+	Streak   int     `json:"streak"`
+	Poll     bool    `json:"poll,omitempty"`
+	Answered bool    `json:"answered"`
+}
+
+func (r *Room) me(player string) *meView {
+	s := r.st
+	p := s.byID[player]
+	if p == nil {
+		return nil
+	}
+	m := &meView{Player: meName{ID: p.ID, Name: p.Name}, Team: meTeam{ID: p.Team, Members: []string{}}}
+	if t := s.team(p.Team); t != nil {
+		m.Team.Name = t.Name
+	}
+	for _, o := range s.Players {
+		if o.Team == p.Team && !o.Kicked {
+			m.Team.Size++
+			if len(m.Team.Members) < maxListedMembers {
+				m.Team.Members = append(m.Team.Members, o.Name)
+			}
+		}
+	}
+	players := s.playerStandings()
+	for _, st := range players {
+		if st.id == p.ID {
+			m.Score = meScore{Points: st.points, Rank: st.rank, Correct: st.correct}
+		}
+	}
+	for _, st := range s.teamStandings(players) {
+		if st.id == p.Team {
+			m.TeamScore = meTeamScore{Points: st.points, Rank: st.rank}
+		}
+	}
+	qs := s.quiz()
+	if qs == nil {
+		return m
+	}
+	unit := qs.Unit(p.ID, p.Team)
+	if sc := qs.Scores[unit]; sc != nil {
+		m.Score.Streak = sc.Streak
+	}
+	if qs.Phase == quiz.Open {
+		q := s.question()
+		if a, ok := qs.Answers[p.ID]; ok {
+			m.Answer = answerView(q.ID, a, "")
+		}
+		if s.Config.TeamMode == scenario.TeamShared {
+			if a, ok := qs.TeamAnswer(s.roster(), p.Team); ok {
+				m.TeamAnswer = answerView(q.ID, a, s.byID[a.Player].Name)
+			}
+		}
+		return m
+	}
+	if last := qs.Last(); last != nil {
+		q := &s.stageDef().Questions[last.Index]
+		if a, ok := last.Answers[p.ID]; ok {
+			m.Answer = answerView(q.ID, a, "")
+		}
+		aw := last.Awards[unit]
+		m.Result = &meResult{Question: q.ID, Correct: aw.Correct, Fraction: aw.Fraction, Points: aw.Points,
+			Streak: aw.Streak, Poll: q.Type == scenario.Poll, Answered: aw.Answered}
+	}
+	return m
+}
+
+func answerView(question string, a quiz.Answer, by string) *meAnswer {
+	return &meAnswer{Question: question, Options: a.Choice.Options, Number: a.Choice.Number, Text: a.Choice.Text, By: by}
+}
+
+// ErrorCode maps an error to its protocol code.
+func ErrorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		return "unauthorized"
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoTeam), errors.Is(err, quiz.ErrUnknownPlayer):
+		return "not_found"
+	case errors.Is(err, ErrFinished):
+		return "room_finished"
+	case errors.Is(err, quiz.ErrClosed):
+		return "question_closed"
+	case errors.Is(err, quiz.ErrAlreadyAnswered):
+		return "already_answered"
+	case errors.Is(err, quiz.ErrInvalidChoice):
+		return "invalid_choice"
+	case errors.Is(err, ErrWrongPhase), errors.Is(err, quiz.ErrWrongPhase):
+		return "wrong_phase"
+	case errors.Is(err, ErrNameTaken):
+		return "name_taken"
+	case errors.Is(err, ErrBadName):
+		return "bad_name"
+	case errors.Is(err, ErrBadRequest):
+		return "bad_request"
+	case errors.Is(err, ErrStopped):
+		return "unavailable"
+	}
+	return "internal"
+}
+
+var messages = map[string][2]string{ // code → {ru, en}
+	"unauthorized":     {"Ссылка недействительна. Войдите в комнату заново.", "This link is not valid. Join the room again."},
+	"forbidden":        {"Это действие доступно только ведущему.", "Only the facilitator can do this."},
+	"not_found":        {"Не найдено.", "Not found."},
+	"room_finished":    {"Игра уже завершена.", "The game is over."},
+	"question_closed":  {"Вопрос уже закрыт.", "The question is closed."},
+	"already_answered": {"Ответ уже принят.", "Your answer is already in."},
+	"invalid_choice":   {"Такой ответ не подходит к вопросу.", "That answer does not fit the question."},
+	"wrong_phase":      {"Сейчас это сделать нельзя.", "This is not possible right now."},
+	"name_taken":       {"Это имя уже занято в комнате — добавьте фамилию или инициал.", "That name is taken in this room — add an initial."},
+	"bad_name":         {"Имя должно быть от 1 до 40 символов.", "A name must be 1 to 40 characters."},
+	"bad_request":      {"Неверный запрос.", "Bad request."},
+	"unavailable":      {"Комната остановлена. Попробуйте через минуту.", "The room is stopped. Try again in a minute."},
+	"internal":         {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
+}
+
+// Message returns the sentence for an error code in the language ("ru"
+// unless "en").
+func Message(code, lang string) string {
+	m, ok := messages[code]
+	if !ok {
+		m = messages["internal"]
+	}
+	if lang == "en" {
+		return m[1]
+	}
+	return m[0]
+}

@@ -1,0 +1,172 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		storetest.StopRedis()
+		os.Exit(code)
+	}))
+}
+
+func openBolt(tb testing.TB) *store.Bolt {
+	tb.Helper()
+	b, err := store.OpenBolt(filepath.Join(tb.TempDir(), "huddle.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func openRedis(tb testing.TB) *store.Redis {
+	tb.Helper()
+	url := storetest.RedisURL(tb)
+	r, err := store.OpenRedis(context.Background(), url, storetest.UniquePrefix(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+func TestMemory(t *testing.T) {
+	storetest.Run(t, func(*testing.T) store.Store { return store.NewMemory() })
+}
+
+func TestBolt(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openBolt(t) })
+}
+
+func TestRedis(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openRedis(t) })
+}
+
+func TestBoltSecondOpenFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "huddle.db") // the data dir does not exist yet
+	first, err := store.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+
+	start := time.Now()
+	second, err := store.OpenBolt(path)
+	if err == nil {
+		second.Close()
+		t.Fatal("second OpenBolt on the same file succeeded")
+	}
+	if !strings.Contains(err.Error(), "in use by another huddle process") {
+		t.Errorf("error = %q, want it to say the data dir is in use", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second OpenBolt took %v to fail", d)
+	}
+}
+
+func TestBoltReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "huddle.db")
+	b, err := store.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
+	if err := b.Append(ctx, "r", []store.Event{{Seq: 1, At: at, Type: "t", Data: json.RawMessage(`{"a": 1}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b, err = store.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	events, err := b.Events(ctx, "r", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || string(events[0].Data) != `{"a": 1}` || !events[0].At.Equal(at) {
+		t.Errorf("after reopen: events = %+v", events)
+	}
+	if err := b.Append(ctx, "r", []store.Event{{Seq: 2, At: at, Type: "t"}}); err != nil {
+		t.Errorf("append after reopen: %v", err)
+	}
+}
+
+func TestNewRedisLeavesClientOpen(t *testing.T) {
+	opts, err := redis.ParseURL(storetest.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+	r := store.NewRedis(client, storetest.UniquePrefix(t))
+	if err := r.Append(t.Context(), "r", []store.Event{{Seq: 1, Type: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Ping(t.Context()).Err(); err != nil {
+		t.Errorf("client after store Close: %v", err)
+	}
+}
+
+func TestOpenRedisBadURL(t *testing.T) {
+	if _, err := store.OpenRedis(t.Context(), "http://nowhere", "p:"); err == nil {
+		t.Error("OpenRedis with an http URL succeeded")
+	}
+}
+
+// BenchmarkAppend measures one Append of a batch of events of about 200
+// bytes; ns/event is the cost per stored event.
+func BenchmarkAppend(b *testing.B) {
+	data := json.RawMessage(fmt.Sprintf(`{"player":"p-0123456789","team":"red","question":12,"answer":[1,3],"ms":1834,"text":%q}`,
+		strings.Repeat("x", 100)))
+	stores := []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"bolt", func(b *testing.B) store.Store { return openBolt(b) }},
+		{"redis", func(b *testing.B) store.Store { return openRedis(b) }},
+	}
+	for _, st := range stores {
+		for _, n := range []int{1, 32} {
+			b.Run(fmt.Sprintf("%s/batch=%d", st.name, n), func(b *testing.B) {
+				s := st.open(b)
+				defer s.Close()
+				ctx := context.Background()
+				batch := make([]store.Event, n)
+				at := time.Now()
+				var seq uint64
+				b.ReportAllocs()
+				for b.Loop() {
+					for i := range batch {
+						seq++
+						batch[i] = store.Event{Seq: seq, At: at, Type: "answer", Data: data}
+					}
+					if err := s.Append(ctx, "bench", batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(seq), "ns/event")
+			})
+		}
+	}
+}

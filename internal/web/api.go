@@ -1,0 +1,203 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/huddle-live/huddle/internal/export"
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+)
+
+type stageSummary struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Title     string `json:"title,omitempty"`
+	Questions int    `json:"questions"`
+}
+
+type scenarioSummary struct {
+	ID          string         `json:"id"`
+	Title       string         `json:"title"`
+	Language    string         `json:"language"`
+	Description string         `json:"description,omitempty"`
+	TeamMode    string         `json:"team_mode"`
+	Stages      []stageSummary `json:"stages"`
+}
+
+func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
+	out := []scenarioSummary{}
+	for _, sc := range s.order {
+		sum := scenarioSummary{ID: sc.ID, Title: sc.Title, Language: sc.Language, Description: sc.Description, TeamMode: string(scenario.TeamAverage)}
+		for _, st := range sc.Stages {
+			ss := stageSummary{ID: st.ID, Kind: string(st.Kind), Title: st.Title}
+			if st.Quiz != nil {
+				ss.Questions = len(st.Quiz.Questions)
+				if st.Quiz.TeamMode != "" {
+					sum.TeamMode = string(st.Quiz.TeamMode)
+				}
+			}
+			sum.Stages = append(sum.Stages, ss)
+		}
+		out = append(out, sum)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type createRequest struct {
+	Scenario  string   `json:"scenario"`
+	TeamMode  string   `json:"team_mode"`
+	Teams     []string `json:"teams"`
+	TeamCount int      `json:"team_count"`
+	Lang      string   `json:"lang"`
+}
+
+type createResponse struct {
+	Room        string `json:"room"`
+	Code        string `json:"code"`
+	HostToken   string `json:"host_token"`
+	ScreenToken string `json:"screen_token"`
+	JoinURL     string `json:"join_url"`
+	HostURL     string `json:"host_url"`
+	ScreenURL   string `json:"screen_url"`
+}
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sc := s.scenarios[req.Scenario]
+	if sc == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	if req.Lang != "" && req.Lang != "ru" && req.Lang != "en" {
+		s.writeError(w, r, room.ErrBadRequest)
+		return
+	}
+	c, err := s.hub.Create(r.Context(), sc, room.CreateOptions{
+		TeamMode: scenario.TeamMode(req.TeamMode), Teams: req.Teams, TeamCount: req.TeamCount, Lang: req.Lang,
+	})
+	if err != nil {
+		if errors.Is(err, room.ErrShutdown) {
+			err = room.ErrStopped
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	id, code := c.Room.ID(), c.Room.Code()
+	writeJSON(w, http.StatusCreated, createResponse{
+		Room: id, Code: code, HostToken: c.HostToken, ScreenToken: c.ScreenToken,
+		JoinURL:   s.base + "/j/" + code,
+		HostURL:   s.base + "/host/" + id + "#h=" + c.HostToken,
+		ScreenURL: s.base + "/screen/" + id + "#s=" + c.ScreenToken,
+	})
+}
+
+func (s *Server) joinInfo(w http.ResponseWriter, r *http.Request) {
+	rm := s.hub.ByCode(chi.URLParam(r, "code"))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, rm.Info())
+}
+
+type joinRequest struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Team string `json:"team"`
+}
+
+func (s *Server) join(w http.ResponseWriter, r *http.Request) {
+	var req joinRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rm := s.hub.ByCode(strings.TrimSpace(req.Code))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	j, err := rm.Join(r.Context(), req.Name, req.Team)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, j)
+}
+
+func (s *Server) qr(w http.ResponseWriter, r *http.Request) {
+	rm := s.hub.Room(chi.URLParam(r, "room"))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	png, err := qrcode.Encode(s.base+"/j/"+rm.Code(), qrcode.Medium, 512)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	_, _ = w.Write(png)
+}
+
+// hostToken takes the host token from the Authorization header or, for
+// download links, the query.
+func hostToken(r *http.Request) string {
+	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return t
+	}
+	return r.URL.Query().Get("token")
+}
+
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	rm := s.hub.Room(chi.URLParam(r, "room"))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	if !rm.IsHost(hostToken(r)) {
+		s.writeError(w, r, room.ErrUnauthorized)
+		return
+	}
+	res, err := rm.Results(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	format := chi.URLParam(r, "format")
+	var buf bytes.Buffer
+	var ctype string
+	switch format {
+	case "csv":
+		ctype = "text/csv; charset=utf-8"
+		err = export.CSV(&buf, res, lang(r))
+	case "xlsx":
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = export.XLSX(&buf, res, lang(r))
+	case "json":
+		ctype = "application/json; charset=utf-8"
+		err = export.JSON(&buf, res)
+	default:
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+export.Filename(res, format)+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}

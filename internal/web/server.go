@@ -1,0 +1,192 @@
+// Package web is huddle's HTTP and WebSocket front: routes, JSON handlers,
+// the pages, and one reader and one writer goroutine per WebSocket.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Hub       *room.Hub
+	Scenarios []*scenario.Scenario
+	Static    fs.FS  // the pages and their assets
+	PublicURL string // base URL phones reach the server at
+	Logger    *slog.Logger
+}
+
+// Server serves huddle's HTTP API, pages and WebSockets.
+type Server struct {
+	hub       *room.Hub
+	scenarios map[string]*scenario.Scenario
+	order     []*scenario.Scenario
+	static    fs.FS
+	base      string
+	log       *slog.Logger
+	handler   http.Handler
+	sockets   sync.WaitGroup // one per open WebSocket
+}
+
+// New returns a Server; its routes are ready.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		hub:       cfg.Hub,
+		scenarios: map[string]*scenario.Scenario{},
+		order:     cfg.Scenarios,
+		static:    cfg.Static,
+		base:      strings.TrimRight(cfg.PublicURL, "/"),
+		log:       cfg.Logger,
+	}
+	for _, sc := range cfg.Scenarios {
+		s.scenarios[sc.ID] = sc
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Wait blocks until every WebSocket handler has returned. Call it after the
+// hub has shut down (which closes the sockets).
+func (s *Server) Wait() { s.sockets.Wait() }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) page(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(s.static, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(b)
+	}
+}
+
+// lang picks the language of a reply: ?lang=, then Accept-Language; Russian
+// by default.
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
+		return l
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		return "en"
+	}
+	return "ru"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type apiError struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// writeError answers with the protocol code of err and a sentence in the
+// request's language, mapping codes to HTTP statuses in one place.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := room.ErrorCode(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case "bad_request", "bad_name", "invalid_choice":
+		status = http.StatusBadRequest
+	case "unauthorized":
+		status = http.StatusUnauthorized
+	case "forbidden":
+		status = http.StatusForbidden
+	case "not_found":
+		status = http.StatusNotFound
+	case "name_taken", "room_finished", "wrong_phase":
+		status = http.StatusConflict
+	case "unavailable":
+		status = http.StatusServiceUnavailable
+	}
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, apiError{Error: code, Message: room.Message(code, lang(r))})
+}
+
+// decode reads a JSON body of at most 64 KB into v.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", room.ErrBadRequest, err)
+	}
+	return nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the
+// underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs each request once, without its query string: export
+// links carry the host token there.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dur", time.Since(start))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.writeError(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/huddle-live/huddle/internal/room"
+)
+
+const (
+	readLimit    = 8 << 10 // a phone's frames are small; the host's too
+	sendQueue    = 64      // frames waiting for a slow reader before it is dropped
+	helloTimeout = 10 * time.Second
+	closeGrace   = 5 * time.Second
+)
+
+// clientFrame is every frame a client sends.
+type clientFrame struct {
+	ID    string          `json:"id"`
+	Type  string          `json:"type"`
+	Data  json.RawMessage `json:"data"`
+	Token string          `json:"token"`
+	Lang  string          `json:"lang"`
+}
+
+// wsConn is a WebSocket as a room sees it: Send queues without blocking;
+// one writer goroutine drains the queue.
+type wsConn struct {
+	c      *websocket.Conn
+	queue  chan []byte
+	closed chan struct{}
+	once   sync.Once
+	code   websocket.StatusCode
+	reason string
+}
+
+func (w *wsConn) Send(frame []byte) bool {
+	select {
+	case <-w.closed:
+		return false
+	default:
+	}
+	select {
+	case w.queue <- frame:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close asks the writer to send what is queued, then close with code. A
+// writer stuck on a peer that does not read is cut after a grace period.
+func (w *wsConn) Close(code int, reason string) {
+	w.once.Do(func() {
+		w.code, w.reason = websocket.StatusCode(code), reason
+		close(w.closed)
+		time.AfterFunc(closeGrace, func() { _ = w.c.CloseNow() })
+	})
+}
+
+// writer sends queued frames until the connection is closed. Writes use a
+// context without a deadline: a per-write timeout costs CPU on every frame of
+// a broadcast; a stuck peer is cut by Close instead.
+func (w *wsConn) writer() {
+	ctx := context.Background()
+	for {
+		select {
+		case b := <-w.queue:
+			if err := w.c.Write(ctx, websocket.MessageText, b); err != nil {
+				w.Close(int(websocket.StatusGoingAway), "")
+				_ = w.c.CloseNow()
+				return
+			}
+		case <-w.closed:
+			for {
+				select {
+				case b := <-w.queue:
+					if w.c.Write(ctx, websocket.MessageText, b) != nil {
+						_ = w.c.CloseNow()
+						return
+					}
+				default:
+					_ = w.c.Close(w.code, w.reason)
+					return
+				}
+			}
+		}
+	}
+}
+
+// websocket upgrades, waits for hello, attaches the connection to its room
+// and forwards client frames until the socket closes.
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	rm := s.hub.Room(chi.URLParam(r, "room"))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		CompressionMode: websocket.CompressionDisabled, // Safari's permessage-deflate bugs; CPU on fan-out
+	})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	s.sockets.Add(1)
+	defer s.sockets.Done()
+	c.SetReadLimit(readLimit)
+	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{})}
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		conn.writer()
+	}()
+	defer func() {
+		conn.Close(int(websocket.StatusNormalClosure), "")
+		<-wrote
+	}()
+
+	ctx := r.Context()
+	hello, err := readFrame(ctx, c, helloTimeout)
+	if err != nil || hello.Type != "hello" {
+		conn.Close(int(websocket.StatusPolicyViolation), "expected hello")
+		return
+	}
+	rm.Attach(conn, hello.Token, hello.Lang)
+	defer rm.Detach(conn)
+	for {
+		f, err := readFrame(ctx, c, 0)
+		if err != nil {
+			var syntax *json.SyntaxError
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &syntax) || errors.As(err, &typeErr) {
+				conn.Send(badFrame)
+				continue
+			}
+			return
+		}
+		if f.Type == "hello" {
+			continue
+		}
+		rm.Command(conn, f.ID, f.Type, f.Data)
+	}
+}
+
+var badFrame = []byte(`{"type":"error","code":"bad_request","message":"Неверный запрос. / Bad request."}`)
+
+// readFrame reads one JSON frame; timeout 0 waits as long as the socket lives.
+func readFrame(ctx context.Context, c *websocket.Conn, timeout time.Duration) (clientFrame, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var f clientFrame
+	typ, b, err := c.Read(ctx)
+	if err != nil {
+		return f, err
+	}
+	if typ != websocket.MessageText {
+		return f, &json.SyntaxError{}
+	}
+	return f, json.Unmarshal(b, &f)
+}

@@ -173,7 +173,7 @@ func TestAverageModeFlow(t *testing.T) {
 		err    error
 	}{
 		{"p1", "b", 2 * time.Second, false, nil},
-		{"p1", "b", 3 * time.Second, true, nil},                // re-sent: duplicate
+		{"p1", "b", 3 * time.Second, true, nil},                 // re-sent: duplicate
 		{"p1", "a", 4 * time.Second, false, ErrAlreadyAnswered}, // locked in
 		{"p2", "a", 10 * time.Second, false, nil},
 		{"p9", "a", 10 * time.Second, false, ErrUnknownPlayer},

@@ -93,10 +93,7 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	if cfg.Lang == "" {
 		cfg.Lang = sc.Language
 	}
-	if cfg.TeamMode == "" {
-		cfg.TeamMode = scenarioTeamMode(sc)
-	}
-	if cfg.TeamMode != scenario.TeamAverage && cfg.TeamMode != scenario.TeamShared {
+	if cfg.TeamMode != "" && cfg.TeamMode != scenario.TeamAverage && cfg.TeamMode != scenario.TeamShared {
 		return nil, fmt.Errorf("%w: team mode %q", ErrBadRequest, cfg.TeamMode)
 	}
 	teams, err := teamNames(sc, opt, cfg.Lang)
@@ -136,7 +133,8 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
 }
 
-func scenarioTeamMode(sc *scenario.Scenario) scenario.TeamMode {
+// firstTeamMode is the team mode of a scenario's first quiz stage.
+func firstTeamMode(sc *scenario.Scenario) scenario.TeamMode {
 	for _, st := range sc.Stages {
 		if st.Quiz != nil && st.Quiz.TeamMode != "" {
 			return st.Quiz.TeamMode

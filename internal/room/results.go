@@ -83,7 +83,7 @@ func (s *State) results() *Results {
 	c := s.Config
 	res := &Results{
 		Room: RoomInfo{ID: c.ID, Code: c.Code, Title: c.Scenario.Title, Scenario: c.Scenario.ID, Lang: c.Lang,
-			TeamMode: string(c.TeamMode), Created: s.Created, Finished: s.Finished},
+			TeamMode: string(s.teamMode()), Created: s.Created, Finished: s.Finished},
 		Teams: []TeamResult{}, Players: []PlayerResult{}, Questions: []QuestionResult{},
 	}
 	teamName := map[string]string{}
@@ -97,7 +97,7 @@ func (s *State) results() *Results {
 		}
 	}
 	players := s.playerStandings()
-	for _, t := range s.teamStandings(players) {
+	for _, t := range s.teamStandings() {
 		res.Teams = append(res.Teams, TeamResult{Rank: t.rank, ID: t.id, Name: t.name, Players: size[t.id], Points: t.points, Correct: t.correct})
 	}
 	for _, p := range players {

@@ -131,7 +131,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 	r := &Room{
 		id:       st.Config.ID,
 		code:     st.Config.Code,
-		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.Config.TeamMode), Teams: slices.Clone(st.Teams)},
+		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.teamMode()), Teams: slices.Clone(st.Teams)},
 		hostHash: st.Config.HostHash,
 		log:      deps.log.With("room", st.Config.ID),
 		store:    deps.store,
@@ -633,7 +633,7 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 			return err
 		}
 		r.dirtyView = true
-		if r.st.Config.TeamMode == scenario.TeamShared {
+		if r.st.teamMode() == scenario.TeamShared {
 			r.markTeam(p.Team)
 		} else {
 			r.dirtyMe[s.player] = true

@@ -20,7 +20,7 @@ type Config struct {
 	ID         string             `json:"id"`
 	Code       string             `json:"code"`
 	Scenario   *scenario.Scenario `json:"scenario"`
-	TeamMode   scenario.TeamMode  `json:"team_mode"` // resolved: the host's override or the scenario's
+	TeamMode   scenario.TeamMode  `json:"team_mode"` // the host's override for every stage; "" keeps each stage's
 	Teams      []string           `json:"teams"`
 	Lang       string             `json:"lang"`
 	HostHash   string             `json:"host_hash"`
@@ -162,6 +162,18 @@ func (s *State) stageDef() *scenario.Quiz {
 		return nil
 	}
 	return s.Config.Scenario.Stages[s.Stage].Quiz
+}
+
+// teamMode is the team mode in force: the current stage's, or before the
+// first stage the one it will have.
+func (s *State) teamMode() scenario.TeamMode {
+	if qs := s.quiz(); qs != nil {
+		return qs.Mode
+	}
+	if s.Config.TeamMode != "" {
+		return s.Config.TeamMode
+	}
+	return firstTeamMode(s.Config.Scenario)
 }
 
 // question returns the current question of the current stage, or nil.
@@ -317,7 +329,17 @@ func (s *State) enterStage(i int, at time.Time) error {
 	if st.Kind != scenario.KindQuiz || st.Quiz == nil {
 		return fmt.Errorf("%w: stage %q of kind %q cannot be played", ErrBadRequest, st.ID, st.Kind)
 	}
-	qs := quiz.New(s.Config.TeamMode)
+	mode := s.Config.TeamMode
+	if mode == "" {
+		mode = st.Quiz.TeamMode
+	}
+	qs := quiz.New(mode)
+	// A streak runs through the whole room, not one stage, where it can.
+	if prev := s.quiz(); prev != nil && prev.Mode == qs.Mode {
+		for unit, sc := range prev.Scores {
+			qs.Scores[unit] = &quiz.Score{Streak: sc.Streak}
+		}
+	}
 	if err := qs.Start(st.Quiz, at); err != nil {
 		return err
 	}

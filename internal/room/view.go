@@ -236,7 +236,7 @@ type phoneState struct {
 
 func (r *Room) roomInfo(full bool) roomInfo {
 	c := r.st.Config
-	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(c.TeamMode)}
+	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(r.st.teamMode())}
 	if full {
 		ri.ID, ri.Code, ri.Lang, ri.Stages = c.ID, c.Code, c.Lang, len(c.Scenario.Stages)
 		ri.JoinURL = r.base + "/j/" + c.Code
@@ -370,7 +370,7 @@ func (r *Room) revealInfo() *revealInfo {
 	}
 	// In team mode a team's answer counts once: the one that was scored.
 	answers := make([]quiz.Answer, 0, len(last.Answers))
-	if r.st.Config.TeamMode == scenario.TeamShared {
+	if r.st.teamMode() == scenario.TeamShared {
 		latest := map[string]quiz.Answer{}
 		for _, a := range last.Answers {
 			if b, ok := latest[a.Team]; !ok || a.At.After(b.At) || (a.At.Equal(b.At) && a.N > b.N) {
@@ -439,10 +439,15 @@ type standing struct {
 	rank           int
 }
 
-// playerStandings ranks active players by points over every stage played;
-// nil in team mode, where players do not score alone.
+// playerStandings ranks active players by the points they won in stages
+// played in average mode; nil when every stage so far was in team mode,
+// where players do not score alone.
 func (s *State) playerStandings() []standing {
-	if s.Config.TeamMode == scenario.TeamShared {
+	individual := false
+	for _, qs := range s.Quizzes {
+		individual = individual || qs.Mode != scenario.TeamShared
+	}
+	if !individual && (len(s.Quizzes) > 0 || s.teamMode() == scenario.TeamShared) {
 		return nil
 	}
 	var out []standing
@@ -466,35 +471,45 @@ func (s *State) playerStandings() []standing {
 	return out
 }
 
-// teamStandings ranks teams: by the average of members' points in average
-// mode, by the team's own points in team mode.
-func (s *State) teamStandings(players []standing) []standing {
+// teamStandings ranks teams. Each stage adds to a team: in average mode the
+// mean of its active members' points in that stage (rounded), in team mode
+// the team's own points.
+func (s *State) teamStandings() []standing {
+	members := map[string][]string{}
+	for _, p := range s.Players {
+		if !p.Kicked {
+			members[p.Team] = append(members[p.Team], p.ID)
+		}
+	}
 	var out []standing
 	for _, t := range s.Teams {
 		st := standing{id: t.ID, name: t.Name}
-		if s.Config.TeamMode == scenario.TeamShared {
-			for i, qs := range s.Quizzes {
+		for i, qs := range s.Quizzes {
+			points, correct, last := 0, 0, 0
+			if qs.Mode == scenario.TeamShared {
 				if sc := qs.Scores[t.ID]; sc != nil {
-					st.points += sc.Points
-					st.correct += sc.Correct
+					points, correct = sc.Points, sc.Correct
 				}
-				if i == len(s.Quizzes)-1 && qs.Last() != nil {
-					st.last = qs.Last().Awards[t.ID].Points
+				if l := qs.Last(); l != nil {
+					last = l.Awards[t.ID].Points
 				}
+			} else if n := len(members[t.ID]); n > 0 {
+				sum, lastSum := 0, 0
+				for _, id := range members[t.ID] {
+					if sc := qs.Scores[id]; sc != nil {
+						sum += sc.Points
+						correct += sc.Correct
+					}
+					if l := qs.Last(); l != nil {
+						lastSum += l.Awards[id].Points
+					}
+				}
+				points, last = divRound(sum, n), divRound(lastSum, n)
 			}
-		} else {
-			sum, last, n := 0, 0, 0
-			for _, p := range players {
-				if p.team == t.ID {
-					sum += p.points
-					last += p.last
-					st.correct += p.correct
-					n++
-				}
-			}
-			if n > 0 {
-				st.points = divRound(sum, n)
-				st.last = divRound(last, n)
+			st.points += points
+			st.correct += correct
+			if i == len(s.Quizzes)-1 {
+				st.last = last
 			}
 		}
 		out = append(out, st)
@@ -529,7 +544,7 @@ func (r *Room) leaderboard(top int) *leaderboard {
 		return nil
 	}
 	players := r.st.playerStandings()
-	teams := r.st.teamStandings(players)
+	teams := r.st.teamStandings()
 	lb := &leaderboard{Players: []rankInfo{}, Teams: []rankInfo{}}
 	for i, p := range players {
 		if top > 0 && i >= top {
@@ -621,7 +636,7 @@ func (r *Room) me(player string) *meView {
 			m.Score = meScore{Points: st.points, Rank: st.rank, Correct: st.correct}
 		}
 	}
-	for _, st := range s.teamStandings(players) {
+	for _, st := range s.teamStandings() {
 		if st.id == p.Team {
 			m.TeamScore = meTeamScore{Points: st.points, Rank: st.rank}
 		}
@@ -639,7 +654,7 @@ func (r *Room) me(player string) *meView {
 		if a, ok := qs.Answers[p.ID]; ok {
 			m.Answer = answerView(q.ID, a, "")
 		}
-		if s.Config.TeamMode == scenario.TeamShared {
+		if qs.Mode == scenario.TeamShared {
 			if a, ok := qs.TeamAnswer(s.roster(), p.Team); ok {
 				m.TeamAnswer = answerView(q.ID, a, s.byID[a.Player].Name)
 			}

@@ -1,0 +1,368 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/store/storetest"
+	"github.com/huddle-live/huddle/static"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { storetest.StopRedis() }))
+}
+
+// env is one running server: hub, HTTP front and store.
+type env struct {
+	t     testing.TB
+	url   string
+	hub   *room.Hub
+	srv   *Server
+	http  *httptest.Server
+	store store.Store
+	once  sync.Once
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// startEnv starts a server on st with the given scenarios, restoring
+// whatever st holds. It stops at the end of the test unless stopped before.
+func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env {
+	t.Helper()
+	e := &env{t: t, store: st}
+	e.http = httptest.NewUnstartedServer(nil)
+	e.url = "http://" + e.http.Listener.Addr().String()
+	e.hub = room.NewHub(room.HubConfig{Store: st, Logger: testLogger(t), PublicURL: e.url})
+	if _, err := e.hub.Restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = New(Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t)})
+	e.http.Config.Handler = e.srv
+	e.http.Start()
+	t.Cleanup(e.stop)
+	return e
+}
+
+// stop shuts the server down the way the binary does, keeping the store.
+func (e *env) stop() {
+	e.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.hub.Shutdown(ctx); err != nil {
+			e.t.Errorf("hub shutdown: %v", err)
+		}
+		e.srv.Wait()
+		e.http.Close()
+	})
+}
+
+func shippedScenarios(t testing.TB) []*scenario.Scenario {
+	t.Helper()
+	scs, err := scenario.LoadDir(filepath.Join("..", "..", "scenarios"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scs
+}
+
+// startTestServer starts a server with the shipped scenarios on an embedded
+// store and returns its base URL.
+func startTestServer(t *testing.T) string {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "huddle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return startEnv(t, st, shippedScenarios(t)).url
+}
+
+func postJSON(t testing.TB, url string, body, out any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("POST %s: %d %s: %v", url, resp.StatusCode, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type created struct {
+	Room        string `json:"room"`
+	Code        string `json:"code"`
+	HostToken   string `json:"host_token"`
+	ScreenToken string `json:"screen_token"`
+}
+
+func createRoom(t testing.TB, base string, req map[string]any) created {
+	t.Helper()
+	var c created
+	if code := postJSON(t, base+"/api/rooms", req, &c); code != http.StatusCreated {
+		t.Fatalf("create room: status %d", code)
+	}
+	return c
+}
+
+type joined struct {
+	Room   string `json:"room"`
+	Player string `json:"player"`
+	Token  string `json:"token"`
+	Team   string `json:"team"`
+	Error  string `json:"error"`
+}
+
+func joinRoom(t testing.TB, base, code, name, team string) joined {
+	t.Helper()
+	var j joined
+	if status := postJSON(t, base+"/api/join", map[string]string{"code": code, "name": name, "team": team}, &j); status != http.StatusCreated {
+		t.Fatalf("join %s: status %d (%s)", name, status, j.Error)
+	}
+	return j
+}
+
+// frame is any server frame.
+type frame struct {
+	Type      string          `json:"type"`
+	Seq       uint64          `json:"seq"`
+	Time      int64           `json:"time"`
+	ID        string          `json:"id"`
+	Duplicate bool            `json:"duplicate"`
+	Code      string          `json:"code"`
+	Message   string          `json:"message"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// client is a WebSocket client that keeps the latest frame of each type and
+// lets a test wait for conditions on them.
+type client struct {
+	t       testing.TB
+	c       *websocket.Conn
+	mu      sync.Mutex
+	cond    *sync.Cond
+	latest  map[string]frame
+	replies map[string]frame
+	all     []frame
+	closed  error
+	done    chan struct{}
+	n       int
+}
+
+func dial(t testing.TB, base, roomID, token string) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c.SetReadLimit(1 << 20)
+	cl := &client{t: t, c: c, latest: map[string]frame{}, replies: map[string]frame{}, done: make(chan struct{})}
+	cl.cond = sync.NewCond(&cl.mu)
+	go cl.read()
+	t.Cleanup(cl.close)
+	cl.write(map[string]any{"type": "hello", "token": token, "lang": "ru"})
+	return cl
+}
+
+func (cl *client) read() {
+	defer close(cl.done)
+	for {
+		_, b, err := cl.c.Read(context.Background())
+		cl.mu.Lock()
+		if err != nil {
+			cl.closed = err
+			cl.cond.Broadcast()
+			cl.mu.Unlock()
+			return
+		}
+		var f frame
+		if err := json.Unmarshal(b, &f); err != nil {
+			cl.t.Errorf("bad frame %s: %v", b, err)
+		}
+		cl.latest[f.Type] = f
+		if f.ID != "" {
+			cl.replies[f.ID] = f
+		}
+		cl.all = append(cl.all, f)
+		cl.cond.Broadcast()
+		cl.mu.Unlock()
+	}
+}
+
+func (cl *client) close() {
+	_ = cl.c.CloseNow()
+	<-cl.done
+}
+
+func (cl *client) write(v any) {
+	cl.t.Helper()
+	b, _ := json.Marshal(v)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := cl.c.Write(ctx, websocket.MessageText, b); err != nil {
+		cl.t.Fatalf("write: %v", err)
+	}
+}
+
+// send sends a command and returns its id.
+func (cl *client) send(typ string, data any) string {
+	cl.t.Helper()
+	cl.mu.Lock()
+	cl.n++
+	id := fmt.Sprintf("c%d", cl.n)
+	cl.mu.Unlock()
+	cl.write(map[string]any{"id": id, "type": typ, "data": data})
+	return id
+}
+
+// waitFor waits until cond holds for the client's frames.
+func (cl *client) waitFor(what string, cond func(cl *client) bool) {
+	cl.t.Helper()
+	timer := time.AfterFunc(10*time.Second, func() {
+		cl.mu.Lock()
+		cl.closed = fmt.Errorf("timed out waiting for %s", what)
+		cl.cond.Broadcast()
+		cl.mu.Unlock()
+	})
+	defer timer.Stop()
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for !cond(cl) {
+		if cl.closed != nil {
+			cl.t.Fatalf("waiting for %s: %v", what, cl.closed)
+		}
+		cl.cond.Wait()
+	}
+}
+
+// reply waits for the ack or error of command id.
+func (cl *client) reply(id string) frame {
+	cl.t.Helper()
+	var f frame
+	cl.waitFor("reply to "+id, func(cl *client) bool {
+		var ok bool
+		f, ok = cl.replies[id]
+		return ok
+	})
+	return f
+}
+
+// do sends a command and fails the test unless it is acked.
+func (cl *client) do(typ string, data any) frame {
+	cl.t.Helper()
+	f := cl.reply(cl.send(typ, data))
+	if f.Type != "ack" {
+		cl.t.Fatalf("%s: %s %s", typ, f.Code, f.Message)
+	}
+	return f
+}
+
+// data decodes the latest frame of a type.
+func (cl *client) data(typ string, v any) {
+	cl.t.Helper()
+	cl.mu.Lock()
+	f := cl.latest[typ]
+	cl.mu.Unlock()
+	if err := json.Unmarshal(f.Data, v); err != nil {
+		cl.t.Fatalf("decode %s %s: %v", typ, f.Data, err)
+	}
+}
+
+// latestData decodes under the lock, for use inside waitFor conditions.
+func latestData[T any](cl *client, typ string) (T, bool) {
+	var v T
+	f, ok := cl.latest[typ]
+	if !ok || json.Unmarshal(f.Data, &v) != nil {
+		return v, false
+	}
+	return v, true
+}
+
+func TestHealthzAndPages(t *testing.T) {
+	base := startTestServer(t)
+	for _, path := range []string{"/healthz", "/", "/play", "/j/123456", "/screen/x", "/host/x", "/static/app.js", "/api/scenarios"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("GET %s: CSP %q", path, csp)
+		}
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	base := startTestServer(t)
+	var e struct{ Error, Message string }
+	if code := postJSON(t, base+"/api/rooms", map[string]any{"scenario": "nope"}, &e); code != http.StatusNotFound || e.Error != "not_found" || e.Message == "" {
+		t.Errorf("unknown scenario: %d %+v", code, e)
+	}
+	if code := postJSON(t, base+"/api/join", map[string]any{"code": "000000", "name": "A"}, &e); code != http.StatusNotFound {
+		t.Errorf("unknown code: %d %+v", code, e)
+	}
+	c := createRoom(t, base, map[string]any{"scenario": "partnership-quiz", "team_count": 3})
+	if code := postJSON(t, base+"/api/join", map[string]any{"code": c.Code, "name": ""}, &e); code != http.StatusBadRequest || e.Error != "bad_name" {
+		t.Errorf("empty name: %d %+v", code, e)
+	}
+	joinRoom(t, base, c.Code, "Анна", "")
+	if code := postJSON(t, base+"/api/join", map[string]any{"code": c.Code, "name": "анна"}, &e); code != http.StatusConflict || e.Error != "name_taken" {
+		t.Errorf("taken name: %d %+v", code, e)
+	}
+	if code := postJSON(t, base+"/api/join", map[string]any{"code": c.Code, "name": "Борис", "team": "t9"}, &e); code != http.StatusNotFound {
+		t.Errorf("unknown team: %d %+v", code, e)
+	}
+	resp, err := http.Get(base + "/api/rooms/" + c.Room + "/export.csv?token=" + c.ScreenToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("export with the screen token: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/api/rooms/" + c.Room + "/qr.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("qr: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

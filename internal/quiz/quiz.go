@@ -215,8 +215,8 @@ func equalNormalized(a, b Choice) bool {
 // open question. In team mode too every member must have tapped, so that a
 // team's first tap does not cut its discussion short.
 func (s *State) AllAnswered(roster Roster) bool {
-	if s.Phase != Open || len(roster) == 0 {
-		return false
+	if s.Phase != Open || len(roster) == 0 || len(s.Answers) < len(roster) {
+		return false // the cheap check first: it runs on every answer
 	}
 	for p := range roster {
 		if _, ok := s.Answers[p]; !ok {

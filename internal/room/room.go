@@ -125,6 +125,7 @@ type Room struct {
 	dirtyAllMe bool
 	dirtyMe    map[string]bool
 	urgent     bool
+	ranks      *ranking // standings for views; nil when an event changed them
 }
 
 func newRoom(st *State, seq uint64, deps hubDeps) *Room {
@@ -256,6 +257,7 @@ func (r *Room) commit(typ string, data any) error {
 	}
 	r.seq = ev.Seq
 	r.unsent = append(r.unsent, ev)
+	r.ranks = nil
 	if r.st.Phase() != before {
 		r.snapDue = true
 		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true

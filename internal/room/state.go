@@ -56,6 +56,7 @@ type State struct {
 
 	byID    map[string]*Player
 	byToken map[string]*Player
+	active  quiz.Roster // active player → team
 }
 
 // Room phases as the views show them.
@@ -130,10 +131,12 @@ func newState(cfg Config, at time.Time) *State {
 func (s *State) reindex() {
 	s.byID = make(map[string]*Player, len(s.Players))
 	s.byToken = make(map[string]*Player, len(s.Players))
+	s.active = make(quiz.Roster, len(s.Players))
 	for _, p := range s.Players {
 		s.byID[p.ID] = p
 		if !p.Kicked {
 			s.byToken[p.TokenHash] = p
+			s.active[p.ID] = p.Team
 		}
 	}
 }
@@ -185,16 +188,9 @@ func (s *State) question() *scenario.Question {
 	return &def.Questions[qs.Index]
 }
 
-// roster maps every active player to their team.
-func (s *State) roster() quiz.Roster {
-	r := make(quiz.Roster, len(s.Players))
-	for _, p := range s.Players {
-		if !p.Kicked {
-			r[p.ID] = p.Team
-		}
-	}
-	return r
-}
+// roster maps every active player to their team. It is kept up to date
+// by apply; callers must not change it.
+func (s *State) roster() quiz.Roster { return s.active }
 
 func (s *State) team(id string) *Team {
 	for i := range s.Teams {
@@ -240,6 +236,7 @@ func (s *State) apply(ev store.Event) error {
 		s.Players = append(s.Players, p)
 		s.byID[p.ID] = p
 		s.byToken[p.TokenHash] = p
+		s.active[p.ID] = p.Team
 	case evKicked:
 		var d playerData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
@@ -251,6 +248,7 @@ func (s *State) apply(ev store.Event) error {
 		}
 		p.Kicked = true
 		delete(s.byToken, p.TokenHash)
+		delete(s.active, p.ID)
 	case evStarted:
 		if s.Stage >= 0 || s.Finished {
 			return ErrWrongPhase

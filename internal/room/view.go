@@ -618,28 +618,17 @@ func (r *Room) me(player string) *meView {
 	if p == nil {
 		return nil
 	}
-	m := &meView{Player: meName{ID: p.ID, Name: p.Name}, Team: meTeam{ID: p.Team, Members: []string{}}}
+	rk := r.ranking()
+	m := &meView{Player: meName{ID: p.ID, Name: p.Name},
+		Team: meTeam{ID: p.Team, Size: rk.sizes[p.Team], Members: rk.members[p.Team]}}
 	if t := s.team(p.Team); t != nil {
 		m.Team.Name = t.Name
 	}
-	for _, o := range s.Players {
-		if o.Team == p.Team && !o.Kicked {
-			m.Team.Size++
-			if len(m.Team.Members) < maxListedMembers {
-				m.Team.Members = append(m.Team.Members, o.Name)
-			}
-		}
+	if st, ok := rk.players[p.ID]; ok {
+		m.Score = meScore{Points: st.points, Rank: st.rank, Correct: st.correct}
 	}
-	players := s.playerStandings()
-	for _, st := range players {
-		if st.id == p.ID {
-			m.Score = meScore{Points: st.points, Rank: st.rank, Correct: st.correct}
-		}
-	}
-	for _, st := range s.teamStandings() {
-		if st.id == p.Team {
-			m.TeamScore = meTeamScore{Points: st.points, Rank: st.rank}
-		}
+	if st, ok := rk.teams[p.Team]; ok {
+		m.TeamScore = meTeamScore{Points: st.points, Rank: st.rank}
 	}
 	qs := s.quiz()
 	if qs == nil {
@@ -671,6 +660,43 @@ func (r *Room) me(player string) *meView {
 			Streak: aw.Streak, Poll: q.Type == scenario.Poll, Answered: aw.Answered}
 	}
 	return m
+}
+
+// ranking is what every phone's view shares: standings and team lists,
+// computed once per change of the state rather than once per phone.
+type ranking struct {
+	players map[string]standing
+	teams   map[string]standing
+	members map[string][]string // team → the first names
+	sizes   map[string]int
+}
+
+func (r *Room) ranking() *ranking {
+	if r.ranks != nil {
+		return r.ranks
+	}
+	rk := &ranking{players: map[string]standing{}, teams: map[string]standing{},
+		members: map[string][]string{}, sizes: map[string]int{}}
+	for _, st := range r.st.playerStandings() {
+		rk.players[st.id] = st
+	}
+	for _, st := range r.st.teamStandings() {
+		rk.teams[st.id] = st
+	}
+	for _, t := range r.st.Teams {
+		rk.members[t.ID] = []string{}
+	}
+	for _, p := range r.st.Players {
+		if p.Kicked {
+			continue
+		}
+		rk.sizes[p.Team]++
+		if len(rk.members[p.Team]) < maxListedMembers {
+			rk.members[p.Team] = append(rk.members[p.Team], p.Name)
+		}
+	}
+	r.ranks = rk
+	return rk
 }
 
 func answerView(question string, a quiz.Answer, by string) *meAnswer {

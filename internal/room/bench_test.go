@@ -1,0 +1,100 @@
+package room
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/quiz"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+// nullConn accepts every frame and counts bytes.
+type nullConn struct{ bytes atomic.Int64 }
+
+func (c *nullConn) Send(b []byte) bool { c.bytes.Add(int64(len(b))); return true }
+func (c *nullConn) Close(int, string)  {}
+
+// BenchmarkRoomAnswers measures a room taking one answer each from N
+// attached phones: apply, store (memory), coalesced views, acks.
+func BenchmarkRoomAnswers(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+			if err != nil {
+				b.Fatal(err)
+			}
+			sc.Stages[0].Quiz.Questions[0].TimeLimit = time.Hour
+			hub := NewHub(HubConfig{Store: store.NewMemory()})
+			defer hub.Shutdown(context.Background())
+			c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := c.Room
+			conns := make([]*nullConn, n)
+			for i := range conns {
+				j, err := r.Join(context.Background(), fmt.Sprintf("p%d", i), "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				conns[i] = &nullConn{}
+				r.Attach(conns[i], j.Token, "ru")
+			}
+			host := &nullConn{}
+			r.Attach(host, c.HostToken, "ru")
+			answer, _ := json.Marshal(map[string]any{"question": "q1", "options": []string{"a"}})
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				// a fresh room state per round: reopen q1 for everyone
+				done := make(chan struct{})
+				_ = r.post(func() {
+					r.st.Quizzes = nil
+					r.st.Stage = -1
+					_ = r.commit(evStarted, struct{}{})
+					close(done)
+				})
+				<-done
+				b.StartTimer()
+				for _, pc := range conns {
+					r.Command(pc, "a", "answer", answer)
+				}
+				if _, err := call(context.Background(), r, func(reply func(struct{}, error)) {
+					r.afterDurable(func() { reply(struct{}{}, nil) })
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/answer")
+		})
+	}
+}
+
+// BenchmarkSubmit measures the pure engine accepting one answer.
+func BenchmarkSubmit(b *testing.B) {
+	sc, _ := scenario.Parse("t.yaml", []byte(testYAML))
+	q := sc.Stages[0].Quiz
+	roster := quiz.Roster{}
+	for i := range 1000 {
+		roster[fmt.Sprint(i)] = "t1"
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%1000 == 0 {
+			b.StopTimer()
+			s := quiz.New(scenario.TeamAverage)
+			_ = s.Start(q, now)
+			b.StartTimer()
+			benchState = s
+		}
+		_, _ = benchState.Submit(q, roster, fmt.Sprint(i%1000), "q1", quiz.Choice{Options: []string{"a"}}, now)
+	}
+}
+
+var benchState *quiz.State

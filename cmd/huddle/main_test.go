@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("id: x\ntitle: X\nlanguage: fr\nstages: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"huddle", "validate", "../../scenarios/partnership-quiz.ru.yaml", bad}, env(nil), &out, &out)
+	if err == nil {
+		t.Fatal("validate passed a broken file")
+	}
+	if !strings.Contains(out.String(), "partnership-quiz.ru.yaml: ok") || !strings.Contains(out.String(), bad+":3:") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
+func TestServeRefusesInvalidScenarios(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("id: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"huddle", "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-scenarios", dir}, env(nil), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestServeAndShutdown starts the real server, checks /healthz, then stops it
+// as SIGTERM would.
+func TestServeAndShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"huddle"}, env(map[string]string{
+			"HUDDLE_ADDR": addr, "HUDDLE_DATA": t.TempDir(), "HUDDLE_SCENARIOS": "../../scenarios",
+		}), &out, &out)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("healthz: %d", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"huddle is ready", "partnership-quiz", "stopped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, out.String())
+		}
+	}
+}

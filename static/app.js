@@ -1,0 +1,1229 @@
+// app.js: what every huddle page shares.
+//
+// - i18n: the ru/en dictionary, t(), the RU/EN toggle;
+// - clock: the server-time offset and countdowns to absolute deadlines;
+// - Connection: the WebSocket client (hello, command ids, acks, reconnect);
+// - api(): JSON over fetch with the API's error shape;
+// - h(): a tiny DOM builder that only ever sets text through textContent.
+//
+// Nothing here (or in any page) puts server or user data into innerHTML.
+
+// ---------------------------------------------------------------- storage
+
+/** store wraps localStorage; private modes and full quotas must not break a page. */
+export const store = {
+  get(key) {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw == null ? null : JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  remove(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      /* ignore */
+    }
+  },
+  keys(prefix) {
+    const out = [];
+    try {
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i);
+        if (k && k.startsWith(prefix)) out.push(k);
+      }
+    } catch {
+      /* ignore */
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------- i18n
+
+const LANG_KEY = 'huddle.lang';
+const LANGS = ['ru', 'en'];
+
+let currentLang = 'ru';
+let langChosen = false; // true when the user (query or toggle) picked the language
+
+(function initLang() {
+  const q = new URLSearchParams(location.search).get('lang');
+  if (LANGS.includes(q)) {
+    currentLang = q;
+    langChosen = true;
+    store.set(LANG_KEY, q);
+    return;
+  }
+  const saved = store.get(LANG_KEY);
+  if (LANGS.includes(saved)) {
+    currentLang = saved;
+    langChosen = true;
+  }
+})();
+
+/** lang returns the interface language, "ru" or "en". */
+export function lang() {
+  return currentLang;
+}
+
+/** langWasChosen tells whether the user picked a language (query or toggle) rather than the default. */
+export function langWasChosen() {
+  return langChosen;
+}
+
+/**
+ * setLang switches the interface language, remembers it when asked,
+ * re-applies data-i18n texts and fires a "langchange" event on window.
+ */
+export function setLang(l, { remember = true } = {}) {
+  if (!LANGS.includes(l)) return;
+  if (remember) {
+    langChosen = true;
+    store.set(LANG_KEY, l);
+    // A ?lang= left in the address bar would undo the choice on reload.
+    const url = new URL(location.href);
+    if (url.searchParams.has('lang')) {
+      url.searchParams.delete('lang');
+      history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+    }
+  }
+  if (l === currentLang) return;
+  currentLang = l;
+  applyI18n();
+  window.dispatchEvent(new CustomEvent('langchange', { detail: l }));
+}
+
+function pluralForm(n, forms) {
+  if (!Array.isArray(forms)) return forms;
+  const a = Math.abs(Number(n) || 0);
+  if (currentLang === 'ru') {
+    const m10 = a % 10;
+    const m100 = a % 100;
+    if (!Number.isInteger(a)) return forms[1];
+    if (m10 === 1 && m100 !== 11) return forms[0];
+    if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return forms[1];
+    return forms[2];
+  }
+  return a === 1 ? forms[0] : forms[1];
+}
+
+/**
+ * t translates a key. {name} placeholders are filled from vars; an array
+ * value is a plural list chosen by vars.n (ru: one/few/many, en: one/other).
+ */
+export function t(key, vars) {
+  let s = DICT[currentLang][key];
+  if (s === undefined) s = DICT.ru[key];
+  if (s === undefined) return key;
+  if (Array.isArray(s)) s = pluralForm(vars ? vars.n : 0, s);
+  if (vars) {
+    s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
+  }
+  return s;
+}
+
+/** applyI18n fills data-i18n (text), data-i18n-placeholder, -aria-label and -title attributes. */
+export function applyI18n(root = document) {
+  document.documentElement.lang = currentLang;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  }
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('.lang-toggle button')) {
+    el.setAttribute('aria-pressed', String(el.dataset.lang === currentLang));
+  }
+}
+
+/** mountLangToggle fills every .lang-toggle element with RU/EN buttons. */
+export function mountLangToggle() {
+  for (const box of document.querySelectorAll('.lang-toggle')) {
+    box.replaceChildren();
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', t('language'));
+    for (const l of LANGS) {
+      box.append(
+        h('button', {
+          type: 'button',
+          'data-lang': l,
+          'data-testid': 'lang-' + l,
+          'aria-pressed': String(l === currentLang),
+          lang: l,
+          onclick: () => setLang(l),
+          text: l.toUpperCase(),
+        }),
+      );
+    }
+  }
+}
+
+/** fmtNum formats an integer with the language's digit grouping. */
+export function fmtNum(n) {
+  const v = Number(n) || 0;
+  return v.toLocaleString(currentLang === 'ru' ? 'ru-RU' : 'en-US', { maximumFractionDigits: 2 });
+}
+
+/** place renders a rank: "1 место" / "1st place". */
+export function place(n) {
+  if (!n) return '—';
+  if (currentLang === 'en') {
+    const m100 = n % 100;
+    const m10 = n % 10;
+    const suf = m100 >= 11 && m100 <= 13 ? 'th' : m10 === 1 ? 'st' : m10 === 2 ? 'nd' : m10 === 3 ? 'rd' : 'th';
+    return `${n}${suf} place`;
+  }
+  return `${n} место`;
+}
+
+/** fmtCode splits a 6-digit join code for reading aloud: "123 456". */
+export function fmtCode(code) {
+  const s = String(code || '');
+  return s.length === 6 ? s.slice(0, 3) + '\u2009' + s.slice(3) : s;
+}
+
+// ---------------------------------------------------------------- DOM
+
+/**
+ * h builds an element. props: class, text, style (object; "--x" keys become
+ * custom properties), dataset, on<event> handlers, other keys as attributes
+ * (false/null skipped, true as empty). Children: nodes, strings (as text),
+ * arrays, null.
+ */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  setProps(el, props);
+  appendAll(el, children);
+  return el;
+}
+
+function setProps(el, props) {
+  if (!props) return;
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
+    else if (k === 'text') el.textContent = String(v);
+    else if (k === 'style') {
+      for (const [sk, sv] of Object.entries(v)) {
+        if (sv == null) continue;
+        if (sk.startsWith('--')) el.style.setProperty(sk, String(sv));
+        else el.style[sk] = sv;
+      }
+    } else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+}
+
+function appendAll(el, children) {
+  for (const c of children) {
+    if (c == null || c === false) continue;
+    if (Array.isArray(c)) appendAll(el, c);
+    else if (c instanceof Node) el.append(c);
+    else el.append(document.createTextNode(String(c)));
+  }
+}
+
+/** $ is querySelector. */
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+/** show toggles the hidden attribute. */
+export function show(el, on) {
+  if (el) el.hidden = !on;
+}
+
+/** setText changes textContent only when it differs (no needless layout). */
+export function setText(el, s) {
+  s = s == null ? '' : String(s);
+  if (el && el.textContent !== s) el.textContent = s;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** svgEl creates an SVG element with attributes. */
+export function svgEl(tag, attrs) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  return el;
+}
+
+const SHAPES = [
+  ['polygon', { points: '50,8 94,88 6,88' }], // triangle
+  ['polygon', { points: '50,4 96,50 50,96 4,50' }], // diamond
+  ['circle', { cx: 50, cy: 50, r: 44 }], // circle
+  ['rect', { x: 9, y: 9, width: 82, height: 82, rx: 4 }], // square
+  ['polygon', { points: '50,4 61,37 96,37 68,58 78,92 50,71 22,92 32,58 4,37 39,37' }], // star
+  ['polygon', { points: '27,8 73,8 96,50 73,92 27,92 4,50' }], // hexagon
+  ['polygon', { points: '50,4 96,38 78,94 22,94 4,38' }], // pentagon
+  ['polygon', { points: '36,4 64,4 64,36 96,36 96,64 64,64 64,96 36,96 36,64 4,64 4,36 36,36' }], // cross
+];
+
+/** shape returns the SVG symbol of option number i (triangle, diamond, circle, square, …). */
+export function shape(i) {
+  const [tag, attrs] = SHAPES[((i % SHAPES.length) + SHAPES.length) % SHAPES.length];
+  const svg = svgEl('svg', { viewBox: '0 0 100 100', class: 'shape', 'aria-hidden': 'true', focusable: 'false' });
+  svg.append(svgEl(tag, { ...attrs, fill: 'currentColor' }));
+  return svg;
+}
+
+/** icon returns a small line icon by name (check, cross, clock, users, wifi). */
+export function icon(name) {
+  const svg = svgEl('svg', {
+    viewBox: '0 0 24 24',
+    class: 'icon icon-' + name,
+    'aria-hidden': 'true',
+    focusable: 'false',
+    fill: 'none',
+    stroke: 'currentColor',
+    'stroke-width': 2.4,
+    'stroke-linecap': 'round',
+    'stroke-linejoin': 'round',
+  });
+  const paths = {
+    check: ['M4 12.5l5 5L20 6.5'],
+    cross: ['M6 6l12 12', 'M18 6L6 18'],
+    clock: ['M12 7v5l3 2', 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z'],
+    users: ['M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1', 'M9.5 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6z', 'M21 19v-1a4 4 0 0 0-3-3.8', 'M15.5 4.2a3 3 0 0 1 0 5.6'],
+    phone: ['M8 2h8a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z', 'M11 18h2'],
+    star: ['M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1L3.2 9.5l6.1-.9z'],
+    trophy: ['M8 21h8', 'M12 17v4', 'M7 4h10v5a5 5 0 0 1-10 0z', 'M17 5h3v2a3 3 0 0 1-3 3', 'M7 5H4v2a3 3 0 0 0 3 3'],
+    copy: ['M9 9h11v11H9z', 'M5 15H4V4h11v1'],
+    screen: ['M3 4h18v12H3z', 'M8 20h8', 'M12 16v4'],
+    download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
+  };
+  for (const d of paths[name] || []) svg.append(svgEl('path', { d }));
+  return svg;
+}
+
+// ---------------------------------------------------------------- colours
+
+const TEAM_COLORS = [
+  '#2f6fdf', // blue
+  '#d93a3a', // red
+  '#14946b', // green
+  '#d88a06', // amber
+  '#7d4fd6', // violet
+  '#0e93b4', // cyan
+  '#d23c83', // pink
+  '#5e9a12', // lime
+  '#e2661b', // orange
+  '#5b6b82', // slate
+];
+
+/**
+ * teamColor picks a team's colour. Teams are "t1", "t2"…, so the number in
+ * the id gives the same colour on the projector and on every phone.
+ */
+export function teamColor(id, index) {
+  const m = /(\d+)\s*$/.exec(String(id || ''));
+  let i;
+  if (m) i = parseInt(m[1], 10) - 1;
+  else if (typeof index === 'number') i = index;
+  else i = [...String(id || '')].reduce((a, c) => (a * 31 + c.charCodeAt(0)) | 0, 7);
+  return TEAM_COLORS[((i % TEAM_COLORS.length) + TEAM_COLORS.length) % TEAM_COLORS.length];
+}
+
+/**
+ * optionLook tells how option i of a question is drawn: its style number
+ * (colour and shape) and its letter. True/false gets blue/red without letters.
+ */
+export function optionLook(question, i) {
+  if (question && question.type === 'truefalse') {
+    const id = question.options && question.options[i] && question.options[i].id;
+    return { style: id === 'false' ? 0 : 1, letter: '' };
+  }
+  return { style: i, letter: String.fromCharCode(65 + i) };
+}
+
+/** optionBadge draws option i's shape with its letter on it. */
+export function optionBadge(question, i) {
+  const look = optionLook(question, i);
+  return h(
+    'span',
+    { class: ['opt-badge', 'shape-' + (look.style % 8)], 'aria-hidden': 'true' },
+    shape(look.style),
+    look.letter ? h('span', { class: 'opt-letter', text: look.letter }) : null,
+  );
+}
+
+/** optionLabel returns an option's text, with a fallback for true/false without text. */
+export function optionLabel(question, opt) {
+  if (opt && opt.text) return opt.text;
+  if (opt && opt.id === 'true') return t('opt_true');
+  if (opt && opt.id === 'false') return t('opt_false');
+  return opt ? opt.id : '';
+}
+
+// ---------------------------------------------------------------- clock
+
+/**
+ * clock keeps the offset between the server's clock and this device's:
+ * offset = frame.time - Date.now(), refreshed from every frame.
+ */
+export const clock = {
+  offset: 0,
+  update(serverTime) {
+    if (typeof serverTime === 'number' && serverTime > 0) this.offset = serverTime - Date.now();
+  },
+  now() {
+    return Date.now() + this.offset;
+  },
+};
+
+/**
+ * countdown calls onTick(msLeft) about 10 times a second until the absolute
+ * server-time deadline passes (one last call with 0). Returns a stop function.
+ */
+export function countdown(deadline, onTick) {
+  let timer = null;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    const left = Math.max(0, deadline - clock.now());
+    onTick(left);
+    if (left > 0) timer = setTimeout(tick, Math.min(100, left));
+  };
+  tick();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+/**
+ * timerRing builds a round countdown (ring + seconds). start(question)
+ * runs it to the question's absolute deadline and returns a stop function.
+ */
+export function timerRing(size = 'l') {
+  const C = 2 * Math.PI * 54;
+  const svg = svgEl('svg', { viewBox: '0 0 120 120', class: 'timer-ring', 'aria-hidden': 'true' });
+  const bar = svgEl('circle', {
+    cx: 60,
+    cy: 60,
+    r: 54,
+    class: 'timer-bar',
+    'stroke-dasharray': C.toFixed(2),
+    'stroke-dashoffset': 0,
+    transform: 'rotate(-90 60 60)',
+  });
+  svg.append(svgEl('circle', { cx: 60, cy: 60, r: 54, class: 'timer-track' }), bar);
+  const num = h('span', { class: 'timer-num' });
+  const el = h('div', { class: ['timer', 'timer-' + size], role: 'timer', 'data-testid': 'countdown' }, svg, num);
+  const update = (ms, total) => {
+    const s = secondsLeft(ms);
+    setText(num, s);
+    const frac = total > 0 ? Math.max(0, Math.min(1, ms / total)) : 0;
+    bar.setAttribute('stroke-dashoffset', (C * (1 - frac)).toFixed(2));
+    el.classList.toggle('urgent', ms > 0 && ms <= 5000);
+    el.classList.toggle('done', ms <= 0);
+    el.dataset.left = String(s);
+  };
+  const start = (q, onTick) => {
+    if (!q.deadline) {
+      el.hidden = true;
+      return () => {};
+    }
+    const total = q.time_limit_ms || Math.max(1, q.deadline - q.opened_at);
+    return countdown(q.deadline, (ms) => {
+      update(ms, total);
+      if (onTick) onTick(ms);
+    });
+  };
+  return { el, update, start };
+}
+
+/** secondsLeft rounds remaining milliseconds up to whole seconds for display. */
+export function secondsLeft(ms) {
+  return Math.ceil(ms / 1000);
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/** ApiError is a failed API call: status, code and a sentence for the user. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || String(status));
+    this.status = status;
+    this.code = code || '';
+  }
+}
+
+/** api calls the JSON API and throws ApiError with the server's message on failure. */
+export async function api(method, path, body) {
+  const init = {
+    method,
+    headers: { Accept: 'application/json', 'Accept-Language': currentLang },
+    credentials: 'same-origin',
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', t('err_network'));
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, data && data.error, (data && data.message) || t('err_http', { status: res.status }));
+  }
+  return data;
+}
+
+/** hashParams reads "#h=…", "#s=…", "#token=…" or a bare "#<token>" from the URL fragment. */
+export function hashParams() {
+  const raw = location.hash.replace(/^#/, '');
+  if (!raw) return {};
+  if (/^[0-9a-fA-F]{16,128}$/.test(raw)) return { token: raw };
+  const p = new URLSearchParams(raw);
+  const out = {};
+  for (const [k, v] of p) out[k] = v;
+  if (!out.token) out.token = out.h || out.s || out.t || '';
+  return out;
+}
+
+/**
+ * payload returns a frame's data: the server puts it under "data"; fields
+ * at the top level are accepted too.
+ */
+export function payload(msg) {
+  return msg && msg.data && typeof msg.data === 'object' ? msg.data : msg || {};
+}
+
+/** pathPart returns the n-th segment of location.pathname ("/screen/abc" → 1 → "abc"). */
+export function pathPart(n) {
+  const parts = location.pathname.split('/').filter(Boolean);
+  return parts[n] ? decodeURIComponent(parts[n]) : '';
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+let cmdCounter = 0;
+
+function newCommandId() {
+  cmdCounter += 1;
+  return 'c' + cmdCounter + Math.random().toString(36).slice(2, 8);
+}
+
+const ACK_TIMEOUT = 8000;
+const HANDSHAKE_TIMEOUT = 10000;
+
+/**
+ * Connection is one page's WebSocket to a room. It sends hello on every
+ * (re)connect, gives each command a unique id and resolves its promise on
+ * the matching ack (rejects on error). Commands sent with {retry:true}
+ * (answers) survive a disconnect and are re-sent with the same id and data
+ * after the next welcome; the server acknowledges such a repeat as a
+ * duplicate. Other commands (host controls) are rejected at once when the
+ * socket drops, so that "next" is never applied twice by surprise.
+ *
+ * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
+ * onFatal(code, msg) for unauthorized and kicked.
+ */
+export class Connection {
+  constructor(opts) {
+    this.room = opts.room;
+    this.token = opts.token;
+    this.lang = opts.lang || currentLang;
+    this.onFrame = opts.onFrame || (() => {});
+    this.onStatus = opts.onStatus || (() => {});
+    this.onFatal = opts.onFatal || (() => {});
+    this.ws = null;
+    this.ready = false;
+    this.stopped = false;
+    this.attempt = 0;
+    this.timer = null;
+    this.handshakeTimer = null;
+    this.pending = new Map();
+    this.status = '';
+    const wake = () => this.wake();
+    window.addEventListener('online', wake);
+    window.addEventListener('pageshow', wake);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.wake();
+    });
+  }
+
+  url() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${proto}//${location.host}/ws/${encodeURIComponent(this.room)}`;
+  }
+
+  setStatus(s) {
+    if (this.status === s) return;
+    this.status = s;
+    this.onStatus(s);
+  }
+
+  /** connect opens a socket now (closing a previous one). */
+  connect() {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.detach();
+    let ws;
+    try {
+      ws = new WebSocket(this.url());
+    } catch {
+      this.setStatus('offline');
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    this.ready = false;
+    this.setStatus('connecting');
+    clearTimeout(this.handshakeTimer);
+    // A socket that neither opens nor welcomes us in time is dead: try again.
+    this.handshakeTimer = setTimeout(() => {
+      if (this.ws === ws && !this.ready) ws.close();
+    }, HANDSHAKE_TIMEOUT);
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      ws.send(JSON.stringify({ type: 'hello', token: this.token, lang: this.lang }));
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      this.handle(msg);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      clearTimeout(this.handshakeTimer);
+      this.dropPending();
+      if (this.stopped) {
+        this.setStatus('stopped');
+        return;
+      }
+      this.setStatus('offline');
+      this.scheduleReconnect();
+    };
+    ws.onerror = () => {
+      /* close follows */
+    };
+  }
+
+  /** detach forgets the current socket without triggering a reconnect from it. */
+  detach() {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    this.ready = false;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    try {
+      ws.close(1000);
+    } catch {
+      /* ignore */
+    }
+    this.dropPending();
+  }
+
+  scheduleReconnect() {
+    if (this.stopped || this.timer) return;
+    const base = Math.min(5000, 500 * 2 ** this.attempt);
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.attempt += 1;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  /** wake reconnects at once if the socket is down (online, visible, pageshow). */
+  wake() {
+    if (this.stopped) return;
+    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
+    this.connect();
+  }
+
+  /** reconnect drops the socket and connects again now (e.g. after a language change). */
+  reconnect() {
+    if (this.stopped) return;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** setLang changes the hello language and reconnects so the server speaks it. */
+  setLang(l) {
+    if (this.lang === l) return;
+    this.lang = l;
+    this.reconnect();
+  }
+
+  /** stop closes the socket for good. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.handshakeTimer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = null;
+      try {
+        ws.close(1000);
+      } catch {
+        /* ignore */
+      }
+    }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(Object.assign(new Error(t('err_offline')), { code: 'offline' }));
+    }
+    this.pending.clear();
+    this.setStatus('stopped');
+  }
+
+  handle(msg) {
+    clock.update(msg.time);
+    switch (msg.type) {
+      case 'welcome':
+        this.ready = true;
+        this.attempt = 0;
+        clearTimeout(this.handshakeTimer);
+        this.setStatus('online');
+        break;
+      case 'ack': {
+        const p = this.pending.get(msg.id);
+        if (p) {
+          this.pending.delete(msg.id);
+          clearTimeout(p.timer);
+          p.resolve(msg);
+        }
+        break;
+      }
+      case 'error': {
+        const p = msg.id ? this.pending.get(msg.id) : null;
+        if (p) {
+          this.pending.delete(msg.id);
+          clearTimeout(p.timer);
+          p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code }));
+        } else if (!msg.id && msg.code === 'unauthorized') {
+          this.stopped = true;
+          this.onFatal('unauthorized', msg);
+        }
+        break;
+      }
+      case 'kicked':
+        this.stopped = true;
+        this.onFatal('kicked', msg);
+        break;
+    }
+    this.onFrame(msg);
+    // Re-send answers that were never acknowledged, after the page has seen
+    // the fresh state that follows welcome.
+    if (msg.type === 'welcome') queueMicrotask(() => this.resendPending());
+  }
+
+  transmit(p) {
+    if (!this.ws || !this.ready) return;
+    try {
+      this.ws.send(JSON.stringify(p.frame));
+    } catch {
+      return;
+    }
+    clearTimeout(p.timer);
+    const ws = this.ws;
+    p.timer = setTimeout(() => {
+      if (!this.pending.has(p.frame.id)) return;
+      if (!p.retry) {
+        this.pending.delete(p.frame.id);
+        p.reject(Object.assign(new Error(t('err_timeout')), { code: 'timeout' }));
+      }
+      // No reply in time: the socket is probably dead (a phone on a train).
+      if (this.ws === ws) ws.close();
+    }, ACK_TIMEOUT);
+  }
+
+  resendPending() {
+    for (const p of this.pending.values()) if (p.retry) this.transmit(p);
+  }
+
+  dropPending() {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      if (!p.retry) {
+        this.pending.delete(id);
+        p.reject(Object.assign(new Error(t('err_offline')), { code: 'offline' }));
+      }
+    }
+  }
+
+  /**
+   * send sends a command and resolves with its ack (rejects with an Error
+   * carrying .code). {retry:true} keeps it across reconnects until answered.
+   */
+  send(type, data, { retry = false } = {}) {
+    const id = newCommandId();
+    const frame = { id, type };
+    if (data !== undefined) frame.data = data;
+    return new Promise((resolve, reject) => {
+      if (this.stopped) {
+        reject(Object.assign(new Error(t('err_offline')), { code: 'offline' }));
+        return;
+      }
+      if (!this.ready && !retry) {
+        reject(Object.assign(new Error(t('err_offline')), { code: 'offline' }));
+        return;
+      }
+      const p = { frame, resolve, reject, retry, timer: null };
+      this.pending.set(id, p);
+      this.transmit(p);
+    });
+  }
+}
+
+/**
+ * mountConnBanner shows a small "reconnecting…" banner while the connection
+ * is not online. Returns the status callback to pass to Connection.
+ */
+export function mountConnBanner() {
+  let banner = document.getElementById('conn-banner');
+  if (!banner) {
+    banner = h('div', { id: 'conn-banner', class: 'conn-banner', role: 'status', 'aria-live': 'polite' });
+    document.body.append(banner);
+  }
+  let seenOnline = false;
+  let current = 'connecting';
+  const paint = () => {
+    const off = current !== 'online' && current !== 'stopped';
+    banner.classList.toggle('show', off);
+    document.body.dataset.conn = current;
+    setText(banner, off ? (seenOnline ? t('reconnecting') : t('connecting')) : '');
+  };
+  window.addEventListener('langchange', paint);
+  return (status) => {
+    current = status;
+    if (status === 'online') seenOnline = true;
+    paint();
+  };
+}
+
+/** toast shows a short message at the bottom of the screen. */
+export function toast(message, kind = 'info') {
+  let box = document.getElementById('toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', class: 'toasts', 'aria-live': 'assertive' });
+    document.body.append(box);
+  }
+  const el = h('div', { class: ['toast', 'toast-' + kind], role: kind === 'error' ? 'alert' : 'status', text: message });
+  box.append(el);
+  setTimeout(() => el.classList.add('leaving'), 4200);
+  setTimeout(() => el.remove(), 4700);
+}
+
+/** animateNumber counts an element's number from `from` to `to`. */
+export function animateNumber(el, from, to, ms = 900) {
+  if (!el) return;
+  if (from === to || matchMedia('(prefers-reduced-motion: reduce)').matches) {
+    setText(el, fmtNum(to));
+    return;
+  }
+  const start = performance.now();
+  const step = (now) => {
+    const k = Math.min(1, (now - start) / ms);
+    const e = 1 - (1 - k) ** 3;
+    setText(el, fmtNum(Math.round(from + (to - from) * e)));
+    if (k < 1) requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}
+
+/** initPage applies translations, mounts the language toggle and re-applies them on change. */
+export function initPage() {
+  mountLangToggle();
+  applyI18n();
+}
+
+// ---------------------------------------------------------------- dictionary
+
+const DICT = {
+  ru: {
+    language: 'Язык',
+    brand_tagline: 'Живые занятия: командный квиз',
+    connecting: 'Подключение…',
+    reconnecting: 'Нет связи. Переподключаемся…',
+    err_network: 'Нет связи с сервером. Проверьте интернет и попробуйте ещё раз.',
+    err_http: 'Сервер ответил ошибкой ({status}).',
+    err_offline: 'Нет связи с сервером.',
+    err_timeout: 'Сервер не ответил вовремя.',
+    opt_true: 'Верно',
+    opt_false: 'Неверно',
+
+    // phases
+    phase_lobby: 'Ожидание',
+    phase_question: 'Вопрос',
+    phase_reveal: 'Ответ',
+    phase_leaderboard: 'Рейтинг',
+    phase_finished: 'Итоги',
+
+    // index
+    title_index: 'huddle — новая сессия',
+    index_heading: 'Новая сессия',
+    index_lead: 'Выберите сценарий, настройте команды и откройте комнату на проекторе. Участники подключатся с телефонов по коду.',
+    scenarios: 'Сценарий',
+    scenarios_loading: 'Загружаем сценарии…',
+    scenarios_empty: 'На сервере нет ни одного сценария.',
+    n_questions: ['{n} вопрос', '{n} вопроса', '{n} вопросов'],
+    n_stages: ['{n} этап', '{n} этапа', '{n} этапов'],
+    lang_ru: 'Русский',
+    lang_en: 'English',
+    team_mode: 'Подсчёт очков команд',
+    team_mode_default: 'Как в сценарии',
+    team_mode_average: 'Каждый отвечает сам, у команды — среднее',
+    team_mode_team: 'Один общий ответ на команду',
+    team_mode_help: 'Среднее честно сравнивает команды разного размера. Общий ответ — команда договаривается и отвечает вместе.',
+    teams: 'Команды',
+    team_count: 'Количество команд',
+    team_names: 'Названия команд (можно оставить пустыми)',
+    team_default: 'Команда {n}',
+    fewer: 'Меньше',
+    more: 'Больше',
+    create_room: 'Создать комнату',
+    creating: 'Создаём…',
+    join_as_player: 'Я участник — ввести код',
+    recent_rooms: 'Ваши недавние комнаты',
+    open_projector: 'Проектор',
+    open_remote: 'Пульт',
+    forget: 'Забыть',
+    code: 'Код',
+
+    // screen
+    title_screen: 'huddle — проектор',
+    no_token: 'Нет ключа доступа к этой комнате. Откройте ссылку, которую вы получили при создании комнаты.',
+    access_denied: 'Ключ доступа не подошёл: комната не найдена или ссылка устарела.',
+    join_heading: 'Присоединяйтесь!',
+    join_step1: 'Откройте на телефоне',
+    join_step2: 'и введите код',
+    join_or_scan: 'или наведите камеру на QR-код',
+    players_count: ['{n} участник', '{n} участника', '{n} участников'],
+    waiting_first: 'Ждём первых участников…',
+    team_empty: 'Пока никого',
+    question_n: 'Вопрос {n} из {count}',
+    answered_of: 'Ответили',
+    answered_x_y: 'Ответили {x} из {y}',
+    seconds_short: 'сек',
+    time_up: 'Время вышло',
+    type_single: 'Один ответ',
+    type_multiple: 'Несколько ответов',
+    type_truefalse: 'Верно или нет',
+    type_numeric: 'Введите число',
+    type_text: 'Введите ответ',
+    type_poll: 'Опрос',
+    answer_on_phone_numeric: 'Введите число на телефоне',
+    answer_on_phone_text: 'Напишите ответ на телефоне',
+    correct_answer: 'Правильный ответ',
+    correct_answers: 'Правильные ответы',
+    accepted_answers: 'Принимались ответы',
+    tolerance: '± {n}',
+    top_answers: 'Самые частые ответы',
+    no_answers: 'Ответов нет',
+    explanation: 'Пояснение',
+    poll_no_correct: 'Это опрос: правильного ответа нет',
+    closed_by_all: 'Ответили все',
+    closed_by_host: 'Закрыто ведущим',
+    closed_by_time: 'Время вышло',
+    leaderboard: 'Таблица лидеров',
+    after_question: 'После вопроса {n} из {count}',
+    teams_ranking: 'Команды',
+    players_top: 'Лучшие участники',
+    points: 'очков',
+    points_short: 'очк.',
+    points_label: 'Очки',
+    finished_heading: 'Итоги',
+    thanks_all: 'Спасибо за игру!',
+    best_players: 'Лучшие участники',
+    place_n: '{n} место',
+    control_start: 'Начать',
+    control_next: 'Далее',
+    control_next_leaderboard: 'Рейтинг',
+    control_next_question: 'Следующий вопрос',
+    control_next_final: 'Итоги',
+    control_close: 'Закрыть вопрос',
+    control_end: 'Завершить',
+    confirm_end: 'Завершить сессию и показать итоги? Это нельзя отменить.',
+    remote_button: 'Пульт на телефоне',
+    remote_title: 'Пульт ведущего на телефоне',
+    remote_help: 'Откройте эту ссылку на своём телефоне (например, отправьте её себе в мессенджер). Не показывайте её участникам: она даёт управление комнатой.',
+    remote_screen_help: 'Ссылка только для показа (без управления) — для второго экрана или трансляции:',
+    copy: 'Копировать',
+    copied: 'Скопировано',
+    close: 'Закрыть',
+    fullscreen: 'Во весь экран',
+    keys_hint: 'Пробел / → — далее',
+    export_results: 'Результаты',
+
+    // host remote
+    title_host: 'huddle — пульт ведущего',
+    host_heading: 'Пульт ведущего',
+    for_you_only: 'видите только вы',
+    no_question_yet: 'Вопросы ещё не начались',
+    players_online: '{online} из {size} в сети',
+    kick: 'Удалить',
+    kick_confirm: 'Удалить участника «{name}» из комнаты?',
+    kicked_ok: 'Участник удалён',
+    exports: 'Выгрузка результатов',
+    answered_mark: 'ответил(а)',
+    online: 'в сети',
+    offline: 'не в сети',
+    no_players: 'Пока никто не подключился',
+
+    // play
+    title_play: 'huddle — участник',
+    enter_code: 'Введите код комнаты',
+    code_help: '6 цифр с экрана ведущего',
+    next: 'Далее',
+    checking: 'Проверяем…',
+    your_name: 'Ваше имя',
+    name_placeholder: 'Например, Анна',
+    pick_team: 'Команда',
+    assign_me: 'Распределите меня',
+    join: 'Войти',
+    joining: 'Входим…',
+    name_required: 'Введите имя.',
+    code_invalid: 'Код — это 6 цифр.',
+    another_code: 'Другой код',
+    you_are_in: 'Вы в игре!',
+    your_team: 'Ваша команда',
+    team_members: 'Участники команды',
+    wait_start: 'Ждём, когда ведущий начнёт',
+    look_at_screen: 'Смотрите на экран',
+    sending: 'Отправляем…',
+    answer_received: 'Ответ принят',
+    answer_received_team: 'Ответ команды принят — его можно изменить до конца вопроса',
+    retry: 'Повторить',
+    submit: 'Отправить',
+    your_number: 'Ваш ответ (число)',
+    your_text: 'Ваш ответ',
+    team_choice: 'Ответ команды',
+    team_choice_by: 'выбрал(а) {name}',
+    team_no_choice: 'Команда ещё не ответила',
+    choose_several: 'Можно выбрать несколько',
+    result_correct: 'Верно!',
+    result_partial: 'Частично верно',
+    result_wrong: 'Неверно',
+    result_none: 'Нет ответа',
+    result_thanks: 'Спасибо за ответ!',
+    result_team: 'Результат команды',
+    plus_points: '+{n}',
+    streak: ['Серия: {n} верный ответ', 'Серия: {n} верных ответа', 'Серия: {n} верных ответов'],
+    your_place: 'Ваше место',
+    team_place: 'Место команды',
+    of_n: 'из {n}',
+    final_place: 'Ваш итог',
+    join_another: 'Войти в другую комнату',
+    kicked_title: 'Ведущий удалил вас из комнаты',
+    kicked_help: 'Если это ошибка, войдите снова под своим именем.',
+    join_again: 'Войти снова',
+    session_lost: 'Сессия не найдена. Войдите в комнату заново.',
+    leave: 'Выйти',
+    leave_confirm: 'Выйти из комнаты на этом телефоне?',
+    me_label: 'вы',
+  },
+  en: {
+    language: 'Language',
+    brand_tagline: 'Live sessions: team quiz',
+    connecting: 'Connecting…',
+    reconnecting: 'Connection lost. Reconnecting…',
+    err_network: 'Cannot reach the server. Check the connection and try again.',
+    err_http: 'The server answered with an error ({status}).',
+    err_offline: 'No connection to the server.',
+    err_timeout: 'The server did not answer in time.',
+    opt_true: 'True',
+    opt_false: 'False',
+
+    phase_lobby: 'Lobby',
+    phase_question: 'Question',
+    phase_reveal: 'Answer',
+    phase_leaderboard: 'Leaderboard',
+    phase_finished: 'Results',
+
+    title_index: 'huddle — new session',
+    index_heading: 'New session',
+    index_lead: 'Pick a scenario, set up teams and open the room on the projector. Participants join from their phones with a code.',
+    scenarios: 'Scenario',
+    scenarios_loading: 'Loading scenarios…',
+    scenarios_empty: 'The server has no scenarios.',
+    n_questions: ['{n} question', '{n} questions'],
+    n_stages: ['{n} stage', '{n} stages'],
+    lang_ru: 'Русский',
+    lang_en: 'English',
+    team_mode: 'Team scoring',
+    team_mode_default: 'As in the scenario',
+    team_mode_average: 'Everyone answers; team gets the average',
+    team_mode_team: 'One shared answer per team',
+    team_mode_help: 'Average compares teams of different sizes fairly. Shared answer: the team agrees and answers together.',
+    teams: 'Teams',
+    team_count: 'Number of teams',
+    team_names: 'Team names (may be left empty)',
+    team_default: 'Team {n}',
+    fewer: 'Fewer',
+    more: 'More',
+    create_room: 'Create room',
+    creating: 'Creating…',
+    join_as_player: "I'm a participant — enter a code",
+    recent_rooms: 'Your recent rooms',
+    open_projector: 'Projector',
+    open_remote: 'Remote',
+    forget: 'Forget',
+    code: 'Code',
+
+    title_screen: 'huddle — projector',
+    no_token: 'No access key for this room. Open the link you got when the room was created.',
+    access_denied: 'The access key was not accepted: the room is gone or the link is outdated.',
+    join_heading: 'Join in!',
+    join_step1: 'On your phone open',
+    join_step2: 'and enter the code',
+    join_or_scan: 'or point your camera at the QR code',
+    players_count: ['{n} participant', '{n} participants'],
+    waiting_first: 'Waiting for the first participants…',
+    team_empty: 'Nobody yet',
+    question_n: 'Question {n} of {count}',
+    answered_of: 'Answered',
+    answered_x_y: '{x} of {y} answered',
+    seconds_short: 'sec',
+    time_up: "Time's up",
+    type_single: 'One answer',
+    type_multiple: 'Several answers',
+    type_truefalse: 'True or false',
+    type_numeric: 'Enter a number',
+    type_text: 'Type an answer',
+    type_poll: 'Poll',
+    answer_on_phone_numeric: 'Enter a number on your phone',
+    answer_on_phone_text: 'Type your answer on your phone',
+    correct_answer: 'Correct answer',
+    correct_answers: 'Correct answers',
+    accepted_answers: 'Accepted answers',
+    tolerance: '± {n}',
+    top_answers: 'Most frequent answers',
+    no_answers: 'No answers',
+    explanation: 'Explanation',
+    poll_no_correct: 'This is a poll: there is no right answer',
+    closed_by_all: 'Everyone answered',
+    closed_by_host: 'Closed by the host',
+    closed_by_time: "Time's up",
+    leaderboard: 'Leaderboard',
+    after_question: 'After question {n} of {count}',
+    teams_ranking: 'Teams',
+    players_top: 'Top participants',
+    points: 'points',
+    points_short: 'pts',
+    points_label: 'Points',
+    finished_heading: 'Results',
+    thanks_all: 'Thank you for playing!',
+    best_players: 'Top participants',
+    place_n: 'Place {n}',
+    control_start: 'Start',
+    control_next: 'Next',
+    control_next_leaderboard: 'Leaderboard',
+    control_next_question: 'Next question',
+    control_next_final: 'Results',
+    control_close: 'Close question',
+    control_end: 'End',
+    confirm_end: 'End the session and show the results? This cannot be undone.',
+    remote_button: 'Remote on your phone',
+    remote_title: "Host remote on your phone",
+    remote_help: "Open this link on your phone (e.g. send it to yourself in a messenger). Do not show it to participants: it gives control of the room.",
+    remote_screen_help: 'View-only link (no controls) for a second screen or a stream:',
+    copy: 'Copy',
+    copied: 'Copied',
+    close: 'Close',
+    fullscreen: 'Full screen',
+    keys_hint: 'Space / → — next',
+    export_results: 'Results',
+
+    title_host: 'huddle — host remote',
+    host_heading: 'Host remote',
+    for_you_only: 'only you see this',
+    no_question_yet: 'Questions have not started yet',
+    players_online: '{online} of {size} online',
+    kick: 'Remove',
+    kick_confirm: 'Remove “{name}” from the room?',
+    kicked_ok: 'Participant removed',
+    exports: 'Export results',
+    answered_mark: 'answered',
+    online: 'online',
+    offline: 'offline',
+    no_players: 'Nobody has joined yet',
+
+    title_play: 'huddle — participant',
+    enter_code: 'Enter the room code',
+    code_help: '6 digits from the host’s screen',
+    next: 'Next',
+    checking: 'Checking…',
+    your_name: 'Your name',
+    name_placeholder: 'e.g. Anna',
+    pick_team: 'Team',
+    assign_me: 'Assign me',
+    join: 'Join',
+    joining: 'Joining…',
+    name_required: 'Enter your name.',
+    code_invalid: 'The code is 6 digits.',
+    another_code: 'Another code',
+    you_are_in: "You're in!",
+    your_team: 'Your team',
+    team_members: 'Team members',
+    wait_start: 'Waiting for the host to start',
+    look_at_screen: 'Look at the screen',
+    sending: 'Sending…',
+    answer_received: 'Answer received',
+    answer_received_team: 'Team answer received — you can change it until the question closes',
+    retry: 'Try again',
+    submit: 'Submit',
+    your_number: 'Your answer (a number)',
+    your_text: 'Your answer',
+    team_choice: 'Team answer',
+    team_choice_by: 'chosen by {name}',
+    team_no_choice: 'Your team has not answered yet',
+    choose_several: 'You may pick several',
+    result_correct: 'Correct!',
+    result_partial: 'Partly correct',
+    result_wrong: 'Wrong',
+    result_none: 'No answer',
+    result_thanks: 'Thanks for your answer!',
+    result_team: 'Team result',
+    plus_points: '+{n}',
+    streak: ['Streak: {n} correct answer', 'Streak: {n} correct answers'],
+    your_place: 'Your place',
+    team_place: 'Team place',
+    of_n: 'of {n}',
+    final_place: 'Your result',
+    join_another: 'Join another room',
+    kicked_title: 'The host removed you from the room',
+    kicked_help: 'If this is a mistake, join again with your name.',
+    join_again: 'Join again',
+    session_lost: 'Session not found. Please join the room again.',
+    leave: 'Leave',
+    leave_confirm: 'Leave the room on this phone?',
+    me_label: 'you',
+  },
+};

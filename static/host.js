@@ -1,0 +1,291 @@
+// host.js: the facilitator's remote on a phone. Same host connection as the
+// projector's control bar, plus what only the host may see: the correct
+// answer while the question is open, who answered, kick, exports.
+import {
+  $,
+  Connection,
+  applyI18n,
+  countdown,
+  fmtCode,
+  fmtNum,
+  h,
+  hashParams,
+  icon,
+  initPage,
+  lang,
+  mountConnBanner,
+  optionBadge,
+  optionLabel,
+  optionLook,
+  pathPart,
+  payload,
+  secondsLeft,
+  setText,
+  store,
+  t,
+  teamColor,
+  toast,
+} from '/static/app.js';
+
+const room = pathPart(1);
+const hostKey = 'huddle.host.' + room;
+
+let token = '';
+let conn = null;
+let view = null;
+let busy = false;
+let timerKey = '';
+let stopTimer = null;
+let teamsKey = '';
+
+function resolveToken() {
+  const hp = hashParams();
+  const rec = store.get(hostKey);
+  const fromHash = hp.h || hp.token || '';
+  if (fromHash) {
+    store.set(hostKey, { ...(rec || {}), room, host_token: fromHash, created: (rec && rec.created) || Date.now() });
+    return fromHash;
+  }
+  return (rec && rec.host_token) || '';
+}
+
+function isLastQuestion(v) {
+  const q = v.question;
+  if (!q) return false;
+  const stages = v.room.stages || 1;
+  const lastStage = !v.stage || v.stage.index >= stages - 1;
+  return lastStage && q.index >= q.count - 1;
+}
+
+// ------------------------------------------------------------ render
+
+function renderCorrect(v) {
+  const box = $('#h-correct');
+  const list = $('#h-correct-list');
+  const q = v.question;
+  let items = [];
+  if (q && (v.phase === 'question' || v.phase === 'reveal' || v.phase === 'leaderboard') && q.type !== 'poll') {
+    const r = v.phase === 'question' ? null : v.reveal;
+    const ids = r ? r.correct || [] : (v.host && v.host.correct) || [];
+    if (q.type === 'numeric' && r) {
+      items = [h('li', { text: fmtNum(r.answer) + (r.tolerance ? ' ' + t('tolerance', { n: fmtNum(r.tolerance) }) : '') })];
+    } else if (q.type === 'text' && r) {
+      items = (r.accept || []).map((a) => h('li', { text: a }));
+    } else {
+      const opts = q.options || [];
+      items = ids.map((id) => {
+        const i = opts.findIndex((o) => o.id === id);
+        if (i < 0) return h('li', { text: id });
+        const look = optionLook(q, i);
+        return h(
+          'li',
+          { class: ['h-correct-item', 'opt-' + (look.style % 8)] },
+          optionBadge(q, i),
+          h('span', { text: optionLabel(q, opts[i]) }),
+        );
+      });
+    }
+  }
+  box.hidden = items.length === 0;
+  list.replaceChildren(...items);
+}
+
+function renderTimer(v) {
+  const q = v.question;
+  const key = v.phase === 'question' && q ? q.id + '|' + q.deadline : '';
+  if (key === timerKey) return;
+  timerKey = key;
+  if (stopTimer) stopTimer();
+  stopTimer = null;
+  const el = $('#h-timer');
+  if (!key || !q.deadline) {
+    setText(el, '');
+    return;
+  }
+  stopTimer = countdown(q.deadline, (ms) => {
+    setText(el, ms > 0 ? `${secondsLeft(ms)} ${t('seconds_short')}` : t('time_up'));
+    el.classList.toggle('urgent', ms > 0 && ms <= 5000);
+  });
+}
+
+function renderTeams(v) {
+  const answered = new Set((v.phase === 'question' && v.host && v.host.answered_by) || []);
+  const teams = v.teams || [];
+  const key = JSON.stringify([lang(), teams.map((tm) => [tm.id, tm.name, tm.size, tm.online, tm.players]), [...answered]]);
+  if (key === teamsKey) return;
+  teamsKey = key;
+  $('#h-teams').hidden = teams.length === 0;
+  const box = $('#h-team-list');
+  box.replaceChildren(
+    ...teams.map((tm, i) =>
+      h(
+        'div',
+        { class: 'h-team', style: { '--team': teamColor(tm.id, i) } },
+        h(
+          'div',
+          { class: 'h-team-head' },
+          h('span', { class: 'team-dot' }),
+          h('span', { class: 'h-team-name', text: tm.name }),
+          h('span', { class: 'h-team-count', text: t('players_online', { online: tm.online || 0, size: tm.size || 0 }) }),
+        ),
+        (tm.players || []).length
+          ? h(
+              'ul',
+              { class: 'h-players' },
+              tm.players.map((p) =>
+                h(
+                  'li',
+                  { class: ['h-player', !p.online && 'away'], 'data-player': p.id },
+                  h('span', { class: ['online-dot', p.online ? 'on' : 'off'], title: t(p.online ? 'online' : 'offline') }),
+                  h('span', { class: 'h-player-name', text: p.name }),
+                  answered.has(p.id) ? h('span', { class: 'h-answered-mark', title: t('answered_mark') }, icon('check')) : null,
+                  h('button', {
+                    type: 'button',
+                    class: 'btn btn-small btn-ghost h-kick',
+                    'data-testid': 'kick',
+                    'aria-label': `${t('kick')}: ${p.name}`,
+                    text: t('kick'),
+                    onclick: () => kick(p),
+                  }),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted h-empty', text: t('team_empty') }),
+      ),
+    ),
+  );
+}
+
+function render() {
+  const v = view;
+  if (!v) return;
+  document.body.dataset.phase = v.phase;
+  setText($('#h-title'), v.room.title);
+  $('#h-status').hidden = false;
+  $('#h-controls').hidden = false;
+  setText($('#h-phase'), t('phase_' + v.phase));
+  $('#h-phase').dataset.phase = v.phase;
+  setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
+  setText($('#h-players'), t('players_count', { n: v.players || 0 }));
+
+  const q = v.question;
+  const hasQ = !!q && v.phase !== 'lobby';
+  $('#h-question').hidden = !hasQ;
+  $('#h-no-question').hidden = hasQ || v.phase !== 'lobby';
+  if (hasQ) {
+    setText($('#h-q-num'), t('question_n', { n: q.index + 1, count: q.count }));
+    setText($('#h-q-text'), q.text);
+    const open = v.phase === 'question';
+    $('#h-answered').hidden = !open;
+    if (open) {
+      const a = q.answered || 0;
+      const e = q.expected || 0;
+      setText($('#h-answered-text'), t('answered_x_y', { x: fmtNum(a), y: fmtNum(e) }));
+      $('#h-answered-bar').style.width = (e ? Math.min(100, (a / e) * 100) : 0) + '%';
+    }
+  }
+  renderTimer(v);
+  renderCorrect(v);
+
+  const ph = v.phase;
+  $('#h-start').disabled = busy || ph !== 'lobby';
+  $('#h-close').disabled = busy || ph !== 'question';
+  $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard');
+  $('#h-end').disabled = busy || ph === 'finished';
+  let nextLabel = t('control_next');
+  if (ph === 'reveal') nextLabel = t('control_next_leaderboard');
+  else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
+  setText($('#h-next'), nextLabel);
+
+  renderTeams(v);
+
+  $('#h-exports').hidden = false;
+  const enc = encodeURIComponent(room);
+  const tok = encodeURIComponent(token);
+  $('#h-export-xlsx').href = `/api/rooms/${enc}/export.xlsx?token=${tok}`;
+  $('#h-export-csv').href = `/api/rooms/${enc}/export.csv?token=${tok}`;
+  $('#h-export-json').href = `/api/rooms/${enc}/export.json?token=${tok}`;
+}
+
+// ------------------------------------------------------------ commands
+
+async function command(type, data) {
+  if (busy || !conn) return;
+  busy = true;
+  render();
+  try {
+    await conn.send(type, data);
+    return true;
+  } catch (e) {
+    toast(e.message, 'error');
+    return false;
+  } finally {
+    busy = false;
+    render();
+  }
+}
+
+async function kick(p) {
+  if (!confirm(t('kick_confirm', { name: p.name }))) return;
+  if (await command('kick', { player: p.id })) toast(t('kicked_ok'));
+}
+
+function onFrame(msg) {
+  const d = payload(msg);
+  if (msg.type === 'view') {
+    view = d;
+    render();
+  } else if (msg.type === 'welcome' && d.role && d.role !== 'host') {
+    showMessage(t('access_denied'));
+    conn.stop();
+  } else if (msg.type === 'error' && !msg.id && msg.code !== 'unauthorized' && msg.message) {
+    toast(msg.message, 'error');
+  }
+}
+
+function showMessage(text) {
+  const el = $('#h-message');
+  el.textContent = text;
+  el.hidden = false;
+}
+
+function main() {
+  initPage();
+  token = resolveToken();
+  $('#h-start').addEventListener('click', () => command('start'));
+  $('#h-close').addEventListener('click', () => command('close'));
+  $('#h-next').addEventListener('click', () => command('next'));
+  $('#h-end').addEventListener('click', () => {
+    if (confirm(t('confirm_end'))) command('end');
+  });
+  if (!room || !token) {
+    showMessage(t('no_token'));
+    return;
+  }
+  const status = mountConnBanner();
+  conn = new Connection({
+    room,
+    token,
+    lang: lang(),
+    onFrame,
+    onStatus: status,
+    onFatal: (code) => {
+      if (code === 'unauthorized') {
+        const rec = store.get(hostKey);
+        if (rec && rec.host_token === token) store.remove(hostKey);
+        showMessage(t('access_denied'));
+        $('#h-controls').hidden = true;
+      }
+    },
+  });
+  window.addEventListener('langchange', () => {
+    applyI18n();
+    conn.setLang(lang());
+    teamsKey = '';
+    timerKey = '';
+    render();
+  });
+  conn.connect();
+}
+
+main();

@@ -1,0 +1,201 @@
+// index.js: the landing page. The facilitator picks a scenario and team
+// settings, creates a room and this laptop becomes the projector with host
+// controls.
+import { $, api, applyI18n, h, initPage, lang, setText, store, t, fmtCode } from '/static/app.js';
+
+const MIN_TEAMS = 2;
+const MAX_TEAMS = 10;
+
+let scenarios = [];
+let teamCount = 4;
+const teamNames = []; // what the facilitator typed, by position
+
+function questionCount(sc) {
+  let n = 0;
+  for (const st of sc.stages || []) {
+    if (typeof st.questions === 'number') n += st.questions;
+    else if (Array.isArray(st.questions)) n += st.questions.length;
+  }
+  return n;
+}
+
+function renderScenarios() {
+  const list = $('#scenario-list');
+  const checked = list.querySelector('input[name="scenario"]:checked');
+  list.replaceChildren();
+  if (!scenarios.length) {
+    list.append(h('p', { class: 'muted', text: t('scenarios_empty') }));
+    return;
+  }
+  const selected = checked ? checked.value : scenarios[0].id;
+  scenarios.forEach((sc, i) => {
+    const id = 'sc-' + i;
+    const qn = questionCount(sc);
+    const stages = (sc.stages || []).length;
+    list.append(
+      h(
+        'label',
+        { class: 'scenario', for: id, 'data-testid': 'scenario' },
+        h('input', { type: 'radio', name: 'scenario', id, value: sc.id, checked: sc.id === selected }),
+        h(
+          'span',
+          { class: 'scenario-body' },
+          h('span', { class: 'scenario-title', text: sc.title || sc.id }),
+          sc.description ? h('span', { class: 'scenario-desc', text: sc.description }) : null,
+          h(
+            'span',
+            { class: 'badges' },
+            h('span', { class: 'badge', text: (sc.language || '').toUpperCase() || '—' }),
+            h('span', { class: 'badge', text: t('n_questions', { n: qn }) }),
+            stages > 1 ? h('span', { class: 'badge', text: t('n_stages', { n: stages }) }) : null,
+          ),
+        ),
+      ),
+    );
+  });
+}
+
+function renderTeams() {
+  setText($('#team-count'), teamCount);
+  $('#team-fewer').disabled = teamCount <= MIN_TEAMS;
+  $('#team-more').disabled = teamCount >= MAX_TEAMS;
+  const box = $('#team-names');
+  // Keep focus and typed text: only add or remove inputs at the end.
+  while (box.children.length > teamCount) box.lastElementChild.remove();
+  for (let i = 0; i < teamCount; i++) {
+    let input = box.children[i];
+    if (!input) {
+      input = h('input', {
+        type: 'text',
+        maxlength: 40,
+        class: 'team-name-input',
+        'data-index': i,
+        'data-testid': 'team-name-' + (i + 1),
+        oninput: (e) => {
+          teamNames[i] = e.target.value;
+        },
+      });
+      input.value = teamNames[i] || '';
+      box.append(input);
+    }
+    input.placeholder = t('team_default', { n: i + 1 });
+    input.setAttribute('aria-label', t('team_default', { n: i + 1 }));
+  }
+}
+
+function renderRecent() {
+  const keys = store.keys('huddle.host.');
+  const rooms = keys
+    .map((k) => ({ key: k, ...(store.get(k) || {}) }))
+    .filter((r) => r.room && r.host_token)
+    .sort((a, b) => (b.created || 0) - (a.created || 0))
+    .slice(0, 5);
+  const list = $('#recent-list');
+  list.replaceChildren();
+  $('#recent').hidden = rooms.length === 0;
+  for (const r of rooms) {
+    const when = r.created ? new Date(r.created).toLocaleString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : '';
+    list.append(
+      h(
+        'li',
+        null,
+        h(
+          'span',
+          { class: 'recent-info' },
+          h('span', { class: 'recent-title', text: r.title || r.room }),
+          h('span', { class: 'muted', text: [r.code ? `${t('code')} ${fmtCode(r.code)}` : '', when].filter(Boolean).join(' · ') }),
+        ),
+        h('a', { class: 'btn btn-small', href: `/screen/${encodeURIComponent(r.room)}#h=${r.host_token}`, text: t('open_projector') }),
+        h('a', { class: 'btn btn-small btn-ghost', href: `/host/${encodeURIComponent(r.room)}#h=${r.host_token}`, text: t('open_remote') }),
+        h('button', {
+          type: 'button',
+          class: 'btn btn-small btn-ghost',
+          text: t('forget'),
+          onclick: () => {
+            store.remove(r.key);
+            renderRecent();
+          },
+        }),
+      ),
+    );
+  }
+}
+
+async function loadScenarios() {
+  try {
+    const list = await api('GET', '/api/scenarios');
+    scenarios = Array.isArray(list) ? list : [];
+    // Scenarios in the interface language first.
+    scenarios.sort((a, b) => (a.language === lang() ? 0 : 1) - (b.language === lang() ? 0 : 1));
+    renderScenarios();
+    $('#create-room').disabled = scenarios.length === 0;
+  } catch (err) {
+    const list = $('#scenario-list');
+    list.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: err.message }));
+  }
+}
+
+async function createRoom(ev) {
+  ev.preventDefault();
+  const err = $('#create-error');
+  err.hidden = true;
+  const picked = document.querySelector('input[name="scenario"]:checked');
+  if (!picked) return;
+  const typed = teamNames.slice(0, teamCount).map((s) => (s || '').trim());
+  const anyTyped = typed.some(Boolean);
+  const body = {
+    scenario: picked.value,
+    team_mode: $('#team-mode').value,
+    teams: anyTyped ? typed.map((s, i) => s || t('team_default', { n: i + 1 })) : null,
+    team_count: teamCount,
+    lang: lang(),
+  };
+  const btn = $('#create-room');
+  btn.disabled = true;
+  setText(btn, t('creating'));
+  try {
+    const res = await api('POST', '/api/rooms', body);
+    const sc = scenarios.find((s) => s.id === body.scenario);
+    store.set('huddle.host.' + res.room, {
+      room: res.room,
+      code: res.code,
+      host_token: res.host_token,
+      screen_token: res.screen_token,
+      host_url: res.host_url,
+      screen_url: res.screen_url,
+      join_url: res.join_url,
+      title: sc ? sc.title : '',
+      created: Date.now(),
+    });
+    location.assign(`/screen/${encodeURIComponent(res.room)}#h=${res.host_token}`);
+  } catch (e) {
+    err.textContent = e.message;
+    err.hidden = false;
+    btn.disabled = false;
+    setText(btn, t('create_room'));
+  }
+}
+
+function main() {
+  initPage();
+  $('#team-fewer').addEventListener('click', () => {
+    teamCount = Math.max(MIN_TEAMS, teamCount - 1);
+    renderTeams();
+  });
+  $('#team-more').addEventListener('click', () => {
+    teamCount = Math.min(MAX_TEAMS, teamCount + 1);
+    renderTeams();
+  });
+  $('#create-form').addEventListener('submit', createRoom);
+  window.addEventListener('langchange', () => {
+    applyI18n();
+    renderScenarios();
+    renderTeams();
+    renderRecent();
+  });
+  renderTeams();
+  renderRecent();
+  loadScenarios();
+}
+
+main();

@@ -327,3 +327,49 @@ func TestKickAndSlowConnection(t *testing.T) {
 		t.Fatalf("room stuck after a slow phone: %v", r)
 	}
 }
+
+// TestReplayEqualsLive: what a restart rebuilds from the store (snapshot plus
+// the events after it) is exactly the live state, at every point where the
+// room has acknowledged what it accepted.
+func TestReplayEqualsLive(t *testing.T) {
+	f := newFixture(t)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	anna, a := f.join("Anna")
+	_, b := f.join("Boris")
+	_, v := f.join("Vera")
+	check := func(when string) {
+		t.Helper()
+		live, err := call(context.Background(), f.room, func(reply func([]byte, error)) {
+			f.room.afterDurable(func() { reply(json.Marshal(f.room.st)) })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, seq, err := load(context.Background(), f.hub.deps.store, f.room.ID())
+		if err != nil {
+			t.Fatalf("%s: load: %v", when, err)
+		}
+		replayed, _ := json.Marshal(st)
+		if string(replayed) != string(live) {
+			t.Fatalf("%s: replayed state differs from the live one (seq %d)\nlive:     %s\nreplayed: %s", when, seq, live, replayed)
+		}
+	}
+	check("lobby")
+	f.command(host, "h1", "start", nil)
+	f.clock.Advance(2 * time.Second)
+	f.command(a, "a1", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	f.clock.Advance(3 * time.Second)
+	f.command(b, "b1", "answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	check("mid-question")
+	f.command(host, "h2", "kick", map[string]any{"player": anna.Player})
+	f.command(v, "v1", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	check("closed by everyone answering")
+	f.command(host, "h3", "next", nil)
+	f.command(host, "h4", "next", nil)
+	f.clock.Advance(10 * time.Second) // q2 times out
+	f.sync()
+	check("closed on time")
+	f.command(host, "h5", "end", nil)
+	check("finished")
+}

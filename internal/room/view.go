@@ -327,7 +327,7 @@ func (r *Room) questionInfo(counts bool) *questionInfo {
 	}
 	qi := &questionInfo{
 		Index: qs.Index, Count: len(r.st.stageDef().Questions), ID: q.ID, Type: string(q.Type),
-		Text: q.Text, Image: q.Image, Points: q.Points, TimeLimitMS: q.TimeLimit.Milliseconds(),
+		Text: q.Text, Image: imageURL(q.Image), Points: q.Points, TimeLimitMS: q.TimeLimit.Milliseconds(),
 		OpenedAt: qs.OpenedAt.UnixMilli(), Deadline: qs.Deadline.UnixMilli(),
 	}
 	for _, o := range q.Options {
@@ -339,6 +339,15 @@ func (r *Room) questionInfo(counts bool) *questionInfo {
 		qi.Answered, qi.Expected = &answered, &expected
 	}
 	return qi
+}
+
+// imageURL is where pages load a question's image: a path relative to the
+// scenarios directory is served under /media/; a URL is used as it is.
+func imageURL(image string) string {
+	if image == "" || strings.HasPrefix(image, "http://") || strings.HasPrefix(image, "https://") {
+		return image
+	}
+	return "/media/" + image
 }
 
 func correctOf(q *scenario.Question) []string {

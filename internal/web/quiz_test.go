@@ -532,3 +532,78 @@ func phonesOf(g *game) []*client {
 	}
 	return out
 }
+
+// TestTeamModeOverWebSockets: in team mode every phone of a team sees the
+// team's current choice live, the latest answer before the close counts and
+// the team scores it.
+func TestTeamModeOverWebSockets(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	g := &game{t: t, base: e.url}
+	g.room = createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2, "team_mode": "team"})
+	g.host = dial(t, e.url, g.room.Room, g.room.HostToken)
+	g.screen = dial(t, e.url, g.room.Room, g.room.ScreenToken)
+	for i := range 6 {
+		j := joinRoom(t, e.url, g.room.Code, fmt.Sprintf("P%d", i), fmt.Sprintf("t%d", i%2+1))
+		g.phones = append(g.phones, &phone{name: fmt.Sprintf("P%d", i), joined: j})
+	}
+	g.connectAll()
+	g.host.do("start", nil)
+	g.waitPhones("question", "q1")
+
+	type teamAnswer struct {
+		TeamAnswer *struct {
+			Options []string `json:"options"`
+			By      string   `json:"by"`
+		} `json:"team_answer"`
+	}
+	seesTeamChoice := func(p *phone, option, by string) {
+		t.Helper()
+		p.cl.waitFor(fmt.Sprintf("team choice %s by %s", option, by), func(cl *client) bool {
+			m, ok := latestData[teamAnswer](cl, "me")
+			return ok && m.TeamAnswer != nil && len(m.TeamAnswer.Options) == 1 &&
+				m.TeamAnswer.Options[0] == option && m.TeamAnswer.By == by
+		})
+	}
+	// Team 1 (P0, P2, P4): P0 proposes a, P2 changes it to b; everyone on the team sees it.
+	g.phones[0].cl.do("answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	seesTeamChoice(g.phones[4], "a", "P0")
+	g.phones[2].cl.do("answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	for _, i := range []int{0, 2, 4} {
+		seesTeamChoice(g.phones[i], "b", "P2")
+	}
+	// The other team sees nothing of it.
+	if m, _ := latestData[teamAnswer](g.phones[1].cl, "me"); m.TeamAnswer != nil {
+		t.Fatalf("team 2 sees team 1's choice: %+v", m.TeamAnswer)
+	}
+	// Team 2 answers a (wrong) and the host closes the question.
+	g.phones[1].cl.do("answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	g.host.do("close", nil)
+	g.waitPhones("reveal", "q1")
+
+	var v screenView
+	g.screen.waitFor("team leaderboard", func(cl *client) bool {
+		var ok bool
+		v, ok = latestData[screenView](cl, "view")
+		return ok && v.Leaderboard != nil && len(v.Leaderboard.Teams) == 2
+	})
+	if len(v.Leaderboard.Players) != 0 {
+		t.Errorf("players ranked alone in team mode: %+v", v.Leaderboard.Players)
+	}
+	for _, s := range v.Leaderboard.Teams {
+		// Team 1's counted answer is b (correct); the speed bonus makes it ≤ 1000 and > 500.
+		if (s.ID == "t1") != (s.Points > 500 && s.Points <= 1000) || (s.ID == "t2" && s.Points != 0) {
+			t.Errorf("team %s: %d points", s.ID, s.Points)
+		}
+	}
+	var me struct {
+		Result struct {
+			Correct bool `json:"correct"`
+			Points  int  `json:"points"`
+		} `json:"result"`
+		TeamScore struct{ Points int } `json:"team_score"`
+	}
+	g.phones[4].cl.data("me", &me) // P4 never tapped but shares the team's result
+	if !me.Result.Correct || me.Result.Points == 0 || me.TeamScore.Points != me.Result.Points {
+		t.Errorf("P4's view of the team result: %+v", me)
+	}
+}

@@ -28,5 +28,6 @@ func (s *Server) routes() http.Handler {
 	r.Get("/play", s.page("play.html"))
 	r.Get("/j/{code}", s.page("play.html"))
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	r.Get("/media/*", s.serveMedia)
 	return r
 }

@@ -9,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -23,6 +26,7 @@ type Config struct {
 	Hub       *room.Hub
 	Scenarios []*scenario.Scenario
 	Static    fs.FS  // the pages and their assets
+	Media     fs.FS  // the scenarios directory: question images; may be nil
 	PublicURL string // base URL phones reach the server at
 	Logger    *slog.Logger
 }
@@ -33,6 +37,7 @@ type Server struct {
 	scenarios map[string]*scenario.Scenario
 	order     []*scenario.Scenario
 	static    fs.FS
+	media     fs.FS
 	base      string
 	log       *slog.Logger
 	handler   http.Handler
@@ -49,6 +54,7 @@ func New(cfg Config) *Server {
 		scenarios: map[string]*scenario.Scenario{},
 		order:     cfg.Scenarios,
 		static:    cfg.Static,
+		media:     cfg.Media,
 		base:      strings.TrimRight(cfg.PublicURL, "/"),
 		log:       cfg.Logger,
 	}
@@ -82,6 +88,20 @@ func (s *Server) page(name string) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(b)
 	}
+}
+
+var imageTypes = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true, ".svg": true}
+
+// serveMedia serves question images from the scenarios directory, and nothing
+// else from it.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "*")
+	if s.media == nil || !fs.ValidPath(name) || !imageTypes[strings.ToLower(path.Ext(name))] {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.ServeFileFS(w, r, s.media, name)
 }
 
 // lang picks the language of a reply: ?lang=, then Accept-Language; Russian
@@ -184,7 +204,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)

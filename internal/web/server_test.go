@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -364,5 +365,30 @@ func TestAPIErrors(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
 		t.Errorf("qr: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+func TestMediaServesOnlyImages(t *testing.T) {
+	st := store.NewMemory()
+	e := startEnv(t, st, nil)
+	e.srv.media = fstest.MapFS{
+		"img/team.png":  {Data: []byte("\x89PNG\r\n\x1a\n")},
+		"quiz.yaml":     {Data: []byte("id: secret")},
+		"img/notes.txt": {Data: []byte("no")},
+	}
+	for path, want := range map[string]int{
+		"/media/img/team.png":  http.StatusOK,
+		"/media/quiz.yaml":     http.StatusNotFound,
+		"/media/img/notes.txt": http.StatusNotFound,
+		"/media/../go.mod":     http.StatusNotFound,
+	} {
+		resp, err := http.Get(e.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
 	}
 }

@@ -57,9 +57,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
 	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)
-	for _, sc := range scenarios {
-		log.Info("scenario", "id", sc.ID, "title", sc.Title, "lang", sc.Language, "file", sc.File)
-	}
+	printBanner(stdout, base, cfg.Scenarios, scenarios)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -98,4 +96,21 @@ func openStore(ctx context.Context, cfg config) (store.Store, string, error) {
 		return nil, "", fmt.Errorf("open embedded store: %w", err)
 	}
 	return b, path, nil
+}
+
+// printBanner tells the person who started the server where to go and what
+// it can run, in plain words.
+func printBanner(w io.Writer, base, dir string, scenarios []*scenario.Scenario) {
+	fmt.Fprintf(w, "\n  huddle is running. Open %s on the laptop connected to the projector.\n", base)
+	fmt.Fprintf(w, "  Scenarios in %s:\n", dir)
+	for _, sc := range scenarios {
+		questions := 0
+		for _, st := range sc.Stages {
+			if st.Quiz != nil {
+				questions += len(st.Quiz.Questions)
+			}
+		}
+		fmt.Fprintf(w, "    %-24s %s (%s, %d questions)\n", sc.ID, sc.Title, sc.Language, questions)
+	}
+	fmt.Fprintln(w)
 }

@@ -163,7 +163,7 @@ func (s *State) Submit(q *scenario.Quiz, roster Roster, player, question string,
 		return false, ErrUnknownPlayer
 	}
 	if s.Phase != Open || s.Index < 0 || q.Questions[s.Index].ID != question {
-		if s.answeredEarlier(player, question, c) {
+		if s.answeredEarlier(q, player, question, c) {
 			return true, nil
 		}
 		return false, ErrClosed
@@ -191,24 +191,20 @@ func (s *State) Submit(q *scenario.Quiz, roster Roster, player, question string,
 
 // answeredEarlier reports whether the player's accepted answer to an already
 // closed question equals c: a phone re-sending after a reconnect.
-func (s *State) answeredEarlier(player, question string, c Choice) bool {
+func (s *State) answeredEarlier(q *scenario.Quiz, player, question string, c Choice) bool {
 	for i := len(s.History) - 1; i >= 0; i-- {
 		h := &s.History[i]
 		if h.Question != question {
 			continue
 		}
 		a, ok := h.Answers[player]
-		return ok && (a.Choice.Equal(c) || equalNormalized(a.Choice, c))
+		if !ok {
+			return false
+		}
+		c, err := Normalize(&q.Questions[h.Index], c)
+		return err == nil && a.Choice.Equal(c)
 	}
 	return false
-}
-
-func equalNormalized(a, b Choice) bool {
-	sa, sb := slices.Clone(a.Options), slices.Clone(b.Options)
-	slices.Sort(sa)
-	slices.Sort(sb)
-	return slices.Equal(sa, sb) && NormalizeText(a.Text) == NormalizeText(b.Text) &&
-		(a.Number == nil) == (b.Number == nil) && (a.Number == nil || *a.Number == *b.Number)
 }
 
 // AllAnswered reports whether every player in the roster has answered the

@@ -82,8 +82,7 @@ func (r *Room) flush() {
 	}
 	if r.dirtyState {
 		state := r.frame("state", now, r.phoneState(now))
-		for p, conns := range r.byPlayer {
-			_ = p
+		for _, conns := range r.byPlayer {
 			for c := range conns {
 				r.sendTo(c, state)
 			}

@@ -392,3 +392,52 @@ func TestMediaServesOnlyImages(t *testing.T) {
 		}
 	}
 }
+
+func TestWebSocketBadInput(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	j := joinRoom(t, e.url, c.Code, "Анна", "")
+
+	// An unknown token is refused and the socket closed with 1008.
+	bad := dial(t, e.url, c.Room, "0123456789abcdef0123456789abcdef")
+	bad.waitFor("close", func(cl *client) bool { return cl.closed != nil })
+	if websocket.CloseStatus(bad.closed) != websocket.StatusPolicyViolation || bad.latest["error"].Code != "unauthorized" {
+		t.Fatalf("unknown token: %v %+v", bad.closed, bad.latest["error"])
+	}
+
+	// Garbage gets a typed error and the phone keeps playing.
+	p := dial(t, e.url, c.Room, j.Token)
+	p.waitFor("me", func(cl *client) bool { _, ok := cl.latest["me"]; return ok })
+	ctx := context.Background()
+	if err := p.c.Write(ctx, websocket.MessageText, []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.c.Write(ctx, websocket.MessageBinary, []byte{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("two bad_request errors", func(cl *client) bool {
+		n := 0
+		for _, f := range cl.all {
+			if f.Type == "error" && f.Code == "bad_request" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if f := p.reply(p.send("answer", map[string]any{"question": 7})); f.Code != "bad_request" {
+		t.Errorf("answer with a number as question: %+v", f)
+	}
+	if f := p.reply(p.send("answer", map[string]any{"question": "q1", "options": []string{"a"}})); f.Code != "wrong_phase" {
+		t.Errorf("answer in the lobby: %+v", f)
+	}
+
+	// A frame over the read limit closes only that socket.
+	big := strings.Repeat("x", readLimit+1)
+	_ = p.c.Write(ctx, websocket.MessageText, []byte(`{"type":"answer","data":"`+big+`"}`))
+	p.waitFor("close", func(cl *client) bool { return cl.closed != nil })
+	if websocket.CloseStatus(p.closed) != websocket.StatusMessageTooBig {
+		t.Errorf("oversized frame closed with %v", p.closed)
+	}
+	host := dial(t, e.url, c.Room, c.HostToken)
+	host.do("start", nil)
+}

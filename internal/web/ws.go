@@ -136,7 +136,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var syntax *json.SyntaxError
 			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &syntax) || errors.As(err, &typeErr) {
+			if errors.Is(err, errBinary) || errors.As(err, &syntax) || errors.As(err, &typeErr) {
 				conn.Send(badFrame)
 				continue
 			}
@@ -148,6 +148,9 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		rm.Command(conn, f.ID, f.Type, f.Data)
 	}
 }
+
+// errBinary is a binary frame: the protocol speaks text only.
+var errBinary = errors.New("binary frame")
 
 var badFrame = []byte(`{"type":"error","code":"bad_request","message":"Неверный запрос. / Bad request."}`)
 
@@ -164,7 +167,7 @@ func readFrame(ctx context.Context, c *websocket.Conn, timeout time.Duration) (c
 		return f, err
 	}
 	if typ != websocket.MessageText {
-		return f, &json.SyntaxError{}
+		return f, errBinary
 	}
 	return f, json.Unmarshal(b, &f)
 }

@@ -238,6 +238,101 @@ function appendAll(el, children) {
   }
 }
 
+/** fill replaces an element's children, skipping null/false (replaceChildren would print "null"). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  appendAll(el, children);
+  return el;
+}
+
+// ---------------------------------------------------------------- Markdown
+
+const INLINE_MD =
+  /\\([\\`*_[\]()#+\-.!])|`([^`\n]+)`|\*\*(?=\S)([\s\S]*?\S)\*\*|__(?=\S)([\s\S]*?\S)__|\*(?=[^\s*])([\s\S]*?[^\s*])\*|_(?=\S)([\s\S]*?\S)_|\[([^\]\n]+)\]\(([^)\s]+)\)|\n/g;
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+function inlineMd(parent, s) {
+  const re = new RegExp(INLINE_MD.source, 'g');
+  let last = 0;
+  let m;
+  while ((m = re.exec(s))) {
+    if (m[6] !== undefined) {
+      // snake_case is not emphasis: "_" must stand at a word boundary.
+      const before = s[m.index - 1];
+      const after = s[m.index + m[0].length];
+      if ((before && WORD_CHAR.test(before)) || (after && WORD_CHAR.test(after))) {
+        re.lastIndex = m.index + 1;
+        continue;
+      }
+    }
+    parent.append(s.slice(last, m.index));
+    if (m[1] !== undefined) parent.append(m[1]);
+    else if (m[2] !== undefined) parent.append(h('code', { text: m[2] }));
+    else if (m[3] !== undefined || m[4] !== undefined) {
+      const el = document.createElement('strong');
+      inlineMd(el, m[3] !== undefined ? m[3] : m[4]);
+      parent.append(el);
+    } else if (m[5] !== undefined || m[6] !== undefined) {
+      const el = document.createElement('em');
+      inlineMd(el, m[5] !== undefined ? m[5] : m[6]);
+      parent.append(el);
+    } else if (m[7] !== undefined) {
+      const href = m[8];
+      if (/^https?:\/\//i.test(href)) {
+        const a = h('a', { href, target: '_blank', rel: 'noopener noreferrer' });
+        inlineMd(a, m[7]);
+        parent.append(a);
+      } else {
+        inlineMd(parent, m[7]);
+      }
+    } else parent.append(document.createElement('br'));
+    last = re.lastIndex;
+  }
+  parent.append(s.slice(last));
+}
+
+/**
+ * md renders the Markdown subset that scenario texts use (**bold**,
+ * *italic*, `code`, [links](https://…), line breaks; with block: paragraphs
+ * and "-" / "1." lists) into DOM nodes. Everything is built with
+ * createElement and text nodes: no HTML from the text is ever parsed.
+ */
+export function md(src, { block = false } = {}) {
+  const frag = document.createDocumentFragment();
+  const text = String(src == null ? '' : src).replace(/\r\n?/g, '\n');
+  if (!block) {
+    inlineMd(frag, text.trim());
+    return frag;
+  }
+  for (const chunk of text.split(/\n\s*\n/)) {
+    const lines = chunk.split('\n').filter((l) => l.trim());
+    if (!lines.length) continue;
+    const item = /^\s*([-*+]|\d+[.)])\s+/;
+    if (lines.every((l) => item.test(l))) {
+      const list = document.createElement(/^\s*\d/.test(lines[0]) ? 'ol' : 'ul');
+      for (const l of lines) {
+        const li = document.createElement('li');
+        inlineMd(li, l.replace(item, ''));
+        list.append(li);
+      }
+      frag.append(list);
+    } else {
+      const p = document.createElement('p');
+      inlineMd(p, lines.join('\n'));
+      frag.append(p);
+    }
+  }
+  return frag;
+}
+
+/** mdText is the plain text of a Markdown string (for titles and labels). */
+export function mdText(src) {
+  const box = document.createElement('span');
+  box.append(md(src));
+  return box.textContent;
+}
+
 /** $ is querySelector. */
 export const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -304,6 +399,7 @@ export function icon(name) {
     copy: ['M9 9h11v11H9z', 'M5 15H4V4h11v1'],
     screen: ['M3 4h18v12H3z', 'M8 20h8', 'M12 16v4'],
     download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
+    expand: ['M4 9V4h5', 'M20 9V4h-5', 'M4 15v5h5', 'M20 15v5h-5'],
   };
   for (const d of paths[name] || []) svg.append(svgEl('path', { d }));
   return svg;
@@ -818,7 +914,8 @@ export function mountConnBanner() {
     const off = current !== 'online' && current !== 'stopped';
     banner.classList.toggle('show', off);
     document.body.dataset.conn = current;
-    setText(banner, off ? (seenOnline ? t('reconnecting') : t('connecting')) : '');
+    // Keep the old text while the banner slides away.
+    if (off) setText(banner, seenOnline ? t('reconnecting') : t('connecting'));
   };
   window.addEventListener('langchange', paint);
   return (status) => {
@@ -928,6 +1025,7 @@ const DICT = {
     players_count: ['{n} участник', '{n} участника', '{n} участников'],
     waiting_first: 'Ждём первых участников…',
     team_empty: 'Пока никого',
+    and_more: 'и ещё {n}',
     question_n: 'Вопрос {n} из {count}',
     answered_of: 'Ответили',
     answered_x_y: 'Ответили {x} из {y}',
@@ -940,6 +1038,7 @@ const DICT = {
     type_text: 'Введите ответ',
     type_poll: 'Опрос',
     answer_on_phone_numeric: 'Введите число на телефоне',
+    answer_on_phone_choice: 'Выберите ответ на телефоне',
     answer_on_phone_text: 'Напишите ответ на телефоне',
     correct_answer: 'Правильный ответ',
     correct_answers: 'Правильные ответы',
@@ -1032,6 +1131,7 @@ const DICT = {
     result_partial: 'Частично верно',
     result_wrong: 'Неверно',
     result_none: 'Нет ответа',
+    your_answer: 'Ваш ответ',
     result_thanks: 'Спасибо за ответ!',
     result_team: 'Результат команды',
     plus_points: '+{n}',
@@ -1107,6 +1207,7 @@ const DICT = {
     players_count: ['{n} participant', '{n} participants'],
     waiting_first: 'Waiting for the first participants…',
     team_empty: 'Nobody yet',
+    and_more: '+{n} more',
     question_n: 'Question {n} of {count}',
     answered_of: 'Answered',
     answered_x_y: '{x} of {y} answered',
@@ -1119,6 +1220,7 @@ const DICT = {
     type_text: 'Type an answer',
     type_poll: 'Poll',
     answer_on_phone_numeric: 'Enter a number on your phone',
+    answer_on_phone_choice: 'Choose your answer on your phone',
     answer_on_phone_text: 'Type your answer on your phone',
     correct_answer: 'Correct answer',
     correct_answers: 'Correct answers',
@@ -1209,6 +1311,7 @@ const DICT = {
     result_partial: 'Partly correct',
     result_wrong: 'Wrong',
     result_none: 'No answer',
+    your_answer: 'Your answer',
     result_thanks: 'Thanks for your answer!',
     result_team: 'Team result',
     plus_points: '+{n}',

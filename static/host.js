@@ -13,6 +13,7 @@ import {
   icon,
   initPage,
   lang,
+  md,
   mountConnBanner,
   optionBadge,
   optionLabel,
@@ -37,6 +38,7 @@ let busy = false;
 let timerKey = '';
 let stopTimer = null;
 let teamsKey = '';
+let questionKey = '';
 
 function resolveToken() {
   const hp = hashParams();
@@ -81,12 +83,13 @@ function renderCorrect(v) {
           'li',
           { class: ['h-correct-item', 'opt-' + (look.style % 8)] },
           optionBadge(q, i),
-          h('span', { text: optionLabel(q, opts[i]) }),
+          h('span', null, md(optionLabel(q, opts[i]))),
         );
       });
     }
   }
   box.hidden = items.length === 0;
+  $('#h-for-you').hidden = v.phase !== 'question';
   list.replaceChildren(...items);
 }
 
@@ -174,7 +177,10 @@ function render() {
   $('#h-no-question').hidden = hasQ || v.phase !== 'lobby';
   if (hasQ) {
     setText($('#h-q-num'), t('question_n', { n: q.index + 1, count: q.count }));
-    setText($('#h-q-text'), q.text);
+    if (questionKey !== q.id + lang()) {
+      questionKey = q.id + lang();
+      $('#h-q-text').replaceChildren(md(q.text));
+    }
     const open = v.phase === 'question';
     $('#h-answered').hidden = !open;
     if (open) {
@@ -283,6 +289,7 @@ function main() {
     conn.setLang(lang());
     teamsKey = '';
     timerKey = '';
+    questionKey = '';
     render();
   });
   conn.connect();

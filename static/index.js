@@ -55,6 +55,17 @@ function renderScenarios() {
   });
 }
 
+const MODE_KEYS = { average: 'team_mode_average', team: 'team_mode_team' };
+
+// The first choice says what the scenario itself would do.
+function renderModeDefault() {
+  const picked = document.querySelector('input[name="scenario"]:checked');
+  const sc = picked && scenarios.find((s) => s.id === picked.value);
+  const opt = $('#team-mode option[value=""]');
+  const mode = sc && MODE_KEYS[sc.team_mode];
+  setText(opt, mode ? `${t('team_mode_default')}: ${t(mode).toLowerCase()}` : t('team_mode_default'));
+}
+
 function renderTeams() {
   setText($('#team-count'), teamCount);
   $('#team-fewer').disabled = teamCount <= MIN_TEAMS;
@@ -128,6 +139,7 @@ async function loadScenarios() {
     // Scenarios in the interface language first.
     scenarios.sort((a, b) => (a.language === lang() ? 0 : 1) - (b.language === lang() ? 0 : 1));
     renderScenarios();
+    renderModeDefault();
     $('#create-room').disabled = scenarios.length === 0;
   } catch (err) {
     const list = $('#scenario-list');
@@ -187,9 +199,11 @@ function main() {
     renderTeams();
   });
   $('#create-form').addEventListener('submit', createRoom);
+  $('#scenario-list').addEventListener('change', renderModeDefault);
   window.addEventListener('langchange', () => {
     applyI18n();
     renderScenarios();
+    renderModeDefault();
     renderTeams();
     renderRecent();
   });

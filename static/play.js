@@ -11,8 +11,10 @@ import {
   h,
   icon,
   initPage,
+  fill,
   lang,
   langWasChosen,
+  md,
   mountConnBanner,
   optionBadge,
   optionLabel,
@@ -166,6 +168,7 @@ function renderTeamPicker() {
       h('span', { class: 'team-dot' }),
       h('span', { class: 'team-choice-name', text: label }),
     );
+  box.classList.toggle('one-column', teams.some((tm) => (tm.name || '').length > 11));
   box.replaceChildren(choice('', t('assign_me'), null), ...teams.map((tm, i) => choice(tm.id, tm.name, teamColor(tm.id, i), i)));
 }
 
@@ -330,7 +333,7 @@ function buildQuestion() {
   const timer = timerRing('s');
   const sec = h(
     'section',
-    { class: ['p-question', 'qtype-' + q.type], 'data-testid': 'p-question', 'data-question': q.id },
+    { class: ['p-question', 'qtype-' + q.type, teamMode() && 'team-mode'], 'data-testid': 'p-question', 'data-question': q.id, 'data-type': q.type },
     h(
       'div',
       { class: 'p-q-top' },
@@ -342,11 +345,29 @@ function buildQuestion() {
       ),
       timer.el,
     ),
-    h('h1', { class: 'p-q-text', 'data-testid': 'p-question-text', text: q.text }),
+    h('h1', { class: ['p-q-text', (q.text || '').length > 140 && 'long'], 'data-testid': 'p-question-text' }, md(q.text)),
     q.image ? h('img', { class: 'p-q-image', src: q.image, alt: '' }) : null,
     teamMode() ? h('div', { id: 'p-team-answer', class: 'team-answer', 'data-testid': 'team-answer' }) : null,
     answerArea(q),
-    h('div', { id: 'p-status', class: 'answer-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'answer-status' }),
+    h(
+      'div',
+      { class: ['p-actions', q.type === 'multiple' && 'p-actions-sticky'] },
+      q.type === 'multiple'
+        ? h('button', {
+            type: 'button',
+            id: 'p-submit',
+            class: 'btn btn-primary btn-xl',
+            'data-testid': 'answer-submit',
+            text: t('submit'),
+            onclick: () => {
+              const order = (q.options || []).map((o) => o.id);
+              const chosen = ans.selection.size ? ans.selection : new Set(ans.shownOptions || []);
+              submit({ options: order.filter((id) => chosen.has(id)) });
+            },
+          })
+        : null,
+      h('div', { id: 'p-status', class: 'answer-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'answer-status' }),
+    ),
   );
   stopTimer = timer.start(q, (ms) => {
     if (ms <= 0 && !ans.timeUp) {
@@ -383,7 +404,7 @@ function answerArea(q) {
           },
         },
         optionBadge(q, i),
-        h('span', { class: 'answer-text', text: optionLabel(q, o) }),
+        h('span', { class: 'answer-text' }, md(optionLabel(q, o))),
         h('span', { class: 'answer-check' }, icon('check')),
       );
     });
@@ -391,20 +412,6 @@ function answerArea(q) {
       'div',
       { class: ['answers', q.type === 'truefalse' && 'answers-tf'] },
       buttons,
-      multiple
-        ? h('button', {
-            type: 'button',
-            id: 'p-submit',
-            class: 'btn btn-primary btn-xl',
-            'data-testid': 'answer-submit',
-            text: t('submit'),
-            onclick: () => {
-              const order = (q.options || []).map((o) => o.id);
-              const chosen = ans.selection.size ? ans.selection : new Set(ans.shownOptions || []);
-              submit({ options: order.filter((id) => chosen.has(id)) });
-            },
-          })
-        : null,
     );
   }
   const numeric = q.type === 'numeric';
@@ -487,7 +494,12 @@ function describeAnswer(q, a) {
       a.options.map((id) => {
         const i = opts.findIndex((o) => o.id === id);
         if (i < 0) return h('span', { text: id });
-        return h('span', { class: ['answer-desc-item', 'opt-' + (optionLook(q, i).style % 8)] }, optionBadge(q, i), h('span', { text: optionLabel(q, opts[i]) }));
+        return h(
+          'span',
+          { class: ['answer-desc-item', 'opt-' + (optionLook(q, i).style % 8)] },
+          optionBadge(q, i),
+          h('span', null, md(optionLabel(q, opts[i]))),
+        );
       }),
     );
   }
@@ -545,36 +557,38 @@ function updateQuestion() {
   if (ta) {
     ta.style.setProperty('--team', teamColor(me.team && me.team.id));
     if (team) {
-      ta.replaceChildren(
+      fill(ta, 
         h('span', { class: 'kicker', text: t('team_choice') }),
         describeAnswer(q, team),
         team.by ? h('span', { class: 'team-answer-by', text: t('team_choice_by', { name: team.by }) }) : null,
       );
     } else {
-      ta.replaceChildren(h('span', { class: 'kicker', text: t('team_choice') }), h('span', { class: 'muted', text: t('team_no_choice') }));
+      fill(ta, h('span', { class: 'kicker', text: t('team_choice') }), h('span', { class: 'muted', text: t('team_no_choice') }));
     }
   }
 
   const st = $('#p-status');
   st.dataset.state = sending ? 'sending' : ans.status === 'error' ? 'error' : accepted ? 'ok' : ans.timeUp ? 'timeup' : '';
   if (sending) {
-    st.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('sending') }));
+    fill(st, h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('sending') }));
   } else if (ans.status === 'error') {
     const canRetry = ans.code !== 'question_closed' && ans.code !== 'room_finished' && !ans.timeUp && ans.data && ans.code !== 'invalid_choice';
-    st.replaceChildren(
+    fill(st, 
       h('span', { text: ans.error }),
       canRetry ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'answer-retry', text: t('retry'), onclick: () => { const d = ans.data; ans.status = ''; submit(d); } }) : null,
     );
   } else if (accepted) {
-    st.replaceChildren(
+    fill(st, 
       h('span', { class: 'ok-icon' }, icon('check')),
-      h('span', { text: tm ? t('answer_received_team') : t('answer_received') }),
+      h('span', {
+        text: tm ? t('answer_received_team') : t('answer_received') + (q.type === 'numeric' || q.type === 'text' ? ':' : ''),
+      }),
       !tm && (q.type === 'numeric' || q.type === 'text') ? describeAnswer(q, mine || ans.data) : null,
     );
   } else if (ans.timeUp) {
-    st.replaceChildren(h('span', { text: t('time_up') }));
+    fill(st, h('span', { text: t('time_up') }));
   } else {
-    st.replaceChildren();
+    fill(st, );
   }
 }
 
@@ -596,7 +610,7 @@ function correctBlock(q, r) {
     { class: 'card p-correct', 'data-testid': 'p-correct' },
     h('span', { class: 'kicker', text: many ? t('correct_answers') : q.type === 'text' ? t('accepted_answers') : t('correct_answer') }),
     value,
-    r.explanation ? h('p', { class: 'p-explain', text: r.explanation }) : null,
+    r.explanation ? h('div', { class: 'p-explain' }, md(r.explanation, { block: true })) : null,
   );
 }
 
@@ -626,8 +640,11 @@ function buildReveal() {
       !poll && res ? h('p', { class: 'res-points', 'data-testid': 'result-points', text: t('plus_points', { n: fmtNum(res.points || 0) }) }) : null,
       !poll && res && res.streak > 1 ? h('p', { class: 'res-streak', text: t('streak', { n: res.streak }) }) : null,
     ),
+    !poll && (kind === 'wrong' || kind === 'partial') && me.answer && me.answer.question === r.question && q
+      ? h('div', { class: 'p-your-answer' }, h('span', { class: 'kicker', text: t('your_answer') }), describeAnswer(q, me.answer))
+      : null,
     correctBlock(q, r),
-    poll && r.explanation ? h('p', { class: 'card p-explain', text: r.explanation }) : null,
+    poll && r.explanation ? h('div', { class: 'card p-explain' }, md(r.explanation, { block: true })) : null,
     h('p', { class: 'muted p-look', text: t('look_at_screen') }),
   );
 }

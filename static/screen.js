@@ -17,6 +17,8 @@ import {
   icon,
   initPage,
   lang,
+  md,
+  mdText,
   mountConnBanner,
   optionBadge,
   optionLabel,
@@ -92,6 +94,13 @@ function teamName(v, id) {
   return tm ? tm.name : '';
 }
 
+// Teams nobody joined only clutter the rankings on the projector.
+function activeTeams(v, list) {
+  const sizes = new Map((v.teams || []).map((tm) => [tm.id, tm.size]));
+  const out = (list || []).filter((tm) => (sizes.has(tm.id) ? sizes.get(tm.id) > 0 : true));
+  return out.length ? out : list || [];
+}
+
 function isLastQuestion(v) {
   const q = v.question;
   if (!q) return false;
@@ -152,10 +161,16 @@ function updateLobby(v) {
   $('#lobby-empty').hidden = (v.players || 0) > 0;
   const grid = $('#lobby-teams');
   const teams = v.teams || [];
-  grid.dataset.count = String(teams.length);
+  const n = teams.length;
+  grid.dataset.size = n <= 4 ? 's' : n <= 6 ? 'm' : 'l';
+  // Names per card: a webinar with hundreds of phones must not overflow.
+  const maxChips = n <= 4 ? 24 : n <= 6 ? 14 : 9;
   grid.replaceChildren(
-    ...teams.map((tm, i) =>
-      h(
+    ...teams.map((tm, i) => {
+      const players = tm.players || [];
+      const shown = players.slice(0, maxChips);
+      const more = (tm.size || players.length) - shown.length;
+      return h(
         'div',
         { class: 'team-card', style: { '--team': teamColor(tm.id, i) }, 'data-team': tm.id },
         h(
@@ -168,16 +183,17 @@ function updateLobby(v) {
         h(
           'ul',
           { class: 'chips' },
-          (tm.players || []).length
-            ? tm.players.map((p) => {
+          shown.length
+            ? shown.map((p) => {
                 const fresh = lobbyPainted && !seenPlayers.has(p.id);
                 seenPlayers.add(p.id);
                 return h('li', { class: ['chip', fresh && 'pop', !p.online && 'away'], 'data-testid': 'lobby-player', text: p.name });
               })
             : h('li', { class: 'chip chip-empty', text: t('team_empty') }),
+          more > 0 ? h('li', { class: 'chip chip-more', text: t('and_more', { n: more }) }) : null,
         ),
-      ),
-    ),
+      );
+    }),
   );
   lobbyPainted = true;
 }
@@ -195,8 +211,14 @@ function questionHead(q, extra) {
       q.points && q.type !== 'poll' ? h('span', { class: 'pill pill-ghost', text: `${fmtNum(q.points)} ${t('points')}` }) : null,
       extra,
     ),
-    h('h1', { class: 'q-text', 'data-testid': 'question-text', text: q.text }),
+    h('h1', { class: ['q-text', lengthClass(mdText(q.text))], 'data-testid': 'question-text' }, md(q.text)),
   );
+}
+
+function lengthClass(text) {
+  if (text.length > 180) return 'very-long';
+  if (text.length > 110) return 'long';
+  return '';
 }
 
 function tiles(q, reveal) {
@@ -218,7 +240,7 @@ function tiles(q, reveal) {
           'data-testid': 'tile-' + o.id,
         },
         optionBadge(q, i),
-        h('span', { class: 'tile-text', text: optionLabel(q, o) }),
+        h('span', { class: 'tile-text' }, md(optionLabel(q, o))),
         reveal && isRight && !poll ? h('span', { class: 'tile-mark' }, icon('check')) : null,
         reveal ? h('span', { class: 'tile-count', text: fmtNum(counts.get(o.id) || 0) }) : null,
       );
@@ -232,7 +254,9 @@ function buildQuestion(v) {
   const choice = CHOICE_TYPES.has(q.type);
   let media = null;
   if (q.image) media = h('img', { class: 'q-image', src: q.image, alt: '' });
-  else if (!choice) {
+  else if (choice) {
+    media = h('div', { class: 'q-hint q-hint-soft' }, icon('phone'), h('span', { text: t('answer_on_phone_choice') }));
+  } else {
     media = h(
       'div',
       { class: 'q-hint' },
@@ -242,7 +266,7 @@ function buildQuestion(v) {
   }
   const sec = h(
     'section',
-    { class: ['question', 'qtype-' + q.type, !media && 'no-media'], 'data-testid': 'phase-question' },
+    { class: ['question', 'qtype-' + q.type, !q.image && 'no-media'], 'data-testid': 'phase-question', 'data-question': q.id },
     questionHead(q),
     h(
       'div',
@@ -338,7 +362,7 @@ function explanation(r) {
     'aside',
     { class: 'explain', 'data-testid': 'explanation' },
     h('h2', { text: t('explanation') }),
-    h('p', { text: r.explanation }),
+    h('div', { class: 'explain-body' }, md(r.explanation, { block: true })),
   );
 }
 
@@ -393,14 +417,16 @@ function buildReveal(v) {
   } else {
     body = h(
       'div',
-      { class: ['reveal-choice', !r.explanation && 'no-explain'] },
+      { class: ['reveal-choice', !r.explanation && q.type !== 'poll' && 'no-explain'] },
       distribution(q, r),
-      q.type === 'poll' ? h('aside', { class: 'explain' }, h('p', { text: r.explanation || t('poll_no_correct') })) : explanation(r),
+      q.type === 'poll'
+        ? h('aside', { class: 'explain' }, h('div', { class: 'explain-body' }, md(r.explanation || t('poll_no_correct'), { block: true })))
+        : explanation(r),
     );
   }
   return h(
     'section',
-    { class: ['reveal', 'qtype-' + q.type], 'data-testid': 'phase-reveal' },
+    { class: ['reveal', 'qtype-' + q.type], 'data-testid': 'phase-reveal', 'data-question': q.id },
     head,
     body,
     CHOICE_TYPES.has(q.type) ? tiles(q, r) : null,
@@ -481,7 +507,7 @@ function buildLeaderboard(v) {
     h(
       'div',
       { class: 'lb-cols' },
-      h('div', { class: 'lb-col lb-col-teams' }, h('h2', { text: t('teams_ranking') }), teamRows(v, lb.teams || [])),
+      h('div', { class: 'lb-col lb-col-teams' }, h('h2', { text: t('teams_ranking') }), teamRows(v, activeTeams(v, lb.teams))),
       teamsOnly ? null : h('div', { class: 'lb-col lb-col-players' }, h('h2', { text: t('players_top') }), playerRows(v, players)),
     ),
   );
@@ -491,7 +517,7 @@ function buildLeaderboard(v) {
 
 function buildFinished(v) {
   const lb = v.leaderboard || { players: [], teams: [] };
-  const teams = (lb.teams || []).slice(0, 3);
+  const teams = activeTeams(v, lb.teams).slice(0, 3);
   const players = lb.players || [];
   const order = [1, 0, 2].filter((i) => teams[i]);
   const teamsOnly = v.room.team_mode === 'team' || players.length === 0;
@@ -606,6 +632,7 @@ function renderControls() {
   next.hidden = ph !== 'reveal' && ph !== 'leaderboard';
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
+  document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
   if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
   else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
   for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
@@ -703,6 +730,7 @@ function main() {
   $('#ctl-remote').addEventListener('click', openRemote);
   $('#remote-copy').addEventListener('click', () => copyFrom($('#remote-url')));
   $('#screen-copy').addEventListener('click', () => copyFrom($('#screen-url')));
+  $('#s-fullscreen').append(icon('expand'));
   $('#s-fullscreen').addEventListener('click', toggleFullscreen);
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;

@@ -67,9 +67,10 @@ function renderCorrect(v) {
   const q = v.question;
   let items = [];
   if (q && (v.phase === 'question' || v.phase === 'reveal' || v.phase === 'leaderboard') && q.type !== 'poll') {
-    const r = v.phase === 'question' ? null : v.reveal;
-    const ids = r ? r.correct || [] : (v.host && v.host.correct) || [];
-    if (q.type === 'numeric' && r) {
+    // While the question is open only the host section knows the answer.
+    const r = v.phase === 'question' ? v.host || {} : v.reveal;
+    const ids = (r && r.correct) || [];
+    if (q.type === 'numeric' && r && r.answer != null) {
       items = [h('li', { text: fmtNum(r.answer) + (r.tolerance ? ' ' + t('tolerance', { n: fmtNum(r.tolerance) }) : '') })];
     } else if (q.type === 'text' && r) {
       items = (r.accept || []).map((a) => h('li', { text: a }));

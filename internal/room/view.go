@@ -208,6 +208,9 @@ type leaderboard struct {
 
 type hostInfo struct {
 	Correct    []string `json:"correct"`
+	Answer     *float64 `json:"answer,omitempty"`    // numeric questions
+	Tolerance  float64  `json:"tolerance,omitempty"` // numeric questions
+	Accept     []string `json:"accept,omitempty"`    // text questions
 	AnsweredBy []string `json:"answered_by"`
 }
 
@@ -295,6 +298,12 @@ func (r *Room) view(role Role, now time.Time) *view {
 		h := &hostInfo{Correct: []string{}, AnsweredBy: []string{}}
 		if q := r.st.question(); q != nil {
 			h.Correct = correctOf(q)
+			switch q.Type {
+			case scenario.Numeric:
+				h.Answer, h.Tolerance = &q.Answer, q.Tolerance
+			case scenario.Text:
+				h.Accept = q.Accept
+			}
 		}
 		if qs := r.st.quiz(); qs != nil && qs.Phase == quiz.Open {
 			for p := range qs.Answers {
@@ -445,6 +454,7 @@ type standing struct {
 	points, last   int
 	correct        int
 	rank           int
+	size           int // active members, for teams
 }
 
 // playerStandings ranks active players by the points they won in stages
@@ -491,7 +501,7 @@ func (s *State) teamStandings() []standing {
 	}
 	var out []standing
 	for _, t := range s.Teams {
-		st := standing{id: t.ID, name: t.Name}
+		st := standing{id: t.ID, name: t.Name, size: len(members[t.ID])}
 		for i, qs := range s.Quizzes {
 			points, correct, last := 0, 0, 0
 			if qs.Mode == scenario.TeamShared {
@@ -561,6 +571,9 @@ func (r *Room) leaderboard(top int) *leaderboard {
 		lb.Players = append(lb.Players, rankInfo{ID: p.id, Name: p.name, Team: p.team, Points: p.points, Rank: p.rank, Last: p.last})
 	}
 	for _, t := range teams {
+		if t.size == 0 {
+			continue // a team nobody joined is no contender
+		}
 		lb.Teams = append(lb.Teams, rankInfo{ID: t.id, Name: t.name, Points: t.points, Rank: t.rank, Last: t.last})
 	}
 	return lb

@@ -33,16 +33,19 @@ type scenarioSummary struct {
 func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
 	out := []scenarioSummary{}
 	for _, sc := range s.order {
-		sum := scenarioSummary{ID: sc.ID, Title: sc.Title, Language: sc.Language, Description: sc.Description, TeamMode: string(scenario.TeamAverage)}
+		sum := scenarioSummary{ID: sc.ID, Title: sc.Title, Language: sc.Language, Description: sc.Description}
 		for _, st := range sc.Stages {
 			ss := stageSummary{ID: st.ID, Kind: string(st.Kind), Title: st.Title}
 			if st.Quiz != nil {
 				ss.Questions = len(st.Quiz.Questions)
-				if st.Quiz.TeamMode != "" {
+				if sum.TeamMode == "" {
 					sum.TeamMode = string(st.Quiz.TeamMode)
 				}
 			}
 			sum.Stages = append(sum.Stages, ss)
+		}
+		if sum.TeamMode == "" {
+			sum.TeamMode = string(scenario.TeamAverage)
 		}
 		out = append(out, sum)
 	}

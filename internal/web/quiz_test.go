@@ -368,6 +368,19 @@ func TestQuizOverWebSockets(t *testing.T) {
 		p := g.phones[7]
 		p.cl.close()
 		p.cl = dial(t, e.url, p.joined.Room, p.joined.Token)
+		var me struct {
+			Player struct{ ID string } `json:"player"`
+			Answer *struct {
+				Question string   `json:"question"`
+				Options  []string `json:"options"`
+			} `json:"answer"`
+		}
+		p.cl.waitFor("me after reconnecting", func(cl *client) bool { _, ok := cl.latest["me"]; return ok })
+		p.cl.data("me", &me)
+		if me.Player.ID != p.joined.Player || me.Answer == nil || me.Answer.Question != "q2" ||
+			!slices.Equal(me.Answer.Options, p.answers["q2"]["options"].([]string)) {
+			t.Errorf("after reconnecting the phone sees %+v, want its q2 answer %v", me, p.answers["q2"])
+		}
 		if f := p.cl.reply(p.cl.send("answer", p.answers["q2"])); f.Type != "ack" || !f.Duplicate {
 			t.Errorf("re-sent answer: %+v", f)
 		}

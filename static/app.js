@@ -606,6 +606,16 @@ export function hashParams() {
  * payload returns a frame's data: the server puts it under "data"; fields
  * at the top level are accepted too.
  */
+// isLastQuestion reports whether the view's open or last question is the
+// last one of the last stage: "next" then leads to the podium.
+export function isLastQuestion(v) {
+  const q = v.question;
+  if (!q) return false;
+  const stages = v.room.stages || 1;
+  const lastStage = !v.stage || v.stage.index >= stages - 1;
+  return lastStage && q.index >= q.count - 1;
+}
+
 export function payload(msg) {
   return msg && msg.data && typeof msg.data === 'object' ? msg.data : msg || {};
 }

@@ -2,6 +2,7 @@
 // projector's control bar, plus what only the host may see: the correct
 // answer while the question is open, who answered, kick, exports.
 import {
+  isLastQuestion,
   $,
   Connection,
   applyI18n,
@@ -49,14 +50,6 @@ function resolveToken() {
     return fromHash;
   }
   return (rec && rec.host_token) || '';
-}
-
-function isLastQuestion(v) {
-  const q = v.question;
-  if (!q) return false;
-  const stages = v.room.stages || 1;
-  const lastStage = !v.stage || v.stage.index >= stages - 1;
-  return lastStage && q.index >= q.count - 1;
 }
 
 // ------------------------------------------------------------ render

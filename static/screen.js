@@ -6,6 +6,7 @@
 // view.host; this page never reads it: the projector shows the answer only
 // from view.reveal.
 import {
+  isLastQuestion,
   $,
   Connection,
   animateNumber,
@@ -99,14 +100,6 @@ function activeTeams(v, list) {
   const sizes = new Map((v.teams || []).map((tm) => [tm.id, tm.size]));
   const out = (list || []).filter((tm) => (sizes.has(tm.id) ? sizes.get(tm.id) > 0 : true));
   return out.length ? out : list || [];
-}
-
-function isLastQuestion(v) {
-  const q = v.question;
-  if (!q) return false;
-  const stages = v.room.stages || 1;
-  const lastStage = !v.stage || v.stage.index >= stages - 1;
-  return lastStage && q.index >= q.count - 1;
 }
 
 function message(text) {

@@ -6,7 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
+
+	"github.com/huddle-live/huddle/internal/web"
 )
 
 // config is the server's configuration: flags, with environment variables
@@ -19,6 +22,7 @@ type config struct {
 	PublicURL   string
 	Scenarios   string
 	LogLevel    slog.Level
+	Proxies     []netip.Prefix
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -37,6 +41,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
 	fs.StringVar(&c.PublicURL, "public-url", env("HUDDLE_PUBLIC_URL", ""), "base URL phones use, for join links and QR codes; default http://<LAN address>:<port> (HUDDLE_PUBLIC_URL)")
 	fs.StringVar(&c.Scenarios, "scenarios", env("HUDDLE_SCENARIOS", "scenarios"), "directory of scenario files (HUDDLE_SCENARIOS)")
+	proxies := env("HUDDLE_TRUSTED_PROXIES", "")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HUDDLE_TRUSTED_PROXIES)")
 	level := env("HUDDLE_LOG_LEVEL", "info")
 	fs.Func("log-level", "debug, info, warn or error (HUDDLE_LOG_LEVEL)", func(s string) error { level = s; return nil })
 	if err := fs.Parse(args[1:]); err != nil {
@@ -48,6 +54,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("log level %q: %w", level, err)
 	}
+	p, err := web.ParseProxies(proxies)
+	if err != nil {
+		return c, fmt.Errorf("trusted proxies %q: %w", proxies, err)
+	}
+	c.Proxies = p
 	return c, nil
 }
 

@@ -53,7 +53,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)
 	}
-	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: os.DirFS(cfg.Scenarios), PublicURL: base, Logger: log})
+	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: os.DirFS(cfg.Scenarios), PublicURL: base, Logger: log, TrustedProxies: cfg.Proxies})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
 	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -149,13 +150,16 @@ func teamNames(sc *scenario.Scenario, opt CreateOptions, lang string) ([]string,
 			return nil, fmt.Errorf("%w: 2 to 20 teams", ErrBadRequest)
 		}
 		seen := map[string]bool{}
-		for _, t := range opt.Teams {
-			if t == "" || len([]rune(t)) > maxNameLen || seen[t] {
+		out := make([]string, len(opt.Teams))
+		for i, t := range opt.Teams {
+			name, err := CleanName(t)
+			if err != nil || seen[strings.ToLower(name)] {
 				return nil, fmt.Errorf("%w: team names must be unique, 1 to 40 characters", ErrBadRequest)
 			}
-			seen[t] = true
+			seen[strings.ToLower(name)] = true
+			out[i] = name
 		}
-		return opt.Teams, nil
+		return out, nil
 	}
 	if opt.TeamCount == 0 && len(sc.Teams) > 0 {
 		return sc.Teams, nil

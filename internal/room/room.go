@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -462,14 +461,18 @@ func (r *Room) shutdown() {
 // Join adds a player. team "" assigns the smallest team. It returns once the
 // join is stored.
 func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
-		return Joined{}, ErrBadName
+	name, err := CleanName(name)
+	if err != nil {
+		return Joined{}, err
 	}
 	token := newToken()
 	return call(ctx, r, func(reply func(Joined, error)) {
 		if r.st.Finished {
 			reply(Joined{}, ErrFinished)
+			return
+		}
+		if r.st.Locked {
+			reply(Joined{}, ErrLocked)
 			return
 		}
 		if team == "" {
@@ -511,6 +514,7 @@ var (
 	ErrBadName   = errors.New("room: name must be 1 to 40 characters")
 	ErrNameTaken = errors.New("room: name taken")
 	ErrNoTeam    = errors.New("room: no such team")
+	ErrLocked    = errors.New("room: locked to new players")
 )
 
 // Attach connects c with the token from its hello frame. An unknown token
@@ -657,6 +661,16 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		return r.commit(evClosed, closedData{By: quiz.ClosedByHost})
 	case "end":
 		return r.commit(evEnded, struct{}{})
+	case "lock":
+		var d lockData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return ErrBadRequest
+		}
+		if err := r.commit(evLocked, d); err != nil {
+			return err
+		}
+		r.dirtyView = true
+		return nil
 	case "kick":
 		var d playerData
 		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {

@@ -53,6 +53,7 @@ type State struct {
 	Stage    int           `json:"stage"`   // -1 in the lobby
 	Quizzes  []*quiz.State `json:"quizzes"` // one per stage started
 	Finished bool          `json:"finished"`
+	Locked   bool          `json:"locked,omitempty"` // no new players may join
 
 	byID    map[string]*Player
 	byToken map[string]*Player
@@ -75,7 +76,12 @@ const (
 	evClosed   = "closed"
 	evNext     = "next"
 	evEnded    = "ended"
+	evLocked   = "locked"
 )
+
+type lockData struct {
+	Locked bool `json:"locked"`
+}
 
 type joinedData struct {
 	Player    string `json:"player"`
@@ -107,6 +113,8 @@ var (
 	ErrFinished     = errors.New("room: finished")
 	ErrBadRequest   = errors.New("room: bad request")
 	ErrStopped      = errors.New("room: stopped")
+	ErrRateLimited  = errors.New("room: too many requests")
+	ErrTooManyConns = errors.New("room: too many connections for one token")
 
 	// errDuplicate marks a command already accepted earlier: acked, not logged.
 	errDuplicate = errors.New("room: duplicate")
@@ -282,6 +290,12 @@ func (s *State) apply(ev store.Event) error {
 		return qs.Close(s.stageDef(), s.roster(), ev.At, d.By)
 	case evNext:
 		return s.next(ev.At)
+	case evLocked:
+		var d lockData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		s.Locked = d.Locked
 	case evEnded:
 		if s.Finished {
 			return ErrFinished

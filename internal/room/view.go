@@ -118,6 +118,7 @@ type roomInfo struct {
 	JoinURL  string `json:"join_url,omitempty"`
 	QR       string `json:"qr,omitempty"`
 	Stages   int    `json:"stages,omitempty"`
+	Locked   bool   `json:"locked"`
 }
 
 type stageInfo struct {
@@ -243,6 +244,7 @@ func (r *Room) roomInfo(full bool) roomInfo {
 		ri.ID, ri.Code, ri.Lang, ri.Stages = c.ID, c.Code, c.Lang, len(c.Scenario.Stages)
 		ri.JoinURL = r.base + "/j/" + c.Code
 		ri.QR = "/api/rooms/" + c.ID + "/qr.png"
+		ri.Locked = r.st.Locked
 	}
 	return ri
 }
@@ -743,6 +745,12 @@ func ErrorCode(err error) string {
 		return "invalid_choice"
 	case errors.Is(err, ErrWrongPhase), errors.Is(err, quiz.ErrWrongPhase):
 		return "wrong_phase"
+	case errors.Is(err, ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, ErrTooManyConns):
+		return "too_many_connections"
+	case errors.Is(err, ErrLocked):
+		return "room_locked"
 	case errors.Is(err, ErrNameTaken):
 		return "name_taken"
 	case errors.Is(err, ErrBadName):
@@ -756,19 +764,22 @@ func ErrorCode(err error) string {
 }
 
 var messages = map[string][2]string{ // code → {ru, en}
-	"unauthorized":     {"Ссылка недействительна. Войдите в комнату заново.", "This link is not valid. Join the room again."},
-	"forbidden":        {"Это действие доступно только ведущему.", "Only the facilitator can do this."},
-	"not_found":        {"Не найдено.", "Not found."},
-	"room_finished":    {"Игра уже завершена.", "The game is over."},
-	"question_closed":  {"Вопрос уже закрыт.", "The question is closed."},
-	"already_answered": {"Ответ уже принят.", "Your answer is already in."},
-	"invalid_choice":   {"Такой ответ не подходит к вопросу.", "That answer does not fit the question."},
-	"wrong_phase":      {"Сейчас это сделать нельзя.", "This is not possible right now."},
-	"name_taken":       {"Это имя уже занято в комнате — добавьте фамилию или инициал.", "That name is taken in this room — add an initial."},
-	"bad_name":         {"Имя должно быть от 1 до 40 символов.", "A name must be 1 to 40 characters."},
-	"bad_request":      {"Неверный запрос.", "Bad request."},
-	"unavailable":      {"Комната остановлена. Попробуйте через минуту.", "The room is stopped. Try again in a minute."},
-	"internal":         {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
+	"unauthorized":         {"Ссылка недействительна. Войдите в комнату заново.", "This link is not valid. Join the room again."},
+	"forbidden":            {"Это действие доступно только ведущему.", "Only the facilitator can do this."},
+	"not_found":            {"Не найдено.", "Not found."},
+	"room_finished":        {"Игра уже завершена.", "The game is over."},
+	"question_closed":      {"Вопрос уже закрыт.", "The question is closed."},
+	"already_answered":     {"Ответ уже принят.", "Your answer is already in."},
+	"invalid_choice":       {"Такой ответ не подходит к вопросу.", "That answer does not fit the question."},
+	"wrong_phase":          {"Сейчас это сделать нельзя.", "This is not possible right now."},
+	"room_locked":          {"Вход в комнату закрыт ведущим.", "The facilitator has closed the room to new players."},
+	"rate_limited":         {"Слишком много попыток. Подождите минуту и попробуйте снова.", "Too many attempts. Wait a minute and try again."},
+	"too_many_connections": {"Слишком много открытых вкладок с этим участником. Закройте лишние.", "Too many open tabs for this player. Close the extra ones."},
+	"name_taken":           {"Это имя уже занято в комнате — добавьте фамилию или инициал.", "That name is taken in this room — add an initial."},
+	"bad_name":             {"Имя должно быть от 1 до 40 символов.", "A name must be 1 to 40 characters."},
+	"bad_request":          {"Неверный запрос.", "Bad request."},
+	"unavailable":          {"Комната остановлена. Попробуйте через минуту.", "The room is stopped. Try again in a minute."},
+	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
 }
 
 // Message returns the sentence for an error code in the language ("ru"

@@ -104,10 +104,25 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) joinInfo(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.ByCode(chi.URLParam(r, "code"))
+// byCode finds a room by join code. Failed look-ups are limited per client
+// IP, so that codes cannot be guessed by trying them all.
+func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) *room.Room {
+	ip := clientIP(r, s.proxies)
+	if !s.lookups.ok(ip) {
+		s.writeError(w, r, room.ErrRateLimited)
+		return nil
+	}
+	rm := s.hub.ByCode(strings.TrimSpace(code))
 	if rm == nil {
+		s.lookups.take(ip)
 		s.writeError(w, r, room.ErrNotFound)
+	}
+	return rm
+}
+
+func (s *Server) joinInfo(w http.ResponseWriter, r *http.Request) {
+	rm := s.byCode(w, r, chi.URLParam(r, "code"))
+	if rm == nil {
 		return
 	}
 	writeJSON(w, http.StatusOK, rm.Info())
@@ -125,9 +140,12 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rm := s.hub.ByCode(strings.TrimSpace(req.Code))
+	if !s.joins.allow(clientIP(r, s.proxies)) {
+		s.writeError(w, r, room.ErrRateLimited)
+		return
+	}
+	rm := s.byCode(w, r, req.Code)
 	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
 		return
 	}
 	j, err := rm.Join(r.Context(), req.Name, req.Team)

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"path"
 	"runtime/debug"
 	"strings"
@@ -29,6 +31,9 @@ type Config struct {
 	Media     fs.FS  // the scenarios directory: question images; may be nil
 	PublicURL string // base URL phones reach the server at
 	Logger    *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves huddle's HTTP API, pages and WebSockets.
@@ -41,8 +46,28 @@ type Server struct {
 	base      string
 	log       *slog.Logger
 	handler   http.Handler
+	mu        sync.Mutex
+	closing   bool           // Wait has begun: no new sockets
 	sockets   sync.WaitGroup // one per open WebSocket
+	origins   []string       // hosts allowed to open WebSockets besides the request's own
+	proxies   []netip.Prefix
+
+	lookups  *limiter // failed join-code look-ups per client IP
+	joins    *limiter // joins per client IP
+	messages *limiter // frames per player token
+	commands *limiter // frames per host or screen token
+	conns    counter  // open sockets per token
 }
+
+// Limits, generous enough for a venue of a few hundred phones behind one
+// NAT address; docs/security.md lists them.
+const (
+	lookupsPerMinute, lookupBurst   = 60, 60
+	joinsPerMinute, joinBurst       = 600, 300
+	messagesPerMinute, messageBurst = 120, 30
+	commandsPerMinute, commandBurst = 600, 60
+	connsPerToken                   = 8
+)
 
 // New returns a Server; its routes are ready.
 func New(cfg Config) *Server {
@@ -57,6 +82,15 @@ func New(cfg Config) *Server {
 		media:     cfg.Media,
 		base:      strings.TrimRight(cfg.PublicURL, "/"),
 		log:       cfg.Logger,
+		proxies:   cfg.TrustedProxies,
+		lookups:   newLimiter(lookupsPerMinute, lookupBurst),
+		joins:     newLimiter(joinsPerMinute, joinBurst),
+		messages:  newLimiter(messagesPerMinute, messageBurst),
+		commands:  newLimiter(commandsPerMinute, commandBurst),
+		conns:     counter{limit: connsPerToken, n: map[string]int{}},
+	}
+	if u, err := url.Parse(s.base); err == nil && u.Host != "" {
+		s.origins = []string{u.Host}
 	}
 	for _, sc := range cfg.Scenarios {
 		s.scenarios[sc.ID] = sc
@@ -68,9 +102,25 @@ func New(cfg Config) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Wait blocks until every WebSocket handler has returned. Call it after the
-// hub has shut down (which closes the sockets).
-func (s *Server) Wait() { s.sockets.Wait() }
+// Wait refuses new WebSockets and blocks until every open one's handler has
+// returned. Call it after the hub has shut down (which closes the sockets).
+func (s *Server) Wait() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.sockets.Wait()
+}
+
+// track counts a new socket unless the server is closing.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sockets.Add(1)
+	return true
+}
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -143,6 +193,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusNotFound
 	case "name_taken", "room_finished", "wrong_phase":
 		status = http.StatusConflict
+	case "room_locked":
+		status = http.StatusForbidden
+	case "rate_limited":
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "60")
 	case "unavailable":
 		status = http.StatusServiceUnavailable
 	}

@@ -15,10 +15,14 @@ import (
 )
 
 const (
-	readLimit    = 8 << 10 // a phone's frames are small; the host's too
-	sendQueue    = 64      // frames waiting for a slow reader before it is dropped
-	helloTimeout = 10 * time.Second
-	closeGrace   = 5 * time.Second
+	readLimit     = 4 << 10  // a phone's frames are small
+	hostReadLimit = 16 << 10 // the host's may grow (board moderation)
+	sendQueue     = 64       // frames waiting for a slow reader before it is dropped
+	helloTimeout  = 10 * time.Second
+	closeGrace    = 5 * time.Second
+	pingEvery     = 25 * time.Second // also keeps NATs and proxies from dropping idle sockets
+	pongTimeout   = 20 * time.Second
+	maxViolations = 50 // frames refused for rate in a row before the socket is closed
 )
 
 // clientFrame is every frame a client sends.
@@ -65,13 +69,25 @@ func (w *wsConn) Close(code int, reason string) {
 	})
 }
 
-// writer sends queued frames until the connection is closed. Writes use a
-// context without a deadline: a per-write timeout costs CPU on every frame of
-// a broadcast; a stuck peer is cut by Close instead.
+// writer sends queued frames until the connection is closed, and pings an
+// idle peer. Writes use a context without a deadline: a per-write timeout
+// costs CPU on every frame of a broadcast; a stuck peer is cut by Close
+// instead, and a dead one by a ping that gets no pong.
 func (w *wsConn) writer() {
 	ctx := context.Background()
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
 	for {
 		select {
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, pongTimeout)
+			err := w.c.Ping(pctx)
+			cancel()
+			if err != nil {
+				w.Close(int(websocket.StatusGoingAway), "")
+				_ = w.c.CloseNow()
+				return
+			}
 		case b := <-w.queue:
 			if err := w.c.Write(ctx, websocket.MessageText, b); err != nil {
 				w.Close(int(websocket.StatusGoingAway), "")
@@ -103,14 +119,18 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, room.ErrNotFound)
 		return
 	}
+	if !s.track() {
+		s.writeError(w, r, room.ErrStopped)
+		return
+	}
+	defer s.sockets.Done()
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		CompressionMode: websocket.CompressionDisabled, // Safari's permessage-deflate bugs; CPU on fan-out
+		OriginPatterns:  s.origins,                     // besides the request's own host; others get 403
 	})
 	if err != nil {
 		return // Accept has answered the request
 	}
-	s.sockets.Add(1)
-	defer s.sockets.Done()
 	c.SetReadLimit(readLimit)
 	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{})}
 	wrote := make(chan struct{})
@@ -129,30 +149,70 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		conn.Close(int(websocket.StatusPolicyViolation), "expected hello")
 		return
 	}
+	limit := s.messages
+	if rm.IsHost(hello.Token) {
+		c.SetReadLimit(hostReadLimit)
+		limit = s.commands
+	}
+	if !s.conns.acquire(hello.Token) {
+		conn.Send(s.wsError(room.ErrTooManyConns, hello.Lang))
+		conn.Close(int(websocket.StatusPolicyViolation), "too many connections")
+		return
+	}
+	defer s.conns.release(hello.Token)
 	rm.Attach(conn, hello.Token, hello.Lang)
 	defer rm.Detach(conn)
+	violations := 0
 	for {
 		f, err := readFrame(ctx, c, 0)
-		if err != nil {
-			var syntax *json.SyntaxError
-			var typeErr *json.UnmarshalTypeError
-			if errors.Is(err, errBinary) || errors.As(err, &syntax) || errors.As(err, &typeErr) {
-				conn.Send(badFrame)
-				continue
-			}
-			return
+		if err != nil && !badInput(err) {
+			return // closed, or over the read limit: the socket is done
 		}
-		if f.Type == "hello" {
+		// Every frame counts against the token's rate, garbage too.
+		if !limit.allow(hello.Token) {
+			if violations++; violations > maxViolations {
+				conn.Close(int(websocket.StatusPolicyViolation), "rate limit")
+				return
+			}
+			conn.Send(s.wsReply(f.ID, room.ErrRateLimited, hello.Lang))
 			continue
 		}
-		rm.Command(conn, f.ID, f.Type, f.Data)
+		violations = 0
+		switch {
+		case err != nil:
+			conn.Send(badFrame)
+		case f.Type != "hello":
+			rm.Command(conn, f.ID, f.Type, f.Data)
+		}
 	}
+}
+
+// badInput reports whether a read failed on what the client sent rather
+// than on the socket: the client gets an error and the socket stays open.
+func badInput(err error) bool {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	return errors.Is(err, errBinary) || errors.As(err, &syntax) || errors.As(err, &typeErr)
 }
 
 // errBinary is a binary frame: the protocol speaks text only.
 var errBinary = errors.New("binary frame")
 
 var badFrame = []byte(`{"type":"error","code":"bad_request","message":"Неверный запрос. / Bad request."}`)
+
+// wsReply is an error frame built outside a room: no seq or time of its own.
+func (s *Server) wsReply(id string, err error, lang string) []byte {
+	code := room.ErrorCode(err)
+	b, _ := json.Marshal(struct {
+		Type    string `json:"type"`
+		ID      string `json:"id,omitempty"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{"error", id, code, room.Message(code, lang)})
+	return b
+}
+
+func (s *Server) wsError(err error, lang string) []byte { return s.wsReply("", err, lang) }
 
 // readFrame reads one JSON frame; timeout 0 waits as long as the socket lives.
 func readFrame(ctx context.Context, c *websocket.Conn, timeout time.Duration) (clientFrame, error) {

@@ -1,0 +1,53 @@
+package room
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+const maxMarks = 2 // combining marks kept per letter: enough for any script, too few for "zalgo"
+
+// CleanName makes a display name safe to show to a room: Unicode NFC,
+// control and format characters removed (bidi overrides among them, but the
+// zero-width joiners that emoji and some scripts need are kept), at most
+// two combining marks per letter, runs of spaces collapsed. It fails if
+// nothing is left or more than 40 characters are.
+func CleanName(s string) (string, error) {
+	if len(s) > 4*maxNameLen*(maxMarks+1) { // refuse huge input before working on it
+		return "", ErrBadName
+	}
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	marks, space := 0, false
+	for _, r := range s {
+		switch {
+		case r == '\u200c' || r == '\u200d': // ZWNJ, ZWJ
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Co, r),
+			r == utf8.RuneError, unicode.Is(unicode.Cs, r):
+			continue
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
+			if marks >= maxMarks {
+				continue
+			}
+			marks++
+			b.WriteRune(r)
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space, marks = false, 0
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if out == "" || utf8.RuneCountInString(out) > maxNameLen {
+		return "", ErrBadName
+	}
+	return out, nil
+}

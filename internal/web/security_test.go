@@ -1,0 +1,217 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+func TestClientIP(t *testing.T) {
+	proxies, err := ParseProxies("127.0.0.1, 10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, remote, xff, want string
+	}{
+		{"direct client, header ignored", "203.0.113.5:1234", "1.2.3.4", "203.0.113.5"},
+		{"through a trusted proxy", "127.0.0.1:999", "198.51.100.7", "198.51.100.7"},
+		{"chain of trusted proxies", "10.0.0.2:80", "198.51.100.7, 10.1.1.1", "198.51.100.7"},
+		{"spoofed hop before the client", "10.0.0.2:80", "6.6.6.6, 198.51.100.7", "198.51.100.7"},
+		{"garbage header", "127.0.0.1:999", "not-an-ip", "127.0.0.1"},
+		{"no header", "127.0.0.1:999", "", "127.0.0.1"},
+		{"IPv4-mapped IPv6", "[::ffff:203.0.113.9]:1", "", "203.0.113.9"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := clientIP(r, proxies); got != tt.want {
+			t.Errorf("%s: clientIP = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	if _, err := ParseProxies("10.0.0.0/33"); err == nil {
+		t.Error("bad CIDR accepted")
+	}
+	if p, _ := ParseProxies(""); len(p) != 0 {
+		t.Error("empty list")
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newLimiter(60, 3) // 1 a second, burst 3
+	l.now = func() time.Time { return now }
+	for i := range 3 {
+		if !l.allow("a") {
+			t.Fatalf("token %d refused", i)
+		}
+	}
+	if l.allow("a") || l.ok("a") {
+		t.Fatal("burst exceeded")
+	}
+	if !l.allow("b") {
+		t.Fatal("keys share a bucket")
+	}
+	now = now.Add(1500 * time.Millisecond)
+	if !l.allow("a") || l.allow("a") {
+		t.Fatal("refill is not 1 a second")
+	}
+	now = now.Add(time.Hour)
+	l.allow("c") // sweeps the full buckets
+	if len(l.buckets) != 1 {
+		t.Fatalf("%d buckets after the sweep, want 1", len(l.buckets))
+	}
+}
+
+// TestJoinLimits: guessing codes is cut off per IP, but a whole venue
+// joining from one NAT address, typos included, never is.
+func TestJoinLimits(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 10})
+	var wg sync.WaitGroup
+	errs := make(chan string, 250)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%10 == 0 { // one in ten mistypes the code first
+				var er struct{ Error string }
+				if code := postJSON(t, e.url+"/api/join", map[string]any{"code": "000001", "name": "x"}, &er); code != http.StatusNotFound {
+					errs <- fmt.Sprintf("typo: %d %s", code, er.Error)
+				}
+			}
+			var j joined
+			if code := postJSON(t, e.url+"/api/join", map[string]any{"code": c.Code, "name": fmt.Sprintf("Участник %d", i)}, &j); code != http.StatusCreated {
+				errs <- fmt.Sprintf("join %d: %d %s", i, code, j.Error)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	// Guessing: the venue's 20 typos and further failed look-ups use up the
+	// burst, then the IP gets 429, even for a right code.
+	failed := 20
+	for ; failed < 10*lookupBurst; failed++ {
+		resp, err := http.Get(fmt.Sprintf("%s/api/join/%06d", e.url, 100000+failed*7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if failed < lookupBurst || failed > lookupBurst+2 { // +2: what refills while the test runs
+		t.Errorf("blocked after %d failed look-ups, want %d", failed, lookupBurst)
+	}
+	resp, err := http.Get(e.url + "/api/join/" + c.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("right code from a blocked IP: %d", resp.StatusCode)
+	}
+}
+
+func TestLockRoom(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	host := dial(t, e.url, c.Room, c.HostToken)
+	host.do("lock", map[string]bool{"locked": true})
+	var er struct{ Error, Message string }
+	if code := postJSON(t, e.url+"/api/join", map[string]any{"code": c.Code, "name": "Поздний"}, &er); code != http.StatusForbidden || er.Error != "room_locked" || er.Message == "" {
+		t.Fatalf("join a locked room: %d %+v", code, er)
+	}
+	host.waitFor("locked in the view", func(cl *client) bool {
+		v, ok := latestData[struct {
+			Room struct{ Locked bool } `json:"room"`
+		}](cl, "view")
+		return ok && v.Room.Locked
+	})
+	host.do("lock", map[string]bool{"locked": false})
+	joinRoom(t, e.url, c.Code, "Поздний", "")
+}
+
+func TestWebSocketOrigin(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	ws := "ws" + strings.TrimPrefix(e.url, "http") + "/ws/" + c.Room
+	ctx := context.Background()
+	_, resp, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin upgrade: err %v, resp %v", err, resp)
+	}
+	conn, _, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {e.url}}})
+	if err != nil {
+		t.Fatalf("same-origin upgrade refused: %v", err)
+	}
+	conn.CloseNow()
+}
+
+func TestWebSocketLimits(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	j := joinRoom(t, e.url, c.Code, "Анна", "")
+	other := joinRoom(t, e.url, c.Code, "Борис", "")
+
+	// Connections per token.
+	var socks []*client
+	for range connsPerToken {
+		cl := dial(t, e.url, c.Room, j.Token)
+		cl.waitFor("welcome", func(cl *client) bool { _, ok := cl.latest["welcome"]; return ok })
+		socks = append(socks, cl)
+	}
+	extra := dial(t, e.url, c.Room, j.Token)
+	extra.waitFor("close", func(cl *client) bool { return cl.closed != nil })
+	if websocket.CloseStatus(extra.closed) != websocket.StatusPolicyViolation || extra.latest["error"].Code != "too_many_connections" {
+		t.Fatalf("one socket too many: %v %+v", extra.closed, extra.latest["error"])
+	}
+	for _, s := range socks[1:] {
+		s.close()
+	}
+
+	// A flood: the burst passes, then typed refusals, then the socket is closed.
+	flood := socks[0]
+	b, _ := json.Marshal(map[string]any{"id": "f", "type": "answer", "data": map[string]any{"question": "q1", "options": []string{"a"}}})
+	for range messageBurst + maxViolations + 5 {
+		if err := flood.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+			break
+		}
+	}
+	flood.waitFor("close for flooding", func(cl *client) bool { return cl.closed != nil })
+	if websocket.CloseStatus(flood.closed) != websocket.StatusPolicyViolation {
+		t.Errorf("flood closed with %v", flood.closed)
+	}
+	limited := 0
+	for _, f := range flood.all {
+		if f.Type == "error" && f.Code == "rate_limited" {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("no rate_limited error before the close")
+	}
+
+	// Another player and the host are untouched.
+	host := dial(t, e.url, c.Room, c.HostToken)
+	host.do("start", nil)
+	b2 := dial(t, e.url, c.Room, other.Token)
+	b2.do("answer", map[string]any{"question": "q1", "options": []string{"b"}})
+}

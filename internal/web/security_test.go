@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -214,4 +215,64 @@ func TestWebSocketLimits(t *testing.T) {
 	host.do("start", nil)
 	b2 := dial(t, e.url, c.Room, other.Token)
 	b2.do("answer", map[string]any{"question": "q1", "options": []string{"b"}})
+}
+
+// TestRoleMatrix sends every command from every role, as docs/protocol.md
+// lists them: a refused command gets "forbidden" (or "unauthorized" for a
+// connection without a valid token); an allowed one is not refused for its
+// role (it may still be wrong for the phase).
+func TestRoleMatrix(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	commands := map[string]any{
+		"answer": map[string]any{"question": "q1", "options": []string{"b"}},
+		"start":  nil,
+		"next":   nil,
+		"close":  nil,
+		"end":    nil,
+		"kick":   nil, // filled with the other team's player
+		"lock":   map[string]bool{"locked": true},
+	}
+	allowed := map[string][]string{
+		"host":        {"start", "next", "close", "end", "kick", "lock"},
+		"screen":      {},
+		"team member": {"answer"},
+		"other team":  {"answer"},
+	}
+	for role, ok := range allowed {
+		for cmd, data := range commands {
+			t.Run(role+"/"+cmd, func(t *testing.T) {
+				c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2})
+				member := joinRoom(t, e.url, c.Code, "Анна", "t1")
+				other := joinRoom(t, e.url, c.Code, "Борис", "t2")
+				host := dial(t, e.url, c.Room, c.HostToken)
+				host.do("start", nil) // a question is open, so answer is possible
+				if cmd == "kick" {
+					data = map[string]string{"player": other.Player}
+				}
+				token := map[string]string{"host": c.HostToken, "screen": c.ScreenToken,
+					"team member": member.Token, "other team": other.Token}[role]
+				cl := host
+				if role != "host" {
+					cl = dial(t, e.url, c.Room, token)
+				}
+				f := cl.reply(cl.send(cmd, data))
+				if slices.Contains(ok, cmd) {
+					if f.Code == "forbidden" || f.Code == "unauthorized" {
+						t.Errorf("%s may %s, got %s", role, cmd, f.Code)
+					}
+				} else if f.Type != "error" || f.Code != "forbidden" {
+					t.Errorf("%s must not %s, got %s %s", role, cmd, f.Type, f.Code)
+				}
+			})
+		}
+	}
+	// Anonymous: no token, or a made-up one, gets nothing but a refusal.
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	for _, token := range []string{"", "00000000000000000000000000000000"} {
+		cl := dial(t, e.url, c.Room, token)
+		cl.waitFor("close", func(cl *client) bool { return cl.closed != nil })
+		if cl.latest["error"].Code != "unauthorized" || len(cl.all) != 1 {
+			t.Errorf("anonymous with %q got %+v", token, cl.all)
+		}
+	}
 }

@@ -108,7 +108,7 @@ func TestJoinLimits(t *testing.T) {
 	// Guessing: the venue's 20 typos and further failed look-ups use up the
 	// burst, then the IP gets 429, even for a right code.
 	failed := 20
-	for ; failed < 10*lookupBurst; failed++ {
+	for ; failed < 10*DefaultLimits.LookupBurst; failed++ {
 		resp, err := http.Get(fmt.Sprintf("%s/api/join/%06d", e.url, 100000+failed*7))
 		if err != nil {
 			t.Fatal(err)
@@ -118,8 +118,8 @@ func TestJoinLimits(t *testing.T) {
 			break
 		}
 	}
-	if failed < lookupBurst || failed > lookupBurst+2 { // +2: what refills while the test runs
-		t.Errorf("blocked after %d failed look-ups, want %d", failed, lookupBurst)
+	if failed < DefaultLimits.LookupBurst || failed > DefaultLimits.LookupBurst+2 { // +2: what refills while the test runs
+		t.Errorf("blocked after %d failed look-ups, want %d", failed, DefaultLimits.LookupBurst)
 	}
 	resp, err := http.Get(e.url + "/api/join/" + c.Code)
 	if err != nil {
@@ -174,7 +174,7 @@ func TestWebSocketLimits(t *testing.T) {
 
 	// Connections per token.
 	var socks []*client
-	for range connsPerToken {
+	for range DefaultLimits.ConnsPerToken {
 		cl := dial(t, e.url, c.Room, j.Token)
 		cl.waitFor("welcome", func(cl *client) bool { _, ok := cl.latest["welcome"]; return ok })
 		socks = append(socks, cl)
@@ -191,7 +191,7 @@ func TestWebSocketLimits(t *testing.T) {
 	// A flood: the burst passes, then typed refusals, then the socket is closed.
 	flood := socks[0]
 	b, _ := json.Marshal(map[string]any{"id": "f", "type": "answer", "data": map[string]any{"question": "q1", "options": []string{"a"}}})
-	for range messageBurst + maxViolations + 5 {
+	for range DefaultLimits.MessageBurst + maxViolations + 5 {
 		if err := flood.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 			break
 		}

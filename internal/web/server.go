@@ -34,6 +34,43 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
+	Limits         Limits // zero fields take DefaultLimits'
+}
+
+// Limits are the per-client limits. docs/security.md explains each.
+type Limits struct {
+	LookupsPerMinute, LookupBurst   int // failed join-code look-ups per client IP
+	JoinsPerMinute, JoinBurst       int // joins per client IP
+	MessagesPerMinute, MessageBurst int // frames per player token
+	CommandsPerMinute, CommandBurst int // frames per host or screen token
+	ConnsPerToken                   int // open sockets per token
+}
+
+// DefaultLimits are generous enough for a venue of a few hundred phones
+// behind one NAT address.
+var DefaultLimits = Limits{
+	LookupsPerMinute: 60, LookupBurst: 60,
+	JoinsPerMinute: 600, JoinBurst: 300,
+	MessagesPerMinute: 120, MessageBurst: 30,
+	CommandsPerMinute: 600, CommandBurst: 60,
+	ConnsPerToken: 8,
+}
+
+func (l Limits) orDefault() Limits {
+	d := DefaultLimits
+	pick := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Limits{
+		pick(l.LookupsPerMinute, d.LookupsPerMinute), pick(l.LookupBurst, d.LookupBurst),
+		pick(l.JoinsPerMinute, d.JoinsPerMinute), pick(l.JoinBurst, d.JoinBurst),
+		pick(l.MessagesPerMinute, d.MessagesPerMinute), pick(l.MessageBurst, d.MessageBurst),
+		pick(l.CommandsPerMinute, d.CommandsPerMinute), pick(l.CommandBurst, d.CommandBurst),
+		pick(l.ConnsPerToken, d.ConnsPerToken),
+	}
 }
 
 // Server serves huddle's HTTP API, pages and WebSockets.
@@ -59,21 +96,12 @@ type Server struct {
 	conns    counter  // open sockets per token
 }
 
-// Limits, generous enough for a venue of a few hundred phones behind one
-// NAT address; docs/security.md lists them.
-const (
-	lookupsPerMinute, lookupBurst   = 60, 60
-	joinsPerMinute, joinBurst       = 600, 300
-	messagesPerMinute, messageBurst = 120, 30
-	commandsPerMinute, commandBurst = 600, 60
-	connsPerToken                   = 8
-)
-
 // New returns a Server; its routes are ready.
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	lim := cfg.Limits.orDefault()
 	s := &Server{
 		hub:       cfg.Hub,
 		scenarios: map[string]*scenario.Scenario{},
@@ -83,11 +111,11 @@ func New(cfg Config) *Server {
 		base:      strings.TrimRight(cfg.PublicURL, "/"),
 		log:       cfg.Logger,
 		proxies:   cfg.TrustedProxies,
-		lookups:   newLimiter(lookupsPerMinute, lookupBurst),
-		joins:     newLimiter(joinsPerMinute, joinBurst),
-		messages:  newLimiter(messagesPerMinute, messageBurst),
-		commands:  newLimiter(commandsPerMinute, commandBurst),
-		conns:     counter{limit: connsPerToken, n: map[string]int{}},
+		lookups:   newLimiter(lim.LookupsPerMinute, lim.LookupBurst),
+		joins:     newLimiter(lim.JoinsPerMinute, lim.JoinBurst),
+		messages:  newLimiter(lim.MessagesPerMinute, lim.MessageBurst),
+		commands:  newLimiter(lim.CommandsPerMinute, lim.CommandBurst),
+		conns:     counter{limit: lim.ConnsPerToken, n: map[string]int{}},
 	}
 	if u, err := url.Parse(s.base); err == nil && u.Host != "" {
 		s.origins = []string{u.Host}

@@ -57,6 +57,12 @@ func (w tWriter) Write(p []byte) (int, error) {
 // whatever st holds. It stops at the end of the test unless stopped before.
 func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env {
 	t.Helper()
+	return startEnvLimits(t, st, scenarios, Limits{})
+}
+
+// startEnvLimits is startEnv with other client limits.
+func startEnvLimits(t testing.TB, st store.Store, scenarios []*scenario.Scenario, lim Limits) *env {
+	t.Helper()
 	e := &env{t: t, store: st}
 	e.http = httptest.NewUnstartedServer(nil)
 	e.url = "http://" + e.http.Listener.Addr().String()
@@ -64,7 +70,7 @@ func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env
 	if _, err := e.hub.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = New(Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t)})
+	e.srv = New(Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t), Limits: lim})
 	e.http.Config.Handler = e.srv
 	e.http.Start()
 	t.Cleanup(e.stop)

@@ -221,11 +221,16 @@ func readFrame(ctx context.Context, c *websocket.Conn, timeout time.Duration) (c
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var f clientFrame
 	typ, b, err := c.Read(ctx)
 	if err != nil {
-		return f, err
+		return clientFrame{}, err
 	}
+	return decodeFrame(typ, b)
+}
+
+// decodeFrame decodes one client frame; an error is the client's (badInput).
+func decodeFrame(typ websocket.MessageType, b []byte) (clientFrame, error) {
+	var f clientFrame
 	if typ != websocket.MessageText {
 		return f, errBinary
 	}

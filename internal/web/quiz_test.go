@@ -353,9 +353,7 @@ func (g *game) play(rng *rand.Rand, from, to int, during func(q string)) {
 // TestQuizOverWebSockets plays a whole quiz with 1 projector, 1 host and 50
 // phones in 5 teams, then checks every score against the reference.
 func TestQuizOverWebSockets(t *testing.T) {
-	base := startTestServer(t)
 	e := startEnv(t, store.NewMemory(), gameScenario(t))
-	_ = base
 	g := newGame(t, e.url, 50, 5)
 	rng := rand.New(rand.NewPCG(1, 2))
 

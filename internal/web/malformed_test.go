@@ -67,8 +67,8 @@ func malformedFrame(rng *rand.Rand, i int) (websocket.MessageType, []byte) {
 // every goroutine of the sockets ends.
 func TestMalformedFrames(t *testing.T) {
 	base := runtime.NumGoroutine()
-	e := startEnvLimits(t, store.NewMemory(), gameScenario(t), Limits{
-		MessagesPerMinute: 1 << 30, MessageBurst: 1 << 20, CommandsPerMinute: 1 << 30, CommandBurst: 1 << 20,
+	e := startEnvWith(t, store.NewMemory(), gameScenario(t), func(c *Config) {
+		c.Limits = Limits{MessagesPerMinute: 1 << 30, MessageBurst: 1 << 20, CommandsPerMinute: 1 << 30, CommandBurst: 1 << 20}
 	})
 	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2})
 	attackers := []joined{joinRoom(t, e.url, c.Code, "Злоумышленник 1", ""), joinRoom(t, e.url, c.Code, "Злоумышленник 2", "")}

@@ -57,11 +57,11 @@ func (w tWriter) Write(p []byte) (int, error) {
 // whatever st holds. It stops at the end of the test unless stopped before.
 func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env {
 	t.Helper()
-	return startEnvLimits(t, st, scenarios, Limits{})
+	return startEnvWith(t, st, scenarios, nil)
 }
 
-// startEnvLimits is startEnv with other client limits.
-func startEnvLimits(t testing.TB, st store.Store, scenarios []*scenario.Scenario, lim Limits) *env {
+// startEnvWith is startEnv with changes to the server's configuration.
+func startEnvWith(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, store: st}
 	e.http = httptest.NewUnstartedServer(nil)
@@ -70,7 +70,11 @@ func startEnvLimits(t testing.TB, st store.Store, scenarios []*scenario.Scenario
 	if _, err := e.hub.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = New(Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t), Limits: lim})
+	cfg := Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t)}
+	if change != nil {
+		change(&cfg)
+	}
+	e.srv = New(cfg)
 	e.http.Config.Handler = e.srv
 	e.http.Start()
 	t.Cleanup(e.stop)
@@ -375,13 +379,12 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestMediaServesOnlyImages(t *testing.T) {
-	st := store.NewMemory()
-	e := startEnv(t, st, nil)
-	e.srv.media = fstest.MapFS{
+	media := fstest.MapFS{
 		"img/team.png":  {Data: []byte("\x89PNG\r\n\x1a\n")},
 		"quiz.yaml":     {Data: []byte("id: secret")},
 		"img/notes.txt": {Data: []byte("no")},
 	}
+	e := startEnvWith(t, store.NewMemory(), nil, func(c *Config) { c.Media = media })
 	for path, want := range map[string]int{
 		"/media/img/team.png":  http.StatusOK,
 		"/media/quiz.yaml":     http.StatusNotFound,

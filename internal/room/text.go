@@ -10,6 +10,12 @@ import (
 
 const maxMarks = 2 // combining marks kept per letter: enough for any script, too few for "zalgo"
 
+// invisible are letters that draw nothing, used to make names look empty.
+var invisible = map[rune]bool{
+	'\u115f': true, '\u1160': true, '\u3164': true, '\uffa0': true, // Hangul fillers
+	'\u2800': true, // Braille blank
+}
+
 // CleanName makes a display name safe to show to a room: Unicode NFC,
 // control and format characters removed (bidi overrides among them, but the
 // zero-width joiners that emoji and some scripts need are kept), at most
@@ -29,7 +35,7 @@ func CleanName(s string) (string, error) {
 			space = true
 			continue
 		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Co, r),
-			r == utf8.RuneError, unicode.Is(unicode.Cs, r):
+			r == utf8.RuneError, unicode.Is(unicode.Cs, r), invisible[r]:
 			continue
 		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
 			if marks >= maxMarks {

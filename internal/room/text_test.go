@@ -23,6 +23,8 @@ func TestCleanName(t *testing.T) {
 		{"<script>alert(1)</script>", "<script>alert(1)</script>", nil}, // shown as text, never markup
 		{"", "", ErrBadName},
 		{"\u202e\u200b  \x00", "", ErrBadName},
+		{"\u3164\u2800", "", ErrBadName},
+		{"Ян\u3164", "Ян", nil},
 		{strings.Repeat("я", 40), strings.Repeat("я", 40), nil},
 		{strings.Repeat("я", 41), "", ErrBadName},
 		{strings.Repeat("x", 10<<10), "", ErrBadName},

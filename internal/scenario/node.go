@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,14 +18,28 @@ import (
 type decoder struct {
 	file    string
 	probs   []Problem
+	more    int     // problems past maxProblems, counted but not listed
+	after   Problem // the first of them
 	tooDeep bool
 }
 
+// maxProblems is how many problems one file lists: enough to fix a file in
+// one go, few enough that a hostile file cannot make a huge report.
+const maxProblems = 100
+
 func (d *decoder) addf(n *yaml.Node, format string, args ...any) {
-	p := Problem{File: d.file, Msg: fmt.Sprintf(format, args...)}
+	p := Problem{File: d.file}
 	if n != nil {
 		p.Line, p.Col = n.Line, n.Column
 	}
+	if len(d.probs) >= maxProblems {
+		if d.more == 0 {
+			d.after = p
+		}
+		d.more++
+		return
+	}
+	p.Msg = fmt.Sprintf(format, args...)
 	d.probs = append(d.probs, p)
 }
 
@@ -34,6 +49,16 @@ func (d *decoder) err() error {
 		return nil
 	}
 	sortByPosition(d.probs)
+	if d.more > 0 {
+		// Listed last, at a position no earlier than any listed problem.
+		last := d.probs[len(d.probs)-1]
+		p := d.after
+		if p.Line < last.Line || (p.Line == last.Line && p.Col < last.Col) {
+			p.Line, p.Col = last.Line, last.Col
+		}
+		p.Msg = fmt.Sprintf("and %d more problems not listed: fix these first", d.more)
+		d.probs = append(d.probs, p)
+	}
 	return &Problems{List: d.probs}
 }
 
@@ -60,11 +85,22 @@ func (d *decoder) checkTree(n *yaml.Node, depth int) {
 		d.addf(n, "anchors are not allowed in scenario files (found &%s)", n.Anchor)
 	}
 	if n.Kind != yaml.DocumentNode && !slices.Contains(allowedTags, n.ShortTag()) {
-		d.addf(n, "YAML tag %s is not allowed in scenario files", n.Tag)
+		d.addf(n, "YAML tag %s is not allowed in scenario files", shown(n.Tag))
 	}
 	for _, c := range n.Content {
 		d.checkTree(c, depth+1)
 	}
+}
+
+// shown returns a value or tag from the file for a message: as written
+// when it is plain one-line text, quoted otherwise. A tag can hold any
+// byte (!%0A is a line break) and a tagged scalar any text (!!int "1\n2"),
+// and either must not split a problem in two or forge another.
+func shown(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
 }
 
 // describe says what a node is, for "expected X, got Y" messages.
@@ -91,7 +127,7 @@ func describe(n *yaml.Node) string {
 		case "!!timestamp":
 			return "a date"
 		}
-		return "a value tagged " + n.Tag
+		return "a value tagged " + shown(n.Tag)
 	}
 	return "a YAML document"
 }
@@ -257,7 +293,7 @@ func (d *decoder) integer(m *mapping, key string, def, lo, hi int) int {
 	}
 	var i int
 	if err := v.Decode(&i); err != nil || i < lo || i > hi {
-		d.addf(v, "%s must be between %d and %d, got %s", key, lo, hi, v.Value)
+		d.addf(v, "%s must be between %d and %d, got %s", key, lo, hi, shown(v.Value))
 		return def
 	}
 	return i
@@ -271,7 +307,7 @@ func (d *decoder) number(v *yaml.Node) (float64, bool) {
 		return 0, false
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		d.addf(v, "expected a finite number, got %s", v.Value)
+		d.addf(v, "expected a finite number, got %s", shown(v.Value))
 		return 0, false
 	}
 	return f, true
@@ -290,7 +326,7 @@ func (d *decoder) duration(m *mapping, key string, def, lo, hi time.Duration) ti
 	}
 	switch v.ShortTag() {
 	case "!!int", "!!float":
-		d.addf(v, "%s needs a unit: write %ss for seconds", key, v.Value)
+		d.addf(v, "%s needs a unit: write %ss for seconds", key, shown(v.Value))
 		return def
 	case "!!str":
 	default:

@@ -742,16 +742,7 @@ func TestProblemString(t *testing.T) {
 
 // TestDocsExampleParses keeps the complete example of docs/scenarios.md valid.
 func TestDocsExampleParses(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/scenarios.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
-	if !ok {
-		t.Fatal("docs/scenarios.md has no yaml example")
-	}
-	example, _, _ := strings.Cut(rest, "```")
-	s, err := Parse("docs/scenarios.md", []byte(example))
+	s, err := Parse("docs/scenarios.md", []byte(docsExample(t)))
 	if err != nil {
 		t.Fatalf("the example has problems:\n%v", err)
 	}

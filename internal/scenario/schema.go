@@ -334,7 +334,7 @@ func (d *decoder) question(n *yaml.Node, q *Quiz, lang string, seen map[string]i
 		if v := m.get("tolerance"); v != nil {
 			if f, ok := d.number(v); ok {
 				if f < 0 {
-					d.addf(v, "tolerance must not be negative, got %s", v.Value)
+					d.addf(v, "tolerance must not be negative, got %s", shown(v.Value))
 				}
 				qn.Tolerance = f
 			}

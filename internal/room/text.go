@@ -27,10 +27,10 @@ func CleanName(s string) (string, error) {
 	}
 	s = norm.NFC.String(s)
 	var b strings.Builder
-	marks, space := 0, false
+	marks, space, visible := 0, false, false
 	for _, r := range s {
 		switch {
-		case r == '\u200c' || r == '\u200d': // ZWNJ, ZWJ
+		case r == '\u200c' || r == '\u200d': // ZWNJ, ZWJ: kept, but they show nothing alone
 		case unicode.IsSpace(r):
 			space = true
 			continue
@@ -49,10 +49,11 @@ func CleanName(s string) (string, error) {
 			b.WriteByte(' ')
 		}
 		space, marks = false, 0
+		visible = visible || (r != '\u200c' && r != '\u200d')
 		b.WriteRune(r)
 	}
 	out := b.String()
-	if out == "" || utf8.RuneCountInString(out) > maxNameLen {
+	if !visible || utf8.RuneCountInString(out) > maxNameLen {
 		return "", ErrBadName
 	}
 	return out, nil

@@ -24,6 +24,7 @@ func TestCleanName(t *testing.T) {
 		{"", "", ErrBadName},
 		{"\u202e\u200b  \x00", "", ErrBadName},
 		{"\u3164\u2800", "", ErrBadName},
+		{"\u200d\u200c\u200d", "", ErrBadName},
 		{"Ян\u3164", "Ян", nil},
 		{strings.Repeat("я", 40), strings.Repeat("я", 40), nil},
 		{strings.Repeat("я", 41), "", ErrBadName},

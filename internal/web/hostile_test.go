@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -48,7 +49,17 @@ var hostileNames = []struct{ what, name string }{
 	{"long word", strings.Repeat("W", 40)},
 	{"long Cyrillic word", strings.Repeat("Ж", 40)},
 	{"controls", "Tab\there\nnew\x00line\r\n"},
-	{"invisible", "\u200b\u200b"},
+	{"zero-width spaces", "\u200b\u200b"},
+	{"zero-width joiners", "\u200d\u200c\u200d"},
+	{"Hangul filler", "\u3164\u3164"},
+	{"braille blank", "\u2800"},
+}
+
+// invisible reports whether a name would show as nothing at all.
+func invisible(name string) bool {
+	return strings.TrimFunc(name, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("\u200b\u200c\u200d\u2060\u115f\u1160\u3164\uffa0\u2800", r)
+	}) == ""
 }
 
 // zalgo puts n combining marks on every letter of word.
@@ -78,14 +89,21 @@ const pageCheckJS = `(() => ({
 	injected: [...document.querySelectorAll('script:not([src]), img[src="x"], svg[onload], [onerror], [onload], h1 h1, li h1, a[href^="javascript:"]')].map(e => e.outerHTML.slice(0, 120)),
 }))()`
 
-// layoutJS lists what sticks out: the page wider than the window, a name
-// outside the window or wider than its container.
+// layoutJS lists what sticks out of a window %d pixels wide: the page, a
+// name outside the window or wider than its container.
 const layoutJS = `(() => {
 	const out = [];
-	const W = window.innerWidth;
+	const W = %d;
 	const sw = document.documentElement.scrollWidth;
 	if (sw > W) out.push('page is ' + sw + 'px wide in a ' + W + 'px window');
-	const names = '.chip, .team-card-name, .p-me-name, .p-me-team, [data-testid="my-team"], .h-player-name, .h-team-name, .lb-name, .lb-team-name, .top-value, .podium-name';
+	// A name on a podium may not push the podium down off the screen.
+	for (const [sel, lines] of [['.podium-name', 2], ['.p-podium-name', 3]]) {
+		for (const el of document.querySelectorAll(sel)) {
+			const h = el.getBoundingClientRect().height, lh = parseFloat(getComputedStyle(el).lineHeight);
+			if (h > lines * lh + 1) out.push(sel + ' "' + el.textContent.slice(0, 20) + '" is ' + Math.round(h / lh) + ' lines tall, want at most ' + lines);
+		}
+	}
+	const names = '.chip, .team-card-name, .lb-name, .lb-team-tag, .top-value, .podium-name, .h-team-name, .h-player-name, .p-me-name, .p-me-team, [data-testid="my-team"], .p-team-row-name, .p-podium-name, .p-stat-sub, .p-your-answer b';
 	for (const el of document.querySelectorAll(names)) {
 		if (!el.getClientRects().length) continue;
 		const r = el.getBoundingClientRect();
@@ -210,8 +228,8 @@ func TestHostileStrings(t *testing.T) {
 	}
 	for _, p := range players {
 		t.Logf("%-18s sent %-45q stored %q", p.what, p.sent, stored[p.Player])
-		if strings.TrimFunc(stored[p.Player], func(r rune) bool { return r == '\u200c' || r == '\u200d' || r == ' ' }) == "" {
-			t.Logf("server problem: %s %q is stored as the invisible name %q", p.what, p.sent, stored[p.Player])
+		if invisible(stored[p.Player]) {
+			t.Errorf("server accepted an invisible name: %s %q is stored as %q", p.what, p.sent, stored[p.Player])
 		}
 	}
 
@@ -238,14 +256,20 @@ func TestHostileStrings(t *testing.T) {
 	defer cancel()
 
 	var closeTabs []context.CancelFunc
+	widths := map[context.Context]int64{}
 	defer func() {
 		for _, c := range slices.Backward(closeTabs) {
 			c()
 		}
 	}()
+	// Each step has its own deadline, so that a page that never shows
+	// something fails at that step rather than at the end of the test.
+	const stepTimeout = 30 * time.Second
 	do := func(tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(tab, steps...); err != nil {
+		sctx, cancel := context.WithTimeout(tab, stepTimeout)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
@@ -259,25 +283,38 @@ func TestHostileStrings(t *testing.T) {
 		if phone {
 			opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
 		}
-		do(tab, "open tab",
+		widths[tab] = width
+		// The first run opens the tab and lives as long as it: no deadline.
+		if err := chromedp.Do(tab,
 			chromedp.EmulateViewport(width, height, opts...),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspGuard})
 				return err
 			}),
-		)
+		); err != nil {
+			t.Fatalf("open tab: %v", err)
+		}
 		return tab
 	}
 	waitFor := func(tab context.Context, what, cond string) {
 		t.Helper()
-		if _, err := chromedp.Run(tab, chromedp.Poll[bool](cond,
-			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		sctx, cancel := context.WithTimeout(tab, stepTimeout)
+		defer cancel()
+		if _, err := chromedp.Run(sctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 			t.Fatalf("wait for %s: %v", what, err)
 		}
 	}
 	evalBool := func(tab context.Context, js string) bool {
 		t.Helper()
 		v, err := chromedp.Run(tab, chromedp.Evaluate[bool](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return v
+	}
+	evalString := func(tab context.Context, js string) string {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js))
 		if err != nil {
 			t.Fatalf("evaluate %s: %v", js, err)
 		}
@@ -306,7 +343,7 @@ func TestHostileStrings(t *testing.T) {
 	// fits checks that nothing is wider than the window or its box.
 	fits := func(tab context.Context, where string) {
 		t.Helper()
-		bad, err := chromedp.Run(tab, chromedp.Evaluate[[]string](layoutJS))
+		bad, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(layoutJS, widths[tab])))
 		if err != nil {
 			t.Fatalf("%s: check layout: %v", where, err)
 		}
@@ -342,9 +379,22 @@ func TestHostileStrings(t *testing.T) {
 		}
 		t.Logf("screenshot: %s", path)
 	}
-	hasAll := func(sel string, want []string) string {
-		return fmt.Sprintf(`(() => { const got = [...document.querySelectorAll(%q)].map(e => e.textContent);
-			return %s.every(n => got.includes(n)); })()`, sel, jsValue(want))
+	// shows waits until sel matches as many elements as there are names,
+	// checks that nothing ran, then that each name is the text of one.
+	shows := func(tab context.Context, where, sel string, want []string) {
+		t.Helper()
+		waitFor(tab, fmt.Sprintf("%d names on the %s", len(want), where),
+			fmt.Sprintf(`document.querySelectorAll(%s).length >= %d`, jsString(sel), len(want)))
+		safe(tab, where)
+		missing, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(
+			`(() => { const got = [...document.querySelectorAll(%s)].map(e => e.textContent); return %s.filter(n => !got.includes(n)); })()`,
+			jsString(sel), jsValue(want))))
+		if err != nil {
+			t.Fatalf("%s: read names: %v", where, err)
+		}
+		if len(missing) > 0 {
+			t.Errorf("%s: names not shown as their text: %q", where, missing)
+		}
 	}
 
 	// The projector's lobby lists every name as text.
@@ -353,10 +403,9 @@ func TestHostileStrings(t *testing.T) {
 		chromedp.Navigate(base+"/screen/"+c.Room+"#h="+c.HostToken),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="lobby-player"]`)),
 	)
-	waitFor(projector, "every name in the projector's lobby", hasAll(`[data-testid="lobby-player"]`, names))
-	safe(projector, "projector lobby")
+	shows(projector, "projector lobby", `[data-testid="lobby-player"]`, names)
 	for _, s := range []string{"<script>", "<img src=x onerror=", "<svg onload=", "{{", "&lt;b&gt;", "</h1>"} {
-		if !evalBool(projector, fmt.Sprintf(`document.body.innerText.includes(%q)`, s)) {
+		if !evalBool(projector, fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString(s))) {
 			t.Errorf("projector lobby: %q is not shown as text", s)
 		}
 	}
@@ -369,8 +418,7 @@ func TestHostileStrings(t *testing.T) {
 		chromedp.Navigate(base+"/host/"+c.Room+"#h="+c.HostToken),
 		chromedp.WaitVisible(chromedp.CSS(`.h-player-name`)),
 	)
-	waitFor(remote, "every name on the host remote", hasAll(`.h-player-name`, names))
-	safe(remote, "host remote")
+	shows(remote, "host remote", `.h-player-name`, names)
 	fits(remote, "host remote")
 	screenshot(remote, "host-hostile-lobby-390x844.png")
 
@@ -399,11 +447,13 @@ func TestHostileStrings(t *testing.T) {
 			}
 		}
 	}
-	waitFor(mobile, "the phone's name and team", fmt.Sprintf(
-		`document.querySelector('[data-testid="me-name"]').textContent === %s && document.querySelector('[data-testid="my-team"]').textContent === %s`,
-		jsString(stored[phone.Player]), jsString(longTeam)))
-	waitFor(mobile, "the phone's teammates", hasAll(`.p-team-card .chip`, mates))
-	safe(mobile, "phone lobby")
+	shows(mobile, "phone lobby", `.p-team-card .chip`, mates)
+	if got := evalString(mobile, `document.querySelector('[data-testid="me-name"]').textContent`); got != stored[phone.Player] {
+		t.Errorf("the phone's own name is %q, want %q", got, stored[phone.Player])
+	}
+	if got := evalString(mobile, `document.querySelector('[data-testid="my-team"]').textContent`); got != longTeam {
+		t.Errorf("the phone's team is %q, want %q", got, longTeam)
+	}
 	fits(mobile, "phone lobby")
 	screenshot(mobile, "phone-hostile-lobby-390x844.png")
 
@@ -448,7 +498,12 @@ func TestHostileStrings(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="answer-input"]`), typed),
 		chromedp.Click(chromedp.CSS(`[data-testid="answer-submit"]`)),
 	)
-	waitFor(mobile, "the phone's answer acknowledged", `document.querySelector('[data-testid="answer-status"]').dataset.state === 'ok'`)
+	// The last answer closes the question by itself, and the phone may
+	// already show the result instead.
+	waitFor(mobile, "the phone's answer acknowledged", `(() => {
+		const s = document.querySelector('[data-testid="answer-status"]');
+		return (s && s.dataset.state === 'ok') || !!document.querySelector('[data-testid="p-reveal"]');
+	})()`)
 	safe(mobile, "phone question")
 	fits(mobile, "phone question")
 
@@ -465,6 +520,9 @@ func TestHostileStrings(t *testing.T) {
 	fits(projector, "projector reveal")
 	screenshot(projector, "projector-hostile-reveal-1920x1080.png")
 	do(mobile, "the result on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-reveal"]`)))
+	if got := evalString(mobile, `(document.querySelector('.p-your-answer b') || {}).textContent`); got != typed {
+		t.Errorf("the phone shows its answer as %q, want the text %q", got, typed)
+	}
 	safe(mobile, "phone reveal")
 	fits(mobile, "phone reveal")
 
@@ -486,6 +544,17 @@ func TestHostileStrings(t *testing.T) {
 	safe(remote, "host remote after the reveal")
 	fits(remote, "host remote after the reveal")
 	screenshot(remote, "host-hostile-leaderboard-390x844.png")
+
+	// The podium names the teams.
+	host.do("end", nil)
+	do(projector, "the podium on the projector", chromedp.WaitVisible(chromedp.CSS(`[data-testid="podium"]`)))
+	safe(projector, "projector podium")
+	fits(projector, "projector podium")
+	screenshot(projector, "projector-hostile-podium-1920x1080.png")
+	do(mobile, "the end on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-finished"]`)))
+	safe(mobile, "phone podium")
+	fits(mobile, "phone podium")
+	screenshot(mobile, "phone-hostile-podium-390x844.png")
 }
 
 // hostileView is the part of the host's view this test reads.

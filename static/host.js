@@ -192,6 +192,10 @@ function render() {
   $('#h-close').disabled = busy || ph !== 'question';
   $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard');
   $('#h-end').disabled = busy || ph === 'finished';
+  const locked = !!(v.room && v.room.locked);
+  $('#h-lock').disabled = busy || ph === 'finished';
+  $('#h-lock').setAttribute('aria-pressed', String(locked));
+  setText($('#h-lock'), locked ? t('control_unlock') : t('control_lock'));
   let nextLabel = t('control_next');
   if (ph === 'reveal') nextLabel = t('control_next_leaderboard');
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
@@ -255,6 +259,7 @@ function main() {
   $('#h-start').addEventListener('click', () => command('start'));
   $('#h-close').addEventListener('click', () => command('close'));
   $('#h-next').addEventListener('click', () => command('next'));
+  $('#h-lock').addEventListener('click', () => command('lock', { locked: !(view && view.room && view.room.locked) }));
   $('#h-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');
   });

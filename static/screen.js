@@ -118,6 +118,7 @@ function buildLobby(v) {
       'div',
       { class: 'lobby-join' },
       h('h1', { class: 'lobby-heading', text: t('join_heading') }),
+      v.room.locked ? h('p', { class: 'lobby-locked', 'data-testid': 'lobby-locked', text: t('room_locked_note') }) : null,
       h(
         'div',
         { class: 'join-box' },
@@ -597,7 +598,7 @@ function render() {
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
 
-  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang()].join('|');
+  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked].join('|');
   const build = BUILD[v.phase];
   if (key !== builtKey) {
     if (stopTimer) stopTimer();

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -275,4 +276,50 @@ func TestRoleMatrix(t *testing.T) {
 			t.Errorf("anonymous with %q got %+v", token, cl.all)
 		}
 	}
+}
+
+// TestTokensNotLogged: a request carrying the host token in its query (an
+// export link) is logged by path only.
+func TestTokensNotLogged(t *testing.T) {
+	var buf syncBuffer
+	e := startEnvWith(t, store.NewMemory(), gameScenario(t), func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	j := joinRoom(t, e.url, c.Code, "Анна", "")
+	resp, err := http.Get(e.url + "/api/rooms/" + c.Room + "/export.csv?token=" + c.HostToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	p := dial(t, e.url, c.Room, j.Token)
+	p.waitFor("me", func(cl *client) bool { _, ok := cl.latest["me"]; return ok })
+	e.stop()
+	logs := buf.String()
+	if !strings.Contains(logs, "export.csv") {
+		t.Fatalf("the request was not logged:\n%s", logs)
+	}
+	for _, secret := range []string{c.HostToken, c.ScreenToken, j.Token} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a token is in the logs:\n%s", logs)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger shared by goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -23,37 +23,10 @@ import (
 // of one phone are left in HUDDLE_SCREENSHOTS (default
 // $TMPDIR/huddle-screenshots) for a person to look at.
 func TestBrowserQuiz(t *testing.T) {
-	execPath, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is needed for the browser test: %v", err)
-		}
-		t.Skipf("chromium not found (%v); skipping the browser test", err)
-	}
+	execPath := chromiumPath(t)
 	base := startTestServer(t)
 
-	// Deferred cancels run before the server's cleanups, so the browser is
-	// gone before the server shuts down.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 3*time.Minute)
-	defer cancel()
+	ctx := startBrowser(t, execPath)
 
 	var closeTabs []context.CancelFunc
 	defer func() {
@@ -234,4 +207,46 @@ func jsArray(ss []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return "[" + strings.Join(q, ",") + "]"
+}
+
+// chromiumPath finds Debian's chromium; without it the browser tests skip,
+// or fail under CI.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is needed for the browser tests: %v", err)
+		}
+		t.Skipf("chromium not found (%v); skipping the browser test", err)
+	}
+	return path
+}
+
+// startBrowser starts headless chromium and returns a context for it that
+// ends after 3 minutes. The browser is closed at the end of the test, before
+// the cleanups registered earlier (the server's) run.
+func startBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+	)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(browserCtx, 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -122,13 +121,7 @@ const layoutJS = `(() => {
 // a name or refuse it with a typed error; a 10 KB name must be refused.
 // Screenshots go where TestBrowserQuiz puts them.
 func TestHostileStrings(t *testing.T) {
-	execPath, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is needed for the browser test: %v", err)
-		}
-		t.Skipf("chromium not found (%v); skipping the browser test", err)
-	}
+	execPath := chromiumPath(t)
 	base := startTestServer(t)
 
 	// Hostile team names, each within 40 characters.
@@ -233,27 +226,7 @@ func TestHostileStrings(t *testing.T) {
 		}
 	}
 
-	// The browser, set up as in TestBrowserQuiz.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 3*time.Minute)
-	defer cancel()
+	ctx := startBrowser(t, execPath)
 
 	var closeTabs []context.CancelFunc
 	widths := map[context.Context]int64{}

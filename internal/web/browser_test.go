@@ -7,11 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -26,58 +27,13 @@ func TestBrowserQuiz(t *testing.T) {
 	execPath := chromiumPath(t)
 	base := startTestServer(t)
 
-	ctx := startBrowser(t, execPath)
-
-	var closeTabs []context.CancelFunc
-	defer func() {
-		for _, c := range slices.Backward(closeTabs) {
-			c()
-		}
-	}()
-	// Every tab gets its own browser context: its own localStorage, like
-	// separate devices.
-	newTab := func(width, height int64, phone bool) context.Context {
-		t.Helper()
-		tab, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-		closeTabs = append(closeTabs, cancelTab)
-		var opts []chromedp.EmulateViewportOption
-		if phone {
-			opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
-		}
-		if err := chromedp.Do(tab, chromedp.EmulateViewport(width, height, opts...)); err != nil {
-			t.Fatalf("open tab: %v", err)
-		}
-		return tab
-	}
-	do := func(tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tab, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(tab context.Context, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	// waitFor polls a JavaScript condition; rAF polling stalls in tabs that
-	// are not in front, so poll on an interval.
-	waitFor := func(tab context.Context, what, cond string) {
-		t.Helper()
-		if _, err := chromedp.Run(tab, chromedp.Poll[bool](cond,
-			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-			t.Fatalf("wait for %s: %v", what, err)
-		}
-	}
+	b := newBrowser(t, execPath)
 	testid := func(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf("[data-testid=%q]", id)) }
 
 	// The facilitator creates a room from the first scenario. Average mode
 	// ranks players too, so the leaderboard lists everyone by name.
-	projector := newTab(1920, 1080, false)
-	do(projector, "open the landing page",
+	projector := b.tab(1920, 1080, false)
+	b.do(projector, "open the landing page",
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(testid("scenario")),
 		chromedp.Click(testid("scenario")),
@@ -87,11 +43,11 @@ func TestBrowserQuiz(t *testing.T) {
 		chromedp.WaitVisible(testid("join-code")),
 		chromedp.WaitVisible(testid("control-start")),
 	)
-	code := eval(projector, `document.querySelector('[data-testid="join-code"]').dataset.code`)
+	code := b.evalString(projector, `document.querySelector('[data-testid="join-code"]').dataset.code`)
 	if !regexp.MustCompile(`^\d{6}$`).MatchString(code) {
 		t.Fatalf("join code on the projector = %q, want 6 digits", code)
 	}
-	shown := eval(projector, `document.querySelector('[data-testid="join-code"]').textContent`)
+	shown := b.evalString(projector, `document.querySelector('[data-testid="join-code"]').textContent`)
 	if digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -104,8 +60,8 @@ func TestBrowserQuiz(t *testing.T) {
 	names := []string{"Анна", "Борис", "Светлана"}
 	phones := make([]context.Context, len(names))
 	for i, name := range names {
-		phones[i] = newTab(390, 844, true)
-		do(phones[i], "join as "+name,
+		phones[i] = b.tab(390, 844, true)
+		b.do(phones[i], "join as "+name,
 			chromedp.Navigate(base+"/j/"+code),
 			chromedp.WaitVisible(testid("name-input")),
 			chromedp.SendKeys(testid("name-input"), name),
@@ -113,69 +69,48 @@ func TestBrowserQuiz(t *testing.T) {
 			chromedp.WaitVisible(testid("you-are-in")),
 		)
 	}
-	waitFor(projector, "three players in the lobby",
+	b.waitFor(projector, "three players in the lobby",
 		`document.querySelectorAll('[data-testid="lobby-player"]').length === 3`)
 
-	do(projector, "start", chromedp.Click(testid("control-start")))
+	b.do(projector, "start", chromedp.Click(testid("control-start")))
 	const questions = 3
 	for n := 1; n <= questions; n++ {
-		do(projector, fmt.Sprintf("question %d on the projector", n), chromedp.WaitVisible(testid("phase-question")))
-		qid := eval(projector, `document.querySelector('[data-testid="phase-question"]').dataset.question`)
+		b.do(projector, fmt.Sprintf("question %d on the projector", n), chromedp.WaitVisible(testid("phase-question")))
+		qid := b.evalString(projector, `document.querySelector('[data-testid="phase-question"]').dataset.question`)
 		open := fmt.Sprintf(`[data-testid="p-question"][data-question=%q]`, qid)
 		for i, phone := range phones {
-			do(phone, fmt.Sprintf("%s sees question %s", names[i], qid), chromedp.WaitVisible(chromedp.CSS(open)))
-			answer(t, phone, names[i], eval(phone, `document.querySelector('[data-testid="p-question"]').dataset.type`))
+			b.do(phone, fmt.Sprintf("%s sees question %s", names[i], qid), chromedp.WaitVisible(chromedp.CSS(open)))
+			answer(t, phone, names[i], b.evalString(phone, `document.querySelector('[data-testid="p-question"]').dataset.type`))
 			// "Answer received" appears only once the server acknowledged
 			// it; the last answer closes the question, and the phone may
 			// already show the result instead.
-			waitFor(phone, names[i]+"'s answer acknowledged", `(() => {
+			b.waitFor(phone, names[i]+"'s answer acknowledged", `(() => {
 				const s = document.querySelector('[data-testid="answer-status"]');
 				return (s && s.dataset.state === 'ok') || !!document.querySelector('[data-testid="p-reveal"]');
 			})()`)
 		}
 		// Everyone answered: the server closes the question by itself.
-		do(projector, fmt.Sprintf("reveal of question %d", n),
+		b.do(projector, fmt.Sprintf("reveal of question %d", n),
 			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="phase-reveal"][data-question=%q]`, qid))))
 		for i, phone := range phones {
-			do(phone, names[i]+" sees the result", chromedp.WaitVisible(testid("p-reveal")))
+			b.do(phone, names[i]+" sees the result", chromedp.WaitVisible(testid("p-reveal")))
 		}
-		do(projector, "leaderboard", chromedp.Click(testid("control-next")), chromedp.WaitVisible(testid("phase-leaderboard")))
+		b.do(projector, "leaderboard", chromedp.Click(testid("control-next")), chromedp.WaitVisible(testid("phase-leaderboard")))
 		if n < questions {
-			do(projector, "next question", chromedp.Click(testid("control-next")))
+			b.do(projector, "next question", chromedp.Click(testid("control-next")))
 		}
 	}
 
-	waitFor(projector, "all three names on the leaderboard", fmt.Sprintf(
+	b.waitFor(projector, "all three names on the leaderboard", fmt.Sprintf(
 		`(() => { const got = [...document.querySelectorAll('[data-testid="lb-player-name"]')].map(e => e.textContent);
 		          return %s.every(n => got.includes(n)); })()`, jsArray(names)))
-	do(phones[0], "the first phone's leaderboard", chromedp.WaitVisible(testid("p-leaderboard")))
-	if rank := eval(phones[0], `document.querySelector('[data-testid="my-rank"] strong').textContent`); rank == "" {
+	b.do(phones[0], "the first phone's leaderboard", chromedp.WaitVisible(testid("p-leaderboard")))
+	if rank := b.evalString(phones[0], `document.querySelector('[data-testid="my-rank"] strong').textContent`); rank == "" {
 		t.Error("the phone shows no rank on the leaderboard")
 	}
 
-	dir := os.Getenv("HUDDLE_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "huddle-screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Let the bars and numbers finish their animations first.
-	time.Sleep(1500 * time.Millisecond)
-	for _, s := range []struct {
-		tab  context.Context
-		file string
-	}{{projector, "projector-leaderboard-1920x1080.png"}, {phones[0], "phone-leaderboard-390x844.png"}} {
-		png, err := chromedp.Run(s.tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", s.file, err)
-		}
-		path := filepath.Join(dir, s.file)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b.screenshot(projector, "projector-leaderboard-1920x1080.png")
+	b.screenshot(phones[0], "phone-leaderboard-390x844.png")
 }
 
 // answer taps an answer on a phone for a question of the given type.
@@ -223,10 +158,20 @@ func chromiumPath(t *testing.T) string {
 	return path
 }
 
-// startBrowser starts headless chromium and returns a context for it that
-// ends after 3 minutes. The browser is closed at the end of the test, before
-// the cleanups registered earlier (the server's) run.
-func startBrowser(t *testing.T, path string) context.Context {
+// stepTimeout bounds every browser step, so that a page that never shows
+// something fails at that step, named, rather than at the test's end.
+const stepTimeout = 30 * time.Second
+
+// browser is headless chromium for one test: tabs, steps with deadlines,
+// screenshots a person can look at afterwards.
+type browser struct {
+	t   *testing.T
+	ctx context.Context // ends after 3 minutes
+}
+
+// newBrowser starts chromium. Start the server first: the browser is then
+// closed at the end of the test before the server's cleanups run.
+func newBrowser(t *testing.T, path string) *browser {
 	t.Helper()
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
@@ -248,5 +193,100 @@ func startBrowser(t *testing.T, path string) context.Context {
 	}
 	ctx, cancel := context.WithTimeout(browserCtx, 3*time.Minute)
 	t.Cleanup(cancel)
-	return ctx
+	return &browser{t: t, ctx: ctx}
+}
+
+// tab opens a tab in its own browser context, so its own localStorage, like
+// a separate device. Each of onNewDocument runs before any page script of
+// every document the tab loads.
+func (b *browser) tab(width, height int64, phone bool, onNewDocument ...string) context.Context {
+	b.t.Helper()
+	tab, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	var opts []chromedp.EmulateViewportOption
+	if phone {
+		opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(width, height, opts...)}
+	for _, src := range onNewDocument {
+		steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+			return err
+		}))
+	}
+	// The first run opens the tab and lives as long as it: no step deadline.
+	if err := chromedp.Do(tab, steps...); err != nil {
+		b.t.Fatalf("open tab: %v", err)
+	}
+	return tab
+}
+
+// do runs steps in a tab; what names them in a failure.
+func (b *browser) do(tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitFor polls a JavaScript condition. It polls on an interval: rAF
+// polling stalls in tabs that are not in front.
+func (b *browser) waitFor(tab context.Context, what, cond string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout))); err != nil {
+		b.t.Fatalf("wait for %s: %v", what, err)
+	}
+}
+
+// evalString and evalBool evaluate JavaScript in a tab.
+func (b *browser) evalString(tab context.Context, js string) string {
+	return evalJS[string](b, tab, js)
+}
+func (b *browser) evalBool(tab context.Context, js string) bool { return evalJS[bool](b, tab, js) }
+
+func evalJS[T any](b *browser, tab context.Context, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// screenshot brings the tab to the front (background tabs throttle
+// animations), waits until every finite animation is over and saves the
+// tab under HUDDLE_SCREENSHOTS (default $TMPDIR/huddle-screenshots).
+func (b *browser) screenshot(tab context.Context, file string) {
+	b.t.Helper()
+	dir := os.Getenv("HUDDLE_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "huddle-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(tab, "bring "+file+" to the front", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.BringToFront, cdp.Empty{})
+		return err
+	}))
+	b.waitFor(tab, "animations before "+file,
+		`document.getAnimations().every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)`)
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", file, err)
+	}
+	path := filepath.Join(dir, file)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
 }

@@ -5,16 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -226,74 +220,15 @@ func TestHostileStrings(t *testing.T) {
 		}
 	}
 
-	ctx := startBrowser(t, execPath)
-
-	var closeTabs []context.CancelFunc
+	b := newBrowser(t, execPath)
 	widths := map[context.Context]int64{}
-	defer func() {
-		for _, c := range slices.Backward(closeTabs) {
-			c()
-		}
-	}()
-	// Each step has its own deadline, so that a page that never shows
-	// something fails at that step rather than at the end of the test.
-	const stepTimeout = 30 * time.Second
-	do := func(tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(tab, stepTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// newTab opens a tab in its own browser context (its own localStorage)
-	// with the CSP guard installed for every document it loads.
+	// Every tab carries the CSP guard for every document it loads.
 	newTab := func(width, height int64, phone bool) context.Context {
 		t.Helper()
-		tab, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-		closeTabs = append(closeTabs, cancelTab)
-		var opts []chromedp.EmulateViewportOption
-		if phone {
-			opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
-		}
+		tab := b.tab(width, height, phone, cspGuard)
 		widths[tab] = width
-		// The first run opens the tab and lives as long as it: no deadline.
-		if err := chromedp.Do(tab,
-			chromedp.EmulateViewport(width, height, opts...),
-			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspGuard})
-				return err
-			}),
-		); err != nil {
-			t.Fatalf("open tab: %v", err)
-		}
 		return tab
 	}
-	waitFor := func(tab context.Context, what, cond string) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(tab, stepTimeout)
-		defer cancel()
-		if _, err := chromedp.Run(sctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-			t.Fatalf("wait for %s: %v", what, err)
-		}
-	}
-	evalBool := func(tab context.Context, js string) bool {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Evaluate[bool](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	evalString := func(tab context.Context, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	// safe checks that nothing ran and nothing was injected.
 	safe := func(tab context.Context, where string) {
 		t.Helper()
 		pc, err := chromedp.Run(tab, chromedp.Evaluate[pageCheck](pageCheckJS))
@@ -324,39 +259,11 @@ func TestHostileStrings(t *testing.T) {
 			t.Errorf("%s: %s", where, b)
 		}
 	}
-	dir := os.Getenv("HUDDLE_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "huddle-screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// screenshot waits until every finite animation is over, then saves
-	// the tab. Background tabs throttle animations, so it comes to the
-	// front first.
-	screenshot := func(tab context.Context, file string) {
-		t.Helper()
-		do(tab, "bring "+file+" to the front", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.BringToFront, cdp.Empty{})
-			return err
-		}))
-		waitFor(tab, "animations before "+file,
-			`document.getAnimations().every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)`)
-		png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", file, err)
-		}
-		path := filepath.Join(dir, file)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
 	// shows waits until sel matches as many elements as there are names,
 	// checks that nothing ran, then that each name is the text of one.
 	shows := func(tab context.Context, where, sel string, want []string) {
 		t.Helper()
-		waitFor(tab, fmt.Sprintf("%d names on the %s", len(want), where),
+		b.waitFor(tab, fmt.Sprintf("%d names on the %s", len(want), where),
 			fmt.Sprintf(`document.querySelectorAll(%s).length >= %d`, jsString(sel), len(want)))
 		safe(tab, where)
 		missing, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(
@@ -372,28 +279,28 @@ func TestHostileStrings(t *testing.T) {
 
 	// The projector's lobby lists every name as text.
 	projector := newTab(1920, 1080, false)
-	do(projector, "open the projector",
+	b.do(projector, "open the projector",
 		chromedp.Navigate(base+"/screen/"+c.Room+"#h="+c.HostToken),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="lobby-player"]`)),
 	)
 	shows(projector, "projector lobby", `[data-testid="lobby-player"]`, names)
 	for _, s := range []string{"<script>", "<img src=x onerror=", "<svg onload=", "{{", "&lt;b&gt;", "</h1>"} {
-		if !evalBool(projector, fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString(s))) {
+		if !b.evalBool(projector, fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString(s))) {
 			t.Errorf("projector lobby: %q is not shown as text", s)
 		}
 	}
 	fits(projector, "projector lobby")
-	screenshot(projector, "projector-hostile-lobby-1920x1080.png")
+	b.screenshot(projector, "projector-hostile-lobby-1920x1080.png")
 
 	// The host remote lists every player with a kick button.
 	remote := newTab(390, 844, true)
-	do(remote, "open the host remote",
+	b.do(remote, "open the host remote",
 		chromedp.Navigate(base+"/host/"+c.Room+"#h="+c.HostToken),
 		chromedp.WaitVisible(chromedp.CSS(`.h-player-name`)),
 	)
 	shows(remote, "host remote", `.h-player-name`, names)
 	fits(remote, "host remote")
-	screenshot(remote, "host-hostile-lobby-390x844.png")
+	b.screenshot(remote, "host-hostile-lobby-390x844.png")
 
 	// The phone resumes the joined player from localStorage, the way
 	// play.js keeps it after joining.
@@ -403,12 +310,12 @@ func TestHostileStrings(t *testing.T) {
 		"code": c.Code, "name": phone.sent, "title": info.Title,
 	})
 	roomJS, _ := json.Marshal(c.Room)
-	do(mobile, "seed the phone's localStorage",
+	b.do(mobile, "seed the phone's localStorage",
 		chromedp.Navigate(base+"/healthz"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem(%s, %s); localStorage.setItem('huddle.player.last', %s)`,
 			jsString("huddle.player."+c.Room), jsString(string(rec)), jsString(string(roomJS)))),
 	)
-	do(mobile, "open the phone",
+	b.do(mobile, "open the phone",
 		chromedp.Navigate(base+"/play"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-lobby"]`)),
 	)
@@ -421,14 +328,14 @@ func TestHostileStrings(t *testing.T) {
 		}
 	}
 	shows(mobile, "phone lobby", `.p-team-card .chip`, mates)
-	if got := evalString(mobile, `document.querySelector('[data-testid="me-name"]').textContent`); got != stored[phone.Player] {
+	if got := b.evalString(mobile, `document.querySelector('[data-testid="me-name"]').textContent`); got != stored[phone.Player] {
 		t.Errorf("the phone's own name is %q, want %q", got, stored[phone.Player])
 	}
-	if got := evalString(mobile, `document.querySelector('[data-testid="my-team"]').textContent`); got != longTeam {
+	if got := b.evalString(mobile, `document.querySelector('[data-testid="my-team"]').textContent`); got != longTeam {
 		t.Errorf("the phone's team is %q, want %q", got, longTeam)
 	}
 	fits(mobile, "phone lobby")
-	screenshot(mobile, "phone-hostile-lobby-390x844.png")
+	b.screenshot(mobile, "phone-hostile-lobby-390x844.png")
 
 	// Play up to the first text question; players answer it with hostile
 	// strings, and the projector shows the answers at the reveal.
@@ -466,14 +373,14 @@ func TestHostileStrings(t *testing.T) {
 		t.Fatal("no hostile text answer was accepted")
 	}
 	const typed = `<img src=x onerror=window.__pwned=1>`
-	do(mobile, "the phone answers the text question",
+	b.do(mobile, "the phone answers the text question",
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="p-question"][data-question=%q]`, q.ID))),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="answer-input"]`), typed),
 		chromedp.Click(chromedp.CSS(`[data-testid="answer-submit"]`)),
 	)
 	// The last answer closes the question by itself, and the phone may
 	// already show the result instead.
-	waitFor(mobile, "the phone's answer acknowledged", `(() => {
+	b.waitFor(mobile, "the phone's answer acknowledged", `(() => {
 		const s = document.querySelector('[data-testid="answer-status"]');
 		return (s && s.dataset.state === 'ok') || !!document.querySelector('[data-testid="p-reveal"]');
 	})()`)
@@ -483,17 +390,17 @@ func TestHostileStrings(t *testing.T) {
 	if f := host.reply(host.send("close", nil)); f.Type != "ack" && f.Code != "question_closed" && f.Code != "wrong_phase" {
 		t.Fatalf("close: %s %s", f.Code, f.Message)
 	}
-	do(projector, "the reveal on the projector",
+	b.do(projector, "the reveal on the projector",
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="phase-reveal"][data-question=%q]`, q.ID))),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="top-answers"]`)),
 	)
-	waitFor(projector, "a hostile answer shown as text",
+	b.waitFor(projector, "a hostile answer shown as text",
 		`[...document.querySelectorAll('.top-value')].some(e => e.textContent.includes('<'))`)
 	safe(projector, "projector reveal")
 	fits(projector, "projector reveal")
-	screenshot(projector, "projector-hostile-reveal-1920x1080.png")
-	do(mobile, "the result on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-reveal"]`)))
-	if got := evalString(mobile, `(document.querySelector('.p-your-answer b') || {}).textContent`); got != typed {
+	b.screenshot(projector, "projector-hostile-reveal-1920x1080.png")
+	b.do(mobile, "the result on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-reveal"]`)))
+	if got := b.evalString(mobile, `(document.querySelector('.p-your-answer b') || {}).textContent`); got != typed {
 		t.Errorf("the phone shows its answer as %q, want the text %q", got, typed)
 	}
 	safe(mobile, "phone reveal")
@@ -501,33 +408,33 @@ func TestHostileStrings(t *testing.T) {
 
 	// The leaderboard names players on the projector and on the phone.
 	host.do("next", nil)
-	do(projector, "the leaderboard on the projector",
+	b.do(projector, "the leaderboard on the projector",
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase-leaderboard"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="lb-player-name"]`)),
 	)
-	waitFor(projector, "only stored names on the leaderboard", fmt.Sprintf(
+	b.waitFor(projector, "only stored names on the leaderboard", fmt.Sprintf(
 		`[...document.querySelectorAll('[data-testid="lb-player-name"]')].every(e => %s.includes(e.textContent))`, jsValue(names)))
 	safe(projector, "projector leaderboard")
 	fits(projector, "projector leaderboard")
-	screenshot(projector, "projector-hostile-leaderboard-1920x1080.png")
-	do(mobile, "the leaderboard on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-leaderboard"]`)))
+	b.screenshot(projector, "projector-hostile-leaderboard-1920x1080.png")
+	b.do(mobile, "the leaderboard on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-leaderboard"]`)))
 	safe(mobile, "phone leaderboard")
 	fits(mobile, "phone leaderboard")
-	screenshot(mobile, "phone-hostile-leaderboard-390x844.png")
+	b.screenshot(mobile, "phone-hostile-leaderboard-390x844.png")
 	safe(remote, "host remote after the reveal")
 	fits(remote, "host remote after the reveal")
-	screenshot(remote, "host-hostile-leaderboard-390x844.png")
+	b.screenshot(remote, "host-hostile-leaderboard-390x844.png")
 
 	// The podium names the teams.
 	host.do("end", nil)
-	do(projector, "the podium on the projector", chromedp.WaitVisible(chromedp.CSS(`[data-testid="podium"]`)))
+	b.do(projector, "the podium on the projector", chromedp.WaitVisible(chromedp.CSS(`[data-testid="podium"]`)))
 	safe(projector, "projector podium")
 	fits(projector, "projector podium")
-	screenshot(projector, "projector-hostile-podium-1920x1080.png")
-	do(mobile, "the end on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-finished"]`)))
+	b.screenshot(projector, "projector-hostile-podium-1920x1080.png")
+	b.do(mobile, "the end on the phone", chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-finished"]`)))
 	safe(mobile, "phone podium")
 	fits(mobile, "phone podium")
-	screenshot(mobile, "phone-hostile-podium-390x844.png")
+	b.screenshot(mobile, "phone-hostile-podium-390x844.png")
 }
 
 // hostileView is the part of the host's view this test reads.

@@ -323,10 +323,3 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("shutdown: %w", ctx.Err())
 	}
 }
-
-// Len returns the number of live rooms.
-func (h *Hub) Len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.rooms)
-}

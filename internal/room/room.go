@@ -178,9 +178,6 @@ func (r *Room) IsHost(token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(HashToken(token)), []byte(r.hostHash)) == 1
 }
 
-// Done is closed when the room has stopped.
-func (r *Room) Done() <-chan struct{} { return r.done }
-
 // run is the room's goroutine. It returns when ctx ends, after a final
 // snapshot has been written (or abort has ended the attempt).
 func (r *Room) run(ctx context.Context) {

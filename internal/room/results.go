@@ -124,6 +124,9 @@ func (s *State) results() *Results {
 	}
 	number := 0
 	for i, qs := range s.Quizzes {
+		if qs == nil {
+			continue
+		}
 		stage := c.Scenario.Stages[i]
 		for _, h := range qs.History {
 			number++

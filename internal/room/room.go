@@ -399,12 +399,10 @@ func (r *Room) stored(seq uint64) {
 	r.waiting = r.waiting[n:]
 }
 
-// armTimer keeps one timer for the open question's deadline.
+// armTimer keeps one timer for the current stage's deadline: an open
+// question's, a game node's or a board phase's.
 func (r *Room) armTimer() {
-	var deadline time.Time
-	if qs := r.st.quiz(); qs != nil && qs.Phase == quiz.Open && !r.st.Finished {
-		deadline = qs.Deadline
-	}
+	deadline, _, _ := r.st.timer()
 	if deadline.Equal(r.deadline) {
 		return
 	}
@@ -430,8 +428,12 @@ func (r *Room) timeUp(deadline time.Time) {
 		return
 	}
 	r.qtimer = nil
-	if err := r.commit(evClosed, closedData{By: quiz.ClosedByTime}); err != nil {
-		r.log.Error("close on time", "err", err)
+	at, typ, data := r.st.timer()
+	if !at.Equal(deadline) || typ == "" {
+		return
+	}
+	if err := r.commit(typ, data); err != nil {
+		r.log.Error("time up", "event", typ, "err", err)
 	}
 }
 
@@ -645,6 +647,12 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
 		}
 		return nil
+	}
+	switch {
+	case strings.HasPrefix(typ, gameEventPrefix):
+		return r.execGame(s, typ, data)
+	case strings.HasPrefix(typ, boardEventPrefix):
+		return r.execBoard(s, typ, data)
 	}
 	if s.role != RoleHost {
 		return ErrForbidden

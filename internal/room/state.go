@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/quiz"
@@ -49,9 +50,11 @@ type State struct {
 	Config   Config        `json:"config"`
 	Created  time.Time     `json:"created"`
 	Teams    []Team        `json:"teams"`
-	Players  []*Player     `json:"players"` // in join order
-	Stage    int           `json:"stage"`   // -1 in the lobby
-	Quizzes  []*quiz.State `json:"quizzes"` // one per stage started
+	Players  []*Player     `json:"players"`          // in join order
+	Stage    int           `json:"stage"`            // -1 in the lobby
+	Quizzes  []*quiz.State `json:"quizzes"`          // one per stage started; nil where a stage is not a quiz
+	Games    []*GameState  `json:"games,omitempty"`  // one per stage started; nil where a stage is not a game
+	Boards   []*BoardState `json:"boards,omitempty"` // one per stage started; nil where a stage is not a board
 	Finished bool          `json:"finished"`
 	Locked   bool          `json:"locked,omitempty"` // no new players may join
 
@@ -158,7 +161,21 @@ func (s *State) Phase() string {
 	case s.Stage < 0:
 		return PhaseLobby
 	}
+	switch s.kind() {
+	case scenario.KindGame:
+		return s.gamePhase()
+	case scenario.KindBoard:
+		return s.boardPhase()
+	}
 	return string(s.quiz().Phase)
+}
+
+// kind is the kind of the current stage, "" in the lobby.
+func (s *State) kind() scenario.StageKind {
+	if s.Stage < 0 || s.Stage >= len(s.Config.Scenario.Stages) {
+		return ""
+	}
+	return s.Config.Scenario.Stages[s.Stage].Kind
 }
 
 func (s *State) quiz() *quiz.State {
@@ -300,11 +317,24 @@ func (s *State) apply(ev store.Event) error {
 		if s.Finished {
 			return ErrFinished
 		}
-		if qs := s.quiz(); qs != nil {
-			qs.Finish(s.stageDef(), s.roster(), ev.At)
+		switch s.kind() {
+		case scenario.KindQuiz:
+			if qs := s.quiz(); qs != nil {
+				qs.Finish(s.stageDef(), s.roster(), ev.At)
+			}
+		case scenario.KindGame:
+			s.finishGame(ev.At)
+		case scenario.KindBoard:
+			s.finishBoard(ev.At)
 		}
 		s.Finished = true
 	default:
+		switch {
+		case strings.HasPrefix(ev.Type, gameEventPrefix):
+			return s.applyGame(ev)
+		case strings.HasPrefix(ev.Type, boardEventPrefix):
+			return s.applyBoard(ev)
+		}
 		return fmt.Errorf("%w: unknown event %q", ErrBadRequest, ev.Type)
 	}
 	return nil
@@ -313,8 +343,38 @@ func (s *State) apply(ev store.Event) error {
 // next advances the room one step: reveal → leaderboard → next question,
 // then the next stage, then finished.
 func (s *State) next(at time.Time) error {
+	if s.Finished || s.Stage < 0 {
+		return ErrWrongPhase
+	}
+	var done bool
+	var err error
+	switch s.kind() {
+	case scenario.KindGame:
+		done, err = s.nextGame(at)
+	case scenario.KindBoard:
+		done, err = s.nextBoard(at)
+	default:
+		return s.nextQuiz(at)
+	}
+	if err != nil || !done {
+		return err
+	}
+	return s.nextStage(at)
+}
+
+// nextStage enters the stage after the current one, or finishes the room
+// after the last.
+func (s *State) nextStage(at time.Time) error {
+	if s.Stage+1 < len(s.Config.Scenario.Stages) {
+		return s.enterStage(s.Stage+1, at)
+	}
+	s.Finished = true
+	return nil
+}
+
+func (s *State) nextQuiz(at time.Time) error {
 	qs, def := s.quiz(), s.stageDef()
-	if qs == nil || s.Finished {
+	if qs == nil {
 		return ErrWrongPhase
 	}
 	switch qs.Phase {
@@ -327,17 +387,45 @@ func (s *State) next(at time.Time) error {
 		if err := qs.Advance(def); err != nil {
 			return err
 		}
-		if s.Stage+1 < len(s.Config.Scenario.Stages) {
-			return s.enterStage(s.Stage+1, at)
-		}
-		s.Finished = true
-		return nil
+		return s.nextStage(at)
 	}
 	return ErrWrongPhase
 }
 
+// enterStage starts stage i. Quizzes, Games and Boards each get one entry
+// per stage started, nil where the stage is of another kind, so that each is
+// indexed by stage.
 func (s *State) enterStage(i int, at time.Time) error {
 	st := s.Config.Scenario.Stages[i]
+	for len(s.Quizzes) < i {
+		s.Quizzes = append(s.Quizzes, nil)
+	}
+	switch st.Kind {
+	case scenario.KindGame:
+		if st.Game == nil {
+			break
+		}
+		g, err := s.enterGame(st.Game, at)
+		if err != nil {
+			return err
+		}
+		s.Quizzes = append(s.Quizzes, nil)
+		s.Games = append(padded(s.Games, i), g)
+		s.Stage = i
+		return nil
+	case scenario.KindBoard:
+		if st.Board == nil {
+			break
+		}
+		b, err := s.enterBoard(st.Board, at)
+		if err != nil {
+			return err
+		}
+		s.Quizzes = append(s.Quizzes, nil)
+		s.Boards = append(padded(s.Boards, i), b)
+		s.Stage = i
+		return nil
+	}
 	if st.Kind != scenario.KindQuiz || st.Quiz == nil {
 		return fmt.Errorf("%w: stage %q of kind %q cannot be played", ErrBadRequest, st.ID, st.Kind)
 	}
@@ -347,7 +435,7 @@ func (s *State) enterStage(i int, at time.Time) error {
 	}
 	qs := quiz.New(mode)
 	// A streak runs through the whole room, not one stage, where it can.
-	if prev := s.quiz(); prev != nil && prev.Mode == qs.Mode {
+	if prev := s.lastQuiz(); prev != nil && prev.Mode == qs.Mode {
 		for unit, sc := range prev.Scores {
 			qs.Scores[unit] = &quiz.Score{Streak: sc.Streak}
 		}
@@ -358,4 +446,41 @@ func (s *State) enterStage(i int, at time.Time) error {
 	s.Stage = i
 	s.Quizzes = append(s.Quizzes, qs)
 	return nil
+}
+
+// lastQuiz is the quiz of the latest quiz stage started, or nil.
+func (s *State) lastQuiz() *quiz.State {
+	for i := len(s.Quizzes) - 1; i >= 0; i-- {
+		if s.Quizzes[i] != nil {
+			return s.Quizzes[i]
+		}
+	}
+	return nil
+}
+
+// padded grows a per-stage slice with nils to length n.
+func padded[T any](xs []*T, n int) []*T {
+	for len(xs) < n {
+		xs = append(xs, nil)
+	}
+	return xs
+}
+
+// timer is the deadline the current stage waits for, and the event to
+// commit when it passes; a zero time when nothing is timed.
+func (s *State) timer() (time.Time, string, any) {
+	if s.Finished {
+		return time.Time{}, "", nil
+	}
+	switch s.kind() {
+	case scenario.KindQuiz:
+		if qs := s.quiz(); qs != nil && qs.Phase == quiz.Open {
+			return qs.Deadline, evClosed, closedData{By: quiz.ClosedByTime}
+		}
+	case scenario.KindGame:
+		return s.gameTimer()
+	case scenario.KindBoard:
+		return s.boardTimer()
+	}
+	return time.Time{}, "", nil
 }

@@ -226,6 +226,8 @@ type view struct {
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Host        *hostInfo     `json:"host,omitempty"`
+	Game        any           `json:"game,omitempty"`  // a game stage's view for this role
+	Board       any           `json:"board,omitempty"` // a board stage's view for this role
 }
 
 type phoneState struct {
@@ -235,6 +237,8 @@ type phoneState struct {
 	Question    *questionInfo `json:"question"`
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`
+	Game        any           `json:"game,omitempty"`  // what every phone may see of a game stage
+	Board       any           `json:"board,omitempty"` // what every phone may see of a board stage
 }
 
 func (r *Room) roomInfo(full bool) roomInfo {
@@ -315,11 +319,17 @@ func (r *Room) view(role Role, now time.Time) *view {
 		}
 		v.Host = h
 	}
+	switch r.st.kind() {
+	case scenario.KindGame:
+		v.Game = r.gameView(role, now)
+	case scenario.KindBoard:
+		v.Board = r.boardView(role, now)
+	}
 	return v
 }
 
 func (r *Room) phoneState(now time.Time) *phoneState {
-	return &phoneState{
+	ps := &phoneState{
 		Phase:       r.st.Phase(),
 		Stage:       r.stageInfo(),
 		Room:        r.roomInfo(false),
@@ -327,6 +337,13 @@ func (r *Room) phoneState(now time.Time) *phoneState {
 		Reveal:      r.revealInfo(),
 		Leaderboard: r.leaderboard(topPlayers),
 	}
+	switch r.st.kind() {
+	case scenario.KindGame:
+		ps.Game = r.gamePhone(now)
+	case scenario.KindBoard:
+		ps.Board = r.boardPhone(now)
+	}
+	return ps
 }
 
 // questionInfo describes the current question without its answer.
@@ -465,9 +482,9 @@ type standing struct {
 func (s *State) playerStandings() []standing {
 	individual := false
 	for _, qs := range s.Quizzes {
-		individual = individual || qs.Mode != scenario.TeamShared
+		individual = individual || (qs != nil && qs.Mode != scenario.TeamShared)
 	}
-	if !individual && (len(s.Quizzes) > 0 || s.teamMode() == scenario.TeamShared) {
+	if !individual && (s.lastQuiz() != nil || s.teamMode() == scenario.TeamShared) {
 		return nil
 	}
 	var out []standing
@@ -477,6 +494,9 @@ func (s *State) playerStandings() []standing {
 		}
 		st := standing{id: p.ID, name: p.Name, team: p.Team}
 		for i, qs := range s.Quizzes {
+			if qs == nil {
+				continue
+			}
 			if sc := qs.Scores[p.ID]; sc != nil {
 				st.points += sc.Points
 				st.correct += sc.Correct
@@ -505,6 +525,9 @@ func (s *State) teamStandings() []standing {
 	for _, t := range s.Teams {
 		st := standing{id: t.ID, name: t.Name, size: len(members[t.ID])}
 		for i, qs := range s.Quizzes {
+			if qs == nil {
+				continue
+			}
 			points, correct, last := 0, 0, 0
 			if qs.Mode == scenario.TeamShared {
 				if sc := qs.Scores[t.ID]; sc != nil {
@@ -538,6 +561,17 @@ func (s *State) teamStandings() []standing {
 	return out
 }
 
+// revealedAny reports whether a leaderboard has anything to show: a quiz
+// answer was revealed, or the room finished after a quiz.
+func (s *State) revealedAny() bool {
+	for _, qs := range s.Quizzes {
+		if qs != nil && (qs.Last() != nil || s.Finished) {
+			return true
+		}
+	}
+	return false
+}
+
 func divRound(a, b int) int { return (2*a + b) / (2 * b) }
 
 // rank sorts by points, then name, and gives equal points the same rank.
@@ -560,7 +594,7 @@ func rank(s []standing) {
 // leaderboard is present once something was revealed. top limits players
 // (0 = all).
 func (r *Room) leaderboard(top int) *leaderboard {
-	if len(r.st.Quizzes) == 0 || (r.st.Quizzes[0].Last() == nil && !r.st.Finished) {
+	if !r.st.revealedAny() {
 		return nil
 	}
 	players := r.st.playerStandings()
@@ -591,6 +625,8 @@ type meView struct {
 	Answer     *meAnswer   `json:"answer"`
 	TeamAnswer *meAnswer   `json:"team_answer"`
 	Result     *meResult   `json:"result"`
+	Game       any         `json:"game,omitempty"`  // this player's part of a game stage: the team's node, proposal, role brief
+	Board      any         `json:"board,omitempty"` // this player's part of a board stage: the team's cards, votes left
 }
 
 type meName struct {
@@ -652,6 +688,12 @@ func (r *Room) me(player string) *meView {
 	}
 	if st, ok := rk.teams[p.Team]; ok {
 		m.TeamScore = meTeamScore{Points: st.points, Rank: st.rank}
+	}
+	switch s.kind() {
+	case scenario.KindGame:
+		m.Game = r.gameMe(p)
+	case scenario.KindBoard:
+		m.Board = r.boardMe(p)
 	}
 	qs := s.quiz()
 	if qs == nil {

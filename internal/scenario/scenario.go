@@ -21,8 +21,8 @@ type Scenario struct {
 // StageKind names what a stage is.
 type StageKind string
 
-// Stage kinds. Only quiz is implemented by the engine so far; game and board
-// are reserved so that files can be written against the final shape.
+// Stage kinds: a quiz, a business game of branching team cases, and a
+// hackathon board of cards, themes, votes and recommendations.
 const (
 	KindQuiz  StageKind = "quiz"
 	KindGame  StageKind = "game"
@@ -36,7 +36,9 @@ type Stage struct {
 	Kind  StageKind `json:"kind"`
 	Title string    `json:"title,omitempty"`
 
-	Quiz *Quiz `json:"quiz,omitempty"`
+	Quiz  *Quiz  `json:"quiz,omitempty"`
+	Game  *Game  `json:"game,omitempty"`
+	Board *Board `json:"board,omitempty"`
 }
 
 // TeamMode decides how a team's quiz score is made.

@@ -294,7 +294,7 @@ stages:
 `,
 			want: []string{
 				`6:11: stage kind "game" is not supported yet`,
-				`9:11: unknown stage kind "quizz"; allowed: quiz (game and board are reserved)`,
+				`9:11: unknown stage kind "quizz"; allowed: quiz, game, board`,
 			},
 			count: 2,
 		},

@@ -202,13 +202,18 @@ func (d *decoder) stage(n *yaml.Node, lang string, seen map[string]int) (st Stag
 		}
 		switch StageKind(s) {
 		case KindQuiz:
-		case KindGame, KindBoard:
-			// Reserved: their keys are not defined yet, so nothing else
-			// of the stage can be checked.
-			d.addf(v, "stage kind %q is not supported yet", s)
-			return st, false
+		case KindGame:
+			st.Kind = KindGame
+			st.Title = d.text(m, "title", false, maxTitleLen)
+			st.Game = d.game(m, v, lang)
+			return st, st.Game != nil
+		case KindBoard:
+			st.Kind = KindBoard
+			st.Title = d.text(m, "title", false, maxTitleLen)
+			st.Board = d.board(m, v, lang)
+			return st, st.Board != nil
 		default:
-			d.addf(v, "unknown stage kind %q; allowed: quiz (game and board are reserved)", s)
+			d.addf(v, "unknown stage kind %q; allowed: quiz, game, board", s)
 			return st, false
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/scenario"
 )
 
 // validate checks scenario files and prints every problem with its
-// file:line:col.
+// file:line:col. Games are also played by random teams, which finds nodes
+// and endings that conditions keep out of reach.
 func validate(files []string, stdout io.Writer) error {
 	if len(files) == 0 {
 		return errors.New("usage: huddle validate FILE...")
@@ -20,6 +22,11 @@ func validate(files []string, stdout io.Writer) error {
 		if err != nil {
 			bad++
 			fmt.Fprintln(stdout, err)
+			continue
+		}
+		if probs := game.Playthrough(sc, game.PlaythroughRuns); len(probs) > 0 {
+			bad++
+			fmt.Fprintln(stdout, &scenario.Problems{List: probs})
 			continue
 		}
 		questions := 0

@@ -29,13 +29,23 @@ func validate(files []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, &scenario.Problems{List: probs})
 			continue
 		}
-		questions := 0
+		questions, cases, nodes := 0, 0, 0
 		for _, st := range sc.Stages {
 			if st.Quiz != nil {
 				questions += len(st.Quiz.Questions)
 			}
+			if st.Game != nil {
+				cases += len(st.Game.Cases)
+				for _, c := range st.Game.Cases {
+					nodes += len(c.Nodes)
+				}
+			}
 		}
-		fmt.Fprintf(stdout, "%s: ok (%s, %d stages, %d questions)\n", f, sc.ID, len(sc.Stages), questions)
+		what := fmt.Sprintf("%d questions", questions)
+		if cases > 0 {
+			what = fmt.Sprintf("%d questions, %d cases, %d decision points", questions, cases, nodes)
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s, %d stages, %s)\n", f, sc.ID, len(sc.Stages), what)
 	}
 	if bad > 0 {
 		return exitError{fmt.Sprintf("%d of %d files have problems", bad, len(files))}

@@ -246,7 +246,7 @@ func (r *Room) commit(typ string, data any) error {
 	if err != nil {
 		return err
 	}
-	before := r.st.Phase()
+	before, stage, step := r.st.Phase(), r.st.Stage, r.st.gameStep()
 	ev := store.Event{Seq: r.seq + 1, At: r.clock.Now().UTC(), Type: typ, Data: raw}
 	if err := r.st.apply(ev); err != nil {
 		return err
@@ -254,7 +254,7 @@ func (r *Room) commit(typ string, data any) error {
 	r.seq = ev.Seq
 	r.unsent = append(r.unsent, ev)
 	r.ranks = nil
-	if r.st.Phase() != before {
+	if r.st.Phase() != before || r.st.Stage != stage || r.st.gameStep() != step {
 		r.snapDue = true
 		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
 	}
@@ -434,6 +434,11 @@ func (r *Room) timeUp(deadline time.Time) {
 	}
 	if err := r.commit(typ, data); err != nil {
 		r.log.Error("time up", "event", typ, "err", err)
+		return
+	}
+	if d, ok := data.(gameTimeoutData); ok {
+		r.dirtyView = true
+		r.markTeam(d.Team)
 	}
 }
 

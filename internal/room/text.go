@@ -21,8 +21,12 @@ var invisible = map[rune]bool{
 // zero-width joiners that emoji and some scripts need are kept), at most
 // two combining marks per letter, runs of spaces collapsed. It fails if
 // nothing is left or more than 40 characters are.
-func CleanName(s string) (string, error) {
-	if len(s) > 4*maxNameLen*(maxMarks+1) { // refuse huge input before working on it
+func CleanName(s string) (string, error) { return cleanLine(s, maxNameLen) }
+
+// cleanLine is CleanName with another length limit, for one-line texts
+// players write (a team's reason for a choice).
+func cleanLine(s string, limit int) (string, error) {
+	if len(s) > 4*limit*(maxMarks+1) { // refuse huge input before working on it
 		return "", ErrBadName
 	}
 	s = norm.NFC.String(s)
@@ -53,7 +57,7 @@ func CleanName(s string) (string, error) {
 		b.WriteRune(r)
 	}
 	out := b.String()
-	if !visible || utf8.RuneCountInString(out) > maxNameLen {
+	if !visible || utf8.RuneCountInString(out) > limit {
 		return "", ErrBadName
 	}
 	return out, nil

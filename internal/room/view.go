@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
 )
@@ -773,6 +774,14 @@ func ErrorCode(err error) string {
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		return "unauthorized"
+	case errors.Is(err, game.ErrForbidden):
+		return "captain_only"
+	case errors.Is(err, game.ErrStale):
+		return "moved_on"
+	case errors.Is(err, game.ErrNotAllowed):
+		return "choice_unavailable"
+	case errors.Is(err, game.ErrUsed):
+		return "event_used"
 	case errors.Is(err, ErrForbidden):
 		return "forbidden"
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoTeam), errors.Is(err, quiz.ErrUnknownPlayer):
@@ -821,6 +830,10 @@ var messages = map[string][2]string{ // code → {ru, en}
 	"bad_name":             {"Имя должно быть от 1 до 40 символов.", "A name must be 1 to 40 characters."},
 	"bad_request":          {"Неверный запрос.", "Bad request."},
 	"unavailable":          {"Комната остановлена. Попробуйте через минуту.", "The room is stopped. Try again in a minute."},
+	"captain_only":         {"Решение команды подтверждает капитан.", "The team's captain confirms the decision."},
+	"moved_on":             {"Команда уже перешла к следующему шагу.", "Your team has already moved on."},
+	"choice_unavailable":   {"Этот вариант сейчас недоступен.", "This choice is not available now."},
+	"event_used":           {"Это событие уже было.", "This event has already happened."},
 	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
 }
 

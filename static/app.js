@@ -133,6 +133,11 @@ export function t(key, vars) {
   return s;
 }
 
+/** addStrings adds ru/en strings to the dictionary, for a page part kept in its own file. */
+export function addStrings(more) {
+  for (const l of LANGS) Object.assign(DICT[l], more[l] || {});
+}
+
 /** applyI18n fills data-i18n (text), data-i18n-placeholder, -aria-label and -title attributes. */
 export function applyI18n(root = document) {
   document.documentElement.lang = currentLang;

@@ -28,6 +28,7 @@ import {
   teamColor,
   toast,
 } from '/static/app.js';
+import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -190,7 +191,8 @@ function render() {
   const ph = v.phase;
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
-  $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard');
+  const inGame = ph === 'game' || ph === 'debrief';
+  $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard' && !inGame);
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';
@@ -199,7 +201,9 @@ function render() {
   let nextLabel = t('control_next');
   if (ph === 'reveal') nextLabel = t('control_next_leaderboard');
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
+  if (inGame) nextLabel = gameNextLabel(v);
   setText($('#h-next'), nextLabel);
+  renderGameHost($('#h-game'), v, command);
 
   renderTeams(v);
 
@@ -258,7 +262,10 @@ function main() {
   token = resolveToken();
   $('#h-start').addEventListener('click', () => command('start'));
   $('#h-close').addEventListener('click', () => command('close'));
-  $('#h-next').addEventListener('click', () => command('next'));
+  $('#h-next').addEventListener('click', () => {
+    if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
+    command('next');
+  });
   $('#h-lock').addEventListener('click', () => command('lock', { locked: !(view && view.room && view.room.locked) }));
   $('#h-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');

@@ -30,6 +30,7 @@ import {
   timerRing,
   toast,
 } from '/static/app.js';
+import { renderGamePhone } from '/static/game.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
@@ -286,6 +287,18 @@ function render() {
   const q = state.question;
   if (q && q.id !== ans.q) ans = newAnswerState(q.id);
   const ph = state.phase;
+  if (state.game) {
+    const room = $('#v-room');
+    if (builtKey !== 'game') {
+      builtKey = 'game';
+      if (stopTimer) stopTimer();
+      stopTimer = null;
+      room.dataset.phase = ph;
+    }
+    setText($('#p-me-points'), '');
+    renderGamePhone(room, state, me, (type, data) => conn.send(type, data));
+    return;
+  }
   // Outside a question, what is shown depends on me and the leaderboard
   // too, and there is nothing to type into, so rebuild when they change.
   const extra = ph === 'question' ? '' : JSON.stringify([me, state.reveal, state.leaderboard]);
@@ -765,6 +778,7 @@ function main() {
   });
   $('#join-form').addEventListener('submit', join);
   $('#join-back').addEventListener('click', () => showCodeForm(''));
+  window.addEventListener('gamerender', render);
   window.addEventListener('langchange', () => {
     applyI18n();
     if (conn) conn.setLang(lang());

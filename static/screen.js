@@ -33,6 +33,7 @@ import {
   timerRing,
   toast,
 } from '/static/app.js';
+import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -592,14 +593,15 @@ function render() {
     progress = t('question_n', { n: q.index + 1, count: q.count });
     if ((v.room.stages || 1) > 1 && v.stage && v.stage.title) progress = `${v.stage.title} · ${progress}`;
   }
-  setText($('#s-progress'), progress);
   const showCode = v.phase !== 'lobby' && v.phase !== 'finished' && v.room.code;
   $('#s-code-mini').hidden = !showCode;
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
 
-  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked].join('|');
-  const build = BUILD[v.phase];
+  if (v.game && v.game.case) progress = t('game_case_n', { n: v.game.case.index + 1, count: v.game.case.count });
+  setText($('#s-progress'), progress);
+  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : ''].join('|');
+  const build = v.game && (v.phase !== 'finished' || v.game.debrief) ? buildGameScreen : BUILD[v.phase];
   if (key !== builtKey) {
     if (stopTimer) stopTimer();
     stopTimer = null;
@@ -623,7 +625,8 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = ph !== 'reveal' && ph !== 'leaderboard';
+  next.hidden = ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief';
+  if (ph === 'game' || ph === 'debrief') setText(next, gameNextLabel(view));
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
   document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
@@ -653,6 +656,7 @@ function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
   else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
+  else if ((view.phase === 'game' || view.phase === 'debrief') && (gameAllDone(view) || confirm(t('game_confirm_next')))) command('next');
 }
 
 function openRemote() {
@@ -716,7 +720,10 @@ function main() {
   initPage();
   token = resolveToken();
   $('#ctl-start').addEventListener('click', () => command('start'));
-  $('#ctl-next').addEventListener('click', () => command('next'));
+  $('#ctl-next').addEventListener('click', () => {
+    if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
+    command('next');
+  });
   $('#ctl-close').addEventListener('click', () => command('close'));
   $('#ctl-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');

@@ -413,6 +413,7 @@ type gameViewInfo struct {
 
 type gameDebriefInfo struct {
 	Cases   []gameDebriefCase `json:"cases"`
+	Events  map[string]string `json:"events"` // injected event id → title
 	Teams   []gameDebriefTeam `json:"teams"` // ranked by balance
 	Formula string            `json:"formula"`
 }
@@ -549,7 +550,10 @@ func (r *Room) proposal(g *GameState, t *game.Team, m game.Members) *gameProposa
 }
 
 func (r *Room) debrief(g *GameState, def *scenario.Game) *gameDebriefInfo {
-	d := &gameDebriefInfo{Formula: "100 − 50 × mean(|value − band middle| ÷ half band)"}
+	d := &gameDebriefInfo{Formula: "100 − 50 × mean(|value − band middle| ÷ half band)", Events: map[string]string{}}
+	for _, ev := range def.Events {
+		d.Events[ev.ID] = ev.Title
+	}
 	for i := range def.Cases {
 		c := &def.Cases[i]
 		dc := gameDebriefCase{ID: c.ID, Title: c.Title, Nodes: map[string]string{}, Choices: map[string]string{}}

@@ -19,6 +19,10 @@ function questionCount(sc) {
   return n;
 }
 
+function caseCount(sc) {
+  return (sc.stages || []).reduce((n, st) => n + (st.cases || 0), 0);
+}
+
 function renderScenarios() {
   const list = $('#scenario-list');
   const checked = list.querySelector('input[name="scenario"]:checked');
@@ -46,7 +50,8 @@ function renderScenarios() {
             'span',
             { class: 'badges' },
             h('span', { class: 'badge', text: (sc.language || '').toUpperCase() || '—' }),
-            h('span', { class: 'badge', text: t('n_questions', { n: qn }) }),
+            qn ? h('span', { class: 'badge', text: t('n_questions', { n: qn }) }) : null,
+            caseCount(sc) ? h('span', { class: 'badge', text: t('n_cases', { n: caseCount(sc) }) }) : null,
             stages > 1 ? h('span', { class: 'badge', text: t('n_stages', { n: stages }) }) : null,
           ),
         ),

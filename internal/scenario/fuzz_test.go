@@ -192,6 +192,10 @@ func checkScenario(t *testing.T, s *Scenario) {
 		}
 		stages[st.ID] = true
 		checkText(t, "stage title", st.Title, false, maxTitleLen)
+		if st.Kind == KindGame && st.Game != nil && st.Quiz == nil {
+			checkGame(t, st.ID, st.Game)
+			continue
+		}
 		if st.Kind != KindQuiz || st.Quiz == nil {
 			t.Errorf("stage %s: kind %q, quiz %v", st.ID, st.Kind, st.Quiz)
 			continue
@@ -309,5 +313,53 @@ func checkText(t *testing.T, what, s string, required bool, maxRunes int) {
 		t.Errorf("%s is empty", what)
 	case n > maxRunes:
 		t.Errorf("%s has %d characters, at most %d", what, n, maxRunes)
+	}
+}
+
+// checkGame checks what the engine relies on in an accepted game: every
+// jump lands on a node of its case or ends it, every node has a default it
+// can always take, effects and conditions name meters, every case has a
+// catch-all ending.
+func checkGame(t *testing.T, stage string, g *Game) {
+	t.Helper()
+	if len(g.Meters) == 0 || len(g.Cases) == 0 {
+		t.Errorf("game %s: %d meters, %d cases", stage, len(g.Meters), len(g.Cases))
+	}
+	for _, mt := range g.Meters {
+		if mt.Low >= mt.High {
+			t.Errorf("game %s: meter %s band [%d, %d]", stage, mt.ID, mt.Low, mt.High)
+		}
+	}
+	for _, c := range g.Cases {
+		if c.Node(c.Start) == nil {
+			t.Errorf("game %s: case %s starts at missing node %q", stage, c.ID, c.Start)
+		}
+		if n := len(c.Endings); n == 0 || len(c.Endings[n-1].If) > 0 {
+			t.Errorf("game %s: case %s has no catch-all ending", stage, c.ID)
+		}
+		for _, n := range c.Nodes {
+			d := n.Choice(n.Default)
+			if d == nil || len(d.If) > 0 || d.Once {
+				t.Errorf("game %s: node %s/%s default %q", stage, c.ID, n.ID, n.Default)
+			}
+			if n.TimeLimit < MinNodeTime || n.TimeLimit > MaxNodeTime {
+				t.Errorf("game %s: node %s/%s time limit %v", stage, c.ID, n.ID, n.TimeLimit)
+			}
+			for _, ch := range n.Choices {
+				if ch.Next != End && c.Node(ch.Next) == nil {
+					t.Errorf("game %s: choice %s/%s/%s jumps to %q", stage, c.ID, n.ID, ch.ID, ch.Next)
+				}
+				for k := range ch.Effects {
+					if g.Meter(k) == nil {
+						t.Errorf("game %s: effect on unknown meter %q", stage, k)
+					}
+				}
+				for _, cmp := range ch.If {
+					if g.Meter(cmp.Meter) == nil {
+						t.Errorf("game %s: condition on unknown meter %q", stage, cmp.Meter)
+					}
+				}
+			}
+		}
 	}
 }

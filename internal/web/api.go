@@ -19,6 +19,7 @@ type stageSummary struct {
 	Kind      string `json:"kind"`
 	Title     string `json:"title,omitempty"`
 	Questions int    `json:"questions"`
+	Cases     int    `json:"cases,omitempty"` // a game stage's cases
 }
 
 type scenarioSummary struct {
@@ -36,6 +37,9 @@ func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
 		sum := scenarioSummary{ID: sc.ID, Title: sc.Title, Language: sc.Language, Description: sc.Description}
 		for _, st := range sc.Stages {
 			ss := stageSummary{ID: st.ID, Kind: string(st.Kind), Title: st.Title}
+			if st.Game != nil {
+				ss.Cases = len(st.Game.Cases)
+			}
 			if st.Quiz != nil {
 				ss.Questions = len(st.Quiz.Questions)
 				if sum.TeamMode == "" {

@@ -414,7 +414,7 @@ type gameViewInfo struct {
 type gameDebriefInfo struct {
 	Cases   []gameDebriefCase `json:"cases"`
 	Events  map[string]string `json:"events"` // injected event id → title
-	Teams   []gameDebriefTeam `json:"teams"` // ranked by balance
+	Teams   []gameDebriefTeam `json:"teams"`  // ranked by balance
 	Formula string            `json:"formula"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/game"
@@ -234,7 +235,25 @@ type gameCommand struct {
 	Player  string `json:"player"`
 }
 
+// gameRoles says who may send each game command; the captaincy is checked
+// against the game's state.
+var gameRoles = map[string][]Role{
+	evGamePick:    {RolePlayer},
+	evGameConfirm: {RolePlayer},
+	evGameCaptain: {RoleHost, RolePlayer},
+	evGamePause:   {RoleHost},
+	evGameExtend:  {RoleHost},
+	evGameInject:  {RoleHost},
+}
+
 func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
+	roles, known := gameRoles[typ]
+	if !known {
+		return ErrBadRequest
+	}
+	if !slices.Contains(roles, s.role) {
+		return ErrForbidden
+	}
 	var c gameCommand
 	if err := json.Unmarshal(data, &c); err != nil {
 		return ErrBadRequest
@@ -248,9 +267,6 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 	}
 	switch typ {
 	case evGamePick, evGameConfirm:
-		if s.role != RolePlayer {
-			return ErrForbidden
-		}
 		if c.Node == "" || (typ == evGamePick && c.Choice == "") {
 			return ErrBadRequest
 		}
@@ -274,16 +290,12 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		r.markTeam(p.Team)
 		return nil
 	case evGameCaptain:
-		switch s.role {
-		case RoleHost:
-		case RolePlayer:
+		if s.role == RolePlayer {
 			// A captain may hand the captaincy to a teammate.
 			p := r.st.byID[s.player]
 			if c.Team != p.Team || g.Teams[p.Team] == nil || g.Teams[p.Team].CaptainOf(r.st.members(p.Team)) != p.ID {
 				return ErrForbidden
 			}
-		default:
-			return ErrForbidden
 		}
 		if err := r.commit(evGameCaptain, gameCaptainData{Team: c.Team, Player: c.Player}); err != nil {
 			return err
@@ -291,9 +303,6 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		r.dirtyView = true
 		r.markTeam(c.Team)
 		return nil
-	}
-	if s.role != RoleHost {
-		return ErrForbidden
 	}
 	var err error
 	switch typ {

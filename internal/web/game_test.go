@@ -516,3 +516,50 @@ func TestGameRestartResumes(t *testing.T) {
 		})
 	}
 }
+
+// gameRoleMatrix is TestRoleMatrix for the game commands: who may send
+// each one in a running game. The team member is their team's captain;
+// the other team's player may not touch the first team's captaincy.
+func gameRoleMatrix(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), shippedScenarios(t))
+	commands := map[string]func(member, other joined) any{
+		"game.pick":    func(joined, joined) any { return map[string]string{"node": "post", "choice": "call"} },
+		"game.confirm": func(joined, joined) any { return map[string]string{"node": "post"} },
+		"game.captain": func(m, _ joined) any { return map[string]string{"team": "t1", "player": m.Player} },
+		"game.pause":   func(joined, joined) any { return map[string]bool{"paused": true} },
+		"game.extend":  func(joined, joined) any { return map[string]int{"seconds": 60} },
+		"game.inject":  func(joined, joined) any { return map[string]string{"event": "journalist"} },
+		"next":         func(joined, joined) any { return nil },
+	}
+	allowed := map[string][]string{
+		"host":        {"game.captain", "game.pause", "game.extend", "game.inject", "next"},
+		"screen":      {},
+		"team member": {"game.pick", "game.confirm", "game.captain"},
+		"other team":  {"game.pick", "game.confirm"},
+	}
+	for role, ok := range allowed {
+		for cmd, data := range commands {
+			t.Run("game/"+role+"/"+cmd, func(t *testing.T) {
+				c := createRoom(t, e.url, map[string]any{"scenario": "ngo-day", "team_count": 2})
+				member := joinRoom(t, e.url, c.Code, "Анна", "t1")
+				other := joinRoom(t, e.url, c.Code, "Борис", "t2")
+				host := dial(t, e.url, c.Room, c.HostToken)
+				host.do("start", nil)
+				token := map[string]string{"host": c.HostToken, "screen": c.ScreenToken,
+					"team member": member.Token, "other team": other.Token}[role]
+				cl := host
+				if role != "host" {
+					cl = dial(t, e.url, c.Room, token)
+				}
+				f := cl.reply(cl.send(cmd, data(member, other)))
+				if slices.Contains(ok, cmd) {
+					if f.Type != "ack" && f.Code != "wrong_phase" {
+						t.Errorf("%s may %s, got %s %s", role, cmd, f.Code, f.Message)
+					}
+				} else if f.Type != "error" || f.Code != "forbidden" {
+					t.Errorf("%s must not %s, got %s %s", role, cmd, f.Type, f.Code)
+				}
+			})
+		}
+	}
+}

@@ -267,6 +267,7 @@ func TestRoleMatrix(t *testing.T) {
 			})
 		}
 	}
+	gameRoleMatrix(t)
 	// Anonymous: no token, or a made-up one, gets nothing but a refusal.
 	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
 	for _, token := range []string{"", "00000000000000000000000000000000"} {

@@ -15,8 +15,10 @@ import (
 const utf8BOM = "\uFEFF"
 
 // CSV writes every answer in r as one comma-separated row under a header
-// row, and nothing else, so that the file also suits programs. Headers and
-// yes/no are Russian unless lang is "en". The file starts with a UTF-8 BOM.
+// row, and nothing else, so that the file also suits programs; a room that
+// asked no questions but played a game gets every step of every team's
+// path instead. Headers and yes/no are Russian unless lang is "en". The
+// file starts with a UTF-8 BOM.
 func CSV(w io.Writer, r *room.Results, lang string) error {
 	if r == nil {
 		return errNoResults
@@ -26,6 +28,9 @@ func CSV(w io.Writer, r *room.Results, lang string) error {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	t := answers(r, labelsFor(lang))
+	if len(r.Questions) == 0 && len(r.Games) > 0 {
+		t = gamePaths(r, labelsFor(lang))
+	}
 	cw := csv.NewWriter(bw)
 	if err := cw.Write(t.header); err != nil {
 		return fmt.Errorf("export csv: %w", err)

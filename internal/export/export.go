@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/huddle-live/huddle/internal/room"
@@ -173,7 +174,79 @@ func tables(r *room.Results, l *labels) []table {
 		})
 	}
 
-	return []table{teams, players, questions, answers(r, l)}
+	out := []table{teams, players, questions, answers(r, l)}
+	if len(r.Games) > 0 {
+		out = append(out, gameTable(r, l), gamePaths(r, l))
+	}
+	return out
+}
+
+// gameMeters lists the meters of every game stage once, in order.
+func gameMeters(r *room.Results) []room.GameMeter {
+	var out []room.GameMeter
+	seen := map[string]bool{}
+	for _, g := range r.Games {
+		for _, m := range g.Meters {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func meterCells(meters []room.GameMeter, values map[string]int) []cell {
+	out := make([]cell, len(meters))
+	for i, m := range meters {
+		if v, ok := values[m.ID]; ok {
+			out[i] = integer(v)
+		}
+	}
+	return out
+}
+
+func meterHeaders(cols []string, meters []room.GameMeter) []string {
+	h := slices.Clone(cols)
+	for _, m := range meters {
+		h = append(h, fmt.Sprintf("%s (%d–%d)", m.Name, m.Low, m.High))
+	}
+	return h
+}
+
+// gameTable is every team's result in every game: balance, endings and
+// final meters.
+func gameTable(r *room.Results, l *labels) table {
+	meters := gameMeters(r)
+	t := table{name: l.gameSheet, header: meterHeaders(l.gameCols, meters)}
+	for _, g := range r.Games {
+		for _, tm := range g.Teams {
+			var endings []string
+			for _, e := range tm.Endings {
+				endings = append(endings, e.CaseTitle+": "+e.Title)
+			}
+			row := []cell{text(g.Title), integer(tm.Rank), text(tm.Name), {num: tm.Balance, isNum: true},
+				integer(tm.OutOfBand), text(strings.Join(endings, "; "))}
+			t.rows = append(t.rows, append(row, meterCells(meters, tm.Meters)...))
+		}
+	}
+	return t
+}
+
+// gamePaths is every step of every team's path, with the meters after it:
+// the game's part of the workbook, and the CSV of a room without questions.
+func gamePaths(r *room.Results, l *labels) table {
+	meters := gameMeters(r)
+	t := table{name: l.gamePathSheet, header: meterHeaders(l.gamePathCols, meters)}
+	for _, g := range r.Games {
+		for _, tm := range g.Teams {
+			for i, s := range tm.Path {
+				row := []cell{text(g.Title), text(tm.Name), text(s.CaseTitle), integer(i + 1), text(s.Text), text(s.Why), text(l.decided(s.By))}
+				t.rows = append(t.rows, append(row, meterCells(meters, s.Meters)...))
+			}
+		}
+	}
+	return t
 }
 
 // answers is the flat table of every answer, one row each: the CSV export

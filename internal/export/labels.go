@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 
+	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
 )
@@ -16,6 +17,10 @@ type labels struct {
 	yes, no  string
 	types    map[string]string
 	closedBy map[string]string
+
+	gameSheet, gamePathSheet string
+	gameCols, gamePathCols   []string // meter names follow
+	decidedBy                map[string]string
 }
 
 var russian = labels{
@@ -43,6 +48,17 @@ var russian = labels{
 		quiz.ClosedByAll:  "все ответили",
 		quiz.ClosedByHost: "ведущим",
 	},
+	gameSheet:     "Итоги игры",
+	gamePathSheet: "Пути в игре",
+	gameCols:      []string{"Этап", "Место", "Команда", "Баланс", "Показателей вне нормы", "Финалы"},
+	gamePathCols:  []string{"Этап", "Команда", "Кейс", "Шаг", "Решение", "Почему", "Как принято"},
+	decidedBy: map[string]string{
+		game.ByTeam:    "командой",
+		game.ByTime:    "время вышло, предложение команды",
+		game.ByDefault: "время вышло, вариант по умолчанию",
+		game.ByHost:    "остановлены ведущим",
+		game.ByEvent:   "событие",
+	},
 }
 
 var english = labels{
@@ -69,6 +85,17 @@ var english = labels{
 		quiz.ClosedByTime: "time ran out",
 		quiz.ClosedByAll:  "all answered",
 		quiz.ClosedByHost: "host",
+	},
+	gameSheet:     "Game results",
+	gamePathSheet: "Game paths",
+	gameCols:      []string{"Stage", "Rank", "Team", "Balance", "Meters out of range", "Endings"},
+	gamePathCols:  []string{"Stage", "Team", "Case", "Step", "Decision", "Why", "Decided by"},
+	decidedBy: map[string]string{
+		game.ByTeam:    "team",
+		game.ByTime:    "time ran out, team's proposal",
+		game.ByDefault: "time ran out, default choice",
+		game.ByHost:    "stopped by the facilitator",
+		game.ByEvent:   "event",
 	},
 }
 
@@ -100,6 +127,14 @@ func (l *labels) questionType(t string) string {
 // closedByLabel says why a question closed; an unknown reason is shown as it is.
 func (l *labels) closedByLabel(by string) string {
 	if s, ok := l.closedBy[by]; ok {
+		return s
+	}
+	return by
+}
+
+// decided says how a game step was decided; an unknown way is shown as it is.
+func (l *labels) decided(by string) string {
+	if s, ok := l.decidedBy[by]; ok {
 		return s
 	}
 	return by

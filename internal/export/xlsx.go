@@ -18,7 +18,8 @@ const (
 )
 
 // XLSX writes r as an Excel workbook with four sheets: teams, players,
-// questions and answers (the same rows as CSV). Sheet names, headers and
+// questions and answers (the same rows as CSV), and two more when the room
+// played a game: each team's game result and every step of its path. Sheet names, headers and
 // yes/no are Russian unless lang is "en". Numbers are stored as numbers;
 // text is stored as strings, never formulas, and text a spreadsheet could
 // read as a formula still gets a leading apostrophe, in case the sheet is

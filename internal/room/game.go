@@ -741,3 +741,107 @@ func (r *Room) gameMe(p *Player) any {
 	}
 	return me
 }
+
+// GameResult is one game stage's outcome for export: every team's ranking,
+// final meters, endings and path.
+type GameResult struct {
+	Stage  string           `json:"stage"`
+	Title  string           `json:"title"`
+	Meters []GameMeter      `json:"meters"`
+	Teams  []GameTeamResult `json:"teams"` // ranked by balance
+}
+
+// GameMeter names a meter and its healthy band.
+type GameMeter struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Low  int    `json:"low"`
+	High int    `json:"high"`
+}
+
+// GameTeamResult is one team's game.
+type GameTeamResult struct {
+	Rank      int                `json:"rank"`
+	ID        string             `json:"id"`
+	Name      string             `json:"name"`
+	Balance   float64            `json:"balance"`
+	OutOfBand int                `json:"out_of_band"`
+	Meters    map[string]int     `json:"meters"`
+	Endings   []GameEndingResult `json:"endings"`
+	Path      []GameStepResult   `json:"path"`
+}
+
+// GameEndingResult is the ending a team reached in one case.
+type GameEndingResult struct {
+	Case      string `json:"case"`
+	CaseTitle string `json:"case_title"`
+	Ending    string `json:"ending"`
+	Title     string `json:"title"`
+}
+
+// GameStepResult is one step of a team's path: a decision, an injected
+// event, or the facilitator moving the team on.
+type GameStepResult struct {
+	Case      string         `json:"case"`
+	CaseTitle string         `json:"case_title"`
+	Node      string         `json:"node,omitempty"`
+	Choice    string         `json:"choice,omitempty"`
+	Text      string         `json:"text"` // the choice's or the event's text
+	Why       string         `json:"why,omitempty"`
+	By        string         `json:"by"` // team, time, forced, stopped, event
+	At        time.Time      `json:"at"`
+	Meters    map[string]int `json:"meters"` // after the step
+}
+
+func (s *State) gameResults() []GameResult {
+	var out []GameResult
+	for i, g := range s.Games {
+		if g == nil || i >= len(s.Config.Scenario.Stages) {
+			continue
+		}
+		st := s.Config.Scenario.Stages[i]
+		def := st.Game
+		gr := GameResult{Stage: st.ID, Title: st.Title, Teams: []GameTeamResult{}}
+		for _, mt := range def.Meters {
+			gr.Meters = append(gr.Meters, GameMeter{ID: mt.ID, Name: mt.Name, Low: mt.Low, High: mt.High})
+		}
+		cases := map[string]*scenario.Case{}
+		for ci := range def.Cases {
+			cases[def.Cases[ci].ID] = &def.Cases[ci]
+		}
+		for _, rk := range g.Ranking(def) {
+			t := g.Teams[rk.Team]
+			tr := GameTeamResult{Rank: rk.Rank, ID: rk.Team, Balance: rk.Balance, OutOfBand: rk.OutOfBand,
+				Meters: t.Meters, Endings: []GameEndingResult{}, Path: []GameStepResult{}}
+			if tm := s.team(rk.Team); tm != nil {
+				tr.Name = tm.Name
+			}
+			for ci, id := range t.Endings {
+				if ci >= len(def.Cases) {
+					break
+				}
+				c := &def.Cases[ci]
+				tr.Endings = append(tr.Endings, GameEndingResult{Case: c.ID, CaseTitle: c.Title, Ending: id, Title: endingTitle(c, id)})
+			}
+			for _, step := range t.Path {
+				sr := GameStepResult{Case: step.Case, CaseTitle: cases[step.Case].Title, Node: step.Node, Choice: step.Choice, Why: step.Why, By: step.By, At: step.At, Meters: step.Meters}
+				if step.Event != "" {
+					sr.Choice = step.Event
+					if ev := def.Event(step.Event); ev != nil {
+						sr.Text = ev.Title
+					}
+				} else if c := cases[step.Case]; c != nil {
+					if n := c.Node(step.Node); n != nil {
+						if ch := n.Choice(step.Choice); ch != nil {
+							sr.Text = ch.Text
+						}
+					}
+				}
+				tr.Path = append(tr.Path, sr)
+			}
+			gr.Teams = append(gr.Teams, tr)
+		}
+		out = append(out, gr)
+	}
+	return out
+}

@@ -13,9 +13,10 @@ import (
 // how each question went and what each player answered.
 type Results struct {
 	Room      RoomInfo         `json:"room"`
-	Teams     []TeamResult     `json:"teams"`     // ranked
-	Players   []PlayerResult   `json:"players"`   // ranked (by points; in team mode by team)
-	Questions []QuestionResult `json:"questions"` // in play order, closed questions only
+	Teams     []TeamResult     `json:"teams"`           // ranked
+	Players   []PlayerResult   `json:"players"`         // ranked (by points; in team mode by team)
+	Questions []QuestionResult `json:"questions"`       // in play order, closed questions only
+	Games     []GameResult     `json:"games,omitempty"` // one per game stage played
 }
 
 // RoomInfo describes the room in an export.
@@ -164,6 +165,7 @@ func (s *State) results() *Results {
 			res.Questions = append(res.Questions, qr)
 		}
 	}
+	res.Games = s.gameResults()
 	return res
 }
 

@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
 	"github.com/huddle-live/huddle/internal/store/storetest"
@@ -370,6 +374,7 @@ func TestGameOverWebSockets(t *testing.T) {
 		return ok && v.Game != nil && v.Game.Phase == "debrief" && v.Game.Debrief != nil
 	})
 	g.checkDebrief(v, c)
+	g.checkExport(c)
 	g.screen.waitFor("debrief on the projector", func(cl *client) bool {
 		sv, ok := latestData[gameHostFrame](cl, "view")
 		return ok && sv.Game != nil && sv.Game.Debrief != nil && len(sv.Game.Debrief.Teams) == len(g.teams)
@@ -561,5 +566,52 @@ func gameRoleMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkExport reads the room's JSON and CSV exports: every team's path,
+// reasons and final meters are in them.
+func (g *ngoRoom) checkExport(c *scenario.Case) {
+	t := g.t
+	resp, err := http.Get(g.base + "/api/rooms/" + g.room.Room + "/export.json?token=" + g.room.HostToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res room.Results
+	err = json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if err != nil || len(res.Games) != 1 {
+		t.Fatalf("export.json: %v, %d games", err, len(res.Games))
+	}
+	for _, tm := range g.teams {
+		var got []string
+		for _, gt := range res.Games[0].Teams {
+			if gt.ID != tm.id {
+				continue
+			}
+			if !reflect.DeepEqual(gt.Meters, tm.meters) {
+				t.Errorf("export: %s meters %v, want %v", tm.id, gt.Meters, tm.meters)
+			}
+			for _, st := range gt.Path {
+				if st.Case == c.ID && st.By == "team" {
+					got = append(got, st.Node+"/"+st.Choice)
+					if st.Why != tm.why {
+						t.Errorf("export: %s reason %q, want %q", tm.id, st.Why, tm.why)
+					}
+				}
+			}
+		}
+		if !reflect.DeepEqual(got, tm.path) {
+			t.Errorf("export: %s path %v, want %v", tm.id, got, tm.path)
+		}
+	}
+	resp, err = http.Get(g.base + "/api/rooms/" + g.room.Room + "/export.csv?token=" + g.room.HostToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), g.teams[0].why) {
+		t.Errorf("export.csv lacks the teams' reasons:\n%s", body)
 	}
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,27 @@ func TestBalanceScoreIsDocumented(t *testing.T) {
 	// a: |75-50|/50 = 0.5; b: |50-30|/10 = 2; mean 1.25 → 100 − 62.5 = 37.5
 	if got := g.BalanceScore(map[string]int{"a": 75, "b": 50}); got != 37.5 {
 		t.Errorf("balance = %v, want 37.5", got)
+	}
+}
+
+// TestDocsGameExample keeps the game example of docs/scenarios.md loadable.
+func TestDocsGameExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## Game stages")
+	if !ok {
+		t.Fatal("docs/scenarios.md has no game section")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, _ := strings.Cut(rest, "```")
+	src := "id: doc\ntitle: Doc\nlanguage: ru\nstages:\n" + example
+	sc, err := Parse("doc.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("the documented game does not load:\n%v\n%s", err, src)
+	}
+	if g := sc.Stages[0].Game; g == nil || len(g.Cases[0].Nodes) != 2 || g.Decision != DecideVote {
+		t.Errorf("game %+v", g)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,75 @@ func TestDocsGameExample(t *testing.T) {
 	}
 	if g := sc.Stages[0].Game; g == nil || len(g.Cases[0].Nodes) != 2 || g.Decision != DecideVote {
 		t.Errorf("game %+v", g)
+	}
+}
+
+// TestShippedGamesMatch keeps the Russian and English games in step: same
+// roles, meters, events, cases, nodes, choices, effects, conditions and
+// endings; only the texts differ.
+func TestShippedGamesMatch(t *testing.T) {
+	ru, err := Load("../../scenarios/ngo-day.ru.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := Load("../../scenarios/ngo-day.en.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := func(s *Scenario) string {
+		var b strings.Builder
+		for _, st := range s.Stages {
+			g := st.Game
+			if g == nil {
+				continue
+			}
+			fmt.Fprintf(&b, "%s %s %v|", st.ID, g.Decision, g.TimeLimit)
+			for _, r := range g.Roles {
+				b.WriteString(r.ID + ",")
+			}
+			for _, m := range g.Meters {
+				fmt.Fprintf(&b, "%s %d %d %d|", m.ID, m.Start, m.Low, m.High)
+			}
+			for _, ev := range g.Events {
+				fmt.Fprintf(&b, "%s %v|", ev.ID, ev.Effects)
+			}
+			for _, c := range g.Cases {
+				fmt.Fprintf(&b, "case %s %s %v|", c.ID, c.Start, c.TimeSlot)
+				for _, n := range c.Nodes {
+					fmt.Fprintf(&b, "node %s %v %s %d briefs %d notes|", n.ID, n.TimeLimit, n.Default, len(n.Briefs), len(n.Notes))
+					roles := make([]string, 0, len(n.Briefs))
+					for role := range n.Briefs {
+						roles = append(roles, role)
+					}
+					slices.Sort(roles)
+					b.WriteString(strings.Join(roles, ",") + ",")
+					for _, ch := range n.Choices {
+						fmt.Fprintf(&b, "%s %s %v %v %s|", ch.ID, ch.If, ch.Once, ch.Effects, ch.Next)
+					}
+				}
+				for _, e := range c.Endings {
+					fmt.Fprintf(&b, "%s %s|", e.ID, e.If)
+				}
+			}
+		}
+		return b.String()
+	}
+	// Notes differ in length between languages; compare presence only.
+	norm := func(s string) string {
+		out := []string{}
+		for _, part := range strings.Split(s, "|") {
+			if i := strings.Index(part, " notes"); i > 0 && strings.HasPrefix(part, "node ") {
+				f := strings.Fields(part)
+				part = strings.Join(f[:len(f)-2], " ") + " notes:" + fmt.Sprint(f[len(f)-2] != "0")
+			}
+			out = append(out, part)
+		}
+		return strings.Join(out, "|")
+	}
+	if r, e := norm(shape(ru)), norm(shape(en)); r != e {
+		t.Errorf("the games differ:\nru %s\nen %s", r, e)
+	}
+	if ru.Language != "ru" || en.Language != "en" {
+		t.Errorf("languages %s, %s", ru.Language, en.Language)
 	}
 }

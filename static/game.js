@@ -3,7 +3,7 @@
 // the choices; the projector shows progress until the debrief, then every
 // team's path, meters over time, reasons, endings and the balance ranking;
 // the host remote shows every team live and the facilitator's tools.
-import { addStrings, countdown, fill, h, lang, md, setText, svgEl, t, teamColor, toast } from '/static/app.js';
+import { addStrings, countdown, fill, h, lang, md, mdText, setText, svgEl, t, teamColor, toast } from '/static/app.js';
 
 addStrings({
   ru: {
@@ -158,6 +158,12 @@ function meterBar(m, value) {
     ),
     h('span', { class: 'g-meter-value', text: String(value), title: t(ok ? 'game_in_band' : 'game_out_band') }),
   );
+}
+
+/** gist is the start of a Markdown text as plain text, for one-line listings. */
+function gist(text, n = 90) {
+  const s = mdText(String(text || '').split('\n')[0]);
+  return s.length > n ? s.slice(0, n - 1).trimEnd() + '…' : s;
 }
 
 function caseLine(c) {
@@ -610,7 +616,7 @@ export function renderGameHost(box, v, command) {
           'details',
           { class: 'g-notes', open: true, 'data-node': n.id },
           h('summary', {}, h('b', { text: t('game_notes') }), ` · ${t('game_teams_here', { teams: byNode[n.id].join(', ') })}`),
-          h('p', { class: 'g-notes-node', text: n.text.split('\n')[0] }),
+          h('p', { class: 'g-notes-node', text: `${n.id}: ${gist(n.text)}` }),
           h('div', {}, md(n.notes, { block: true })),
         ),
       ),
@@ -639,7 +645,7 @@ function hostTeam(g, tm, i, command) {
     h(
       'p',
       { class: 'g-host-where' },
-      tm.done ? `${t('game_done')}: ${tm.ending || ''}` : node ? `${node.id}: ${node.text.split('\n')[0]}` : '',
+      tm.done ? `${t('game_done')}: ${tm.ending || ''}` : node ? `${node.id}: ${gist(node.text)}` : '',
     ),
     choice ? h('p', { class: 'g-host-proposal' }, `${t('game_proposal')}: `, h('b', { text: choice.text }), p.why ? h('q', { text: p.why }) : null) : null,
     h(

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/game"
@@ -595,12 +596,14 @@ func (r *Room) debrief(g *GameState, def *scenario.Game) *gameDebriefInfo {
 	return d
 }
 
-// firstLine is the first line of a Markdown text, for compact listings.
+// firstLine is the first line of a Markdown text, at most 120 characters,
+// for compact listings.
 func firstLine(s string) string {
-	for i, r := range s {
-		if r == '\n' {
-			return s[:i]
-		}
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:119]) + "…"
 	}
 	return s
 }

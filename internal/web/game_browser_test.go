@@ -89,6 +89,18 @@ func TestBrowserGame(t *testing.T) {
 		return b && b.classList.contains('mine') && document.querySelector('[data-testid="game-proposal"]').textContent.includes('1')
 	})()`)
 	b.screenshot(projector, "game-projector-progress-1280x720.png")
+	// The host remote sees every team's node, proposal and meters, and the
+	// notes of the nodes teams are at.
+	remote := b.tab(390, 844, true)
+	b.do(remote, "open the host remote",
+		chromedp.Navigate(base+"/host/"+rm.Room+"#h="+rm.HostToken),
+		chromedp.WaitVisible(testid("host-game")),
+		chromedp.WaitVisible(chromedp.CSS(`.g-notes[data-node="cause"]`)))
+	if !b.evalBool(remote, `document.querySelector('[data-testid="host-game"]').textContent.includes('Семье важнее всего')`) {
+		t.Error("the host does not see team 1's proposal and reason")
+	}
+	b.evalBool(remote, `(document.querySelector('[data-testid="host-game"]').scrollIntoView(), true)`)
+	b.screenshot(remote, "game-host-390x844.png")
 	b.evalBool(phone, `(window.scrollTo(0, 0), true)`)
 	b.screenshot(phone, "game-phone-deciding-390x844.png")
 

@@ -427,18 +427,23 @@ func (r *Room) timeUp(deadline time.Time) {
 		r.qtimer, r.deadline = nil, time.Time{} // fired early: arm again in settle
 		return
 	}
-	r.qtimer = nil
-	at, typ, data := r.st.timer()
-	if !at.Equal(deadline) || typ == "" {
-		return
-	}
-	if err := r.commit(typ, data); err != nil {
-		r.log.Error("time up", "event", typ, "err", err)
-		return
-	}
-	if d, ok := data.(gameTimeoutData); ok {
-		r.dirtyView = true
-		r.markTeam(d.Team)
+	r.qtimer, r.deadline = nil, time.Time{}
+	// Every deadline that has passed is handled now: in a game, teams that
+	// reached their nodes together share the same one.
+	now := r.clock.Now()
+	for range len(r.st.Teams) + 1 {
+		at, typ, data := r.st.timer()
+		if typ == "" || at.IsZero() || now.Before(at) {
+			return
+		}
+		if err := r.commit(typ, data); err != nil {
+			r.log.Error("time up", "event", typ, "err", err)
+			return
+		}
+		if d, ok := data.(gameTimeoutData); ok {
+			r.dirtyView = true
+			r.markTeam(d.Team)
+		}
 	}
 }
 

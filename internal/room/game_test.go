@@ -1,0 +1,97 @@
+package room
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+const gameYAML = `
+id: g
+title: G
+language: en
+stages:
+  - id: day
+    kind: game
+    decision: captain
+    time_limit: 30s
+    meters:
+      - {id: trust, name: Trust, start: 50, band: [40, 60]}
+    cases:
+      - id: one
+        title: One
+        nodes:
+          - id: a
+            text: A
+            choices:
+              - {id: wait, text: Wait, effects: {trust: -5}, next: b}
+              - {id: act, text: Act, effects: {trust: 5}, next: b}
+          - id: b
+            text: B
+            choices:
+              - {id: done, text: Done, next: end}
+        endings:
+          - {id: fine, title: Fine}
+`
+
+// TestGameTimeoutsEveryTeam: all teams enter a node at the same moment, so
+// their deadlines are equal; when the clock passes it, every team moves on,
+// the one with a proposal by it and the others by the node's default.
+func TestGameTimeoutsEveryTeam(t *testing.T) {
+	sc, err := scenario.Parse("g.yaml", []byte(gameYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
+	t.Cleanup(func() {
+		if err := hub.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	host := &fakeConn{}
+	f.room.Attach(host, c.HostToken, "en")
+	_, anna := f.join("Anna") // team 1's captain
+	f.join("Boris")
+	f.join("Vera")
+	if r := f.command(host, "h1", "start", nil); r["type"] != "ack" {
+		t.Fatalf("start: %v", r)
+	}
+	if r := f.command(anna, "p1", "game.pick", map[string]any{"node": "a", "choice": "act"}); r["type"] != "ack" {
+		t.Fatalf("pick: %v", r)
+	}
+	f.clock.Advance(29 * time.Second)
+	f.sync()
+	f.clock.Advance(time.Second)
+	for range 4 {
+		f.sync()
+	}
+	g := f.room.st.Games[0]
+	for id, tm := range g.Teams {
+		if tm.Node != "b" || len(tm.Path) != 1 {
+			t.Fatalf("team %s at %q after the deadline, path %+v", id, tm.Node, tm.Path)
+		}
+		want := map[string]string{"t1": "act/time", "t2": "wait/forced", "t3": "wait/forced"}[id]
+		if got := tm.Path[0].Choice + "/" + tm.Path[0].By; got != want {
+			t.Errorf("team %s: %s, want %s", id, got, want)
+		}
+	}
+	// The next node's clock runs from the moment the team got there.
+	f.clock.Advance(30 * time.Second)
+	for range 4 {
+		f.sync()
+	}
+	for id, tm := range g.Teams {
+		if tm.Node != "" || len(tm.Endings) != 1 {
+			t.Errorf("team %s did not finish the case: node %q", id, tm.Node)
+		}
+	}
+}

@@ -248,6 +248,11 @@ export function renderGamePhone(root, state, me, send) {
     why.addEventListener('input', () => {
       phoneWhy = why.value;
     });
+    // A reason written after the pick goes with the same pick again.
+    why.addEventListener('change', () => {
+      const mine = g.mine && g.mine.choice;
+      if (mine && phoneWhy.trim() !== (g.mine.why || '')) act(send, 'game.pick', { node: node.id, choice: mine, why: phoneWhy.trim() });
+    });
     parts.push(h('div', { class: 'g-live' }, proposalBox(g, sg)));
     parts.push(why);
     parts.push(h('div', { class: 'g-choice-box' }, choiceButtons(g, sg, send)));

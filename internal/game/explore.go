@@ -28,9 +28,16 @@ func Explore(def *scenario.Game, runs int, rng *rand.Rand) []Finding {
 	reached := map[*scenario.Ending]bool{}
 	looped := map[*scenario.Case]bool{}
 	var at time.Time
+	s := New(def, []string{"t"}, at)
+	s.bare = true
+	t := s.Teams["t"]
+	var open []*scenario.Choice
 	for range runs {
-		s := New(def, []string{"t"}, at)
-		t := s.Teams["t"]
+		for _, mt := range def.Meters {
+			t.Meters[mt.ID] = mt.Start
+		}
+		t.Used, t.Endings = t.Used[:0], t.Endings[:0]
+		s.enterCase(def, 0, at)
 		for ci := range def.Cases {
 			c := &def.Cases[ci]
 			steps := 0
@@ -42,7 +49,7 @@ func Explore(def *scenario.Game, runs int, rng *rand.Rand) []Finding {
 					s.endCase(c, t)
 					break
 				}
-				var open []*scenario.Choice
+				open = open[:0]
 				for i := range n.Choices {
 					if t.Available(c, n, &n.Choices[i]) {
 						open = append(open, &n.Choices[i])

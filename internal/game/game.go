@@ -45,6 +45,8 @@ type State struct {
 	PausedAt time.Time         `json:"paused_at,omitzero"`
 	Teams    map[string]*Team  `json:"teams"`
 	Injected []Injection       `json:"injected,omitempty"`
+
+	bare bool // no path is kept: for random playthroughs, which only need where teams go
 }
 
 // Team is one team's game.
@@ -312,8 +314,10 @@ func (s *State) decide(def *scenario.Game, t *Team, c *scenario.Case, n *scenari
 	if ch.Once {
 		t.Used = append(t.Used, usedKey(c, n, ch))
 	}
-	t.Path = append(t.Path, Step{Case: c.ID, Node: n.ID, Choice: ch.ID, Why: p.Why, By: by, At: at,
-		Meters: cloneMeters(t.Meters), Outcome: ch.Outcome})
+	if !s.bare {
+		t.Path = append(t.Path, Step{Case: c.ID, Node: n.ID, Choice: ch.ID, Why: p.Why, By: by, At: at,
+			Meters: cloneMeters(t.Meters), Outcome: ch.Outcome})
+	}
 	if ch.Next == scenario.End {
 		s.endCase(c, t)
 		return

@@ -378,3 +378,15 @@ func TestExploreFindsUnreachable(t *testing.T) {
 		t.Fatalf("findings %+v", f)
 	}
 }
+
+// BenchmarkExplore is what `huddle validate` spends on one game: 10,000
+// random teams through every case.
+func BenchmarkExplore(b *testing.B) {
+	sc, err := scenario.Load("../../scenarios/ngo-day.ru.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		Explore(sc.Stages[0].Game, PlaythroughRuns, rand.New(rand.NewPCG(1, 2)))
+	}
+}

@@ -12,6 +12,9 @@ addStrings({
     game_your_role: 'Ваша роль',
     game_only_you: 'видите только вы',
     game_roles_none: 'В этом кейсе у вас нет отдельной роли — слушайте команду.',
+    game_no_brief: 'В этой ситуации у вас нет отдельных сведений.',
+    game_not_played: 'не пройден',
+    game_see_projector: 'Пути всех команд — на экране ведущего.',
     game_proposal: 'Предложение команды',
     game_no_proposal: 'Пока никто ничего не предложил',
     game_votes: ['{n} голос', '{n} голоса', '{n} голосов'],
@@ -69,6 +72,9 @@ addStrings({
     game_your_role: 'Your role',
     game_only_you: 'only you see this',
     game_roles_none: 'No role of your own in this case: listen to your team.',
+    game_no_brief: 'Nothing private for you in this situation.',
+    game_not_played: 'not played',
+    game_see_projector: "Every team's path is on the facilitator's screen.",
     game_proposal: "Team's proposal",
     game_no_proposal: 'Nobody has proposed anything yet',
     game_votes: ['{n} vote', '{n} votes'],
@@ -212,7 +218,12 @@ export function renderGamePhone(root, state, me, send) {
   const [clockEl, stop] = deadlineClock(node && !sg.paused ? node.deadline : 0);
   phoneStop = stop;
   parts.push(
-    h('div', { class: 'g-head' }, h('span', { class: 'g-case', 'data-testid': 'game-case', text: caseLine(sg.case) }), clockEl),
+    h(
+      'div',
+      { class: 'g-head' },
+      h('span', { class: 'g-case', 'data-testid': 'game-case', text: sg.case ? caseLine(sg.case) : t('game_debrief') }),
+      clockEl,
+    ),
   );
   if (sg.paused) parts.push(h('p', { class: 'g-paused', text: t('game_paused') }));
   parts.push(h('div', { class: 'g-meters', 'aria-label': t('game_meters') }, (g.meters || []).map((m) => meterBar(m, m.value))));
@@ -229,6 +240,17 @@ export function renderGamePhone(root, state, me, send) {
         ),
       );
     }
+    if ((g.endings || []).length) {
+      parts.push(
+        h(
+          'div',
+          { class: 'g-card g-endings' },
+          h('span', { class: 'kicker', text: t('game_endings') }),
+          h('ol', {}, g.endings.map((e) => h('li', {}, h('span', { class: 'muted', text: `${e.case}: ` }), h('b', { text: e.title || t('game_not_played') })))),
+        ),
+      );
+    }
+    parts.push(h('p', { class: 'g-hint', text: t('game_see_projector') }));
     root.replaceChildren(h('section', { class: 'g-phone', 'data-testid': 'game-phone' }, parts));
     return;
   }
@@ -315,8 +337,8 @@ function roleCards(g) {
     h(
       'div',
       { class: 'g-card g-role', 'data-testid': 'game-role', 'data-role': r.id },
-      h('span', { class: 'kicker' }, `${t('game_your_role')}: `, h('b', { text: r.name }), h('span', { class: 'for-you', text: t('game_only_you') })),
-      r.brief ? h('div', { class: 'g-brief' }, md(r.brief, { block: true })) : null,
+      h('span', { class: 'kicker' }, `${t('game_your_role')}: `, h('b', { text: r.name }), r.brief ? h('span', { class: 'for-you', text: t('game_only_you') }) : null),
+      r.brief ? h('div', { class: 'g-brief' }, md(r.brief, { block: true })) : h('p', { class: 'g-hint', text: t('game_no_brief') }),
     ),
   );
 }
@@ -650,7 +672,7 @@ function hostTeam(g, tm, i, command) {
     h(
       'p',
       { class: 'g-host-where' },
-      tm.done ? `${t('game_done')}: ${tm.ending || ''}` : node ? `${node.id}: ${gist(node.text)}` : '',
+      tm.done ? [t('game_done'), tm.ending].filter(Boolean).join(': ') : node ? `${node.id}: ${gist(node.text)}` : '',
     ),
     choice ? h('p', { class: 'g-host-proposal' }, `${t('game_proposal')}: `, h('b', { text: choice.text }), p.why ? h('q', { text: p.why }) : null) : null,
     h(

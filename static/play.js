@@ -284,6 +284,7 @@ function render() {
   setText($('#p-title'), (state.room && state.room.title) || (rec && rec.title) || '');
   document.body.dataset.phase = state.phase;
   renderTeambar();
+  $('#p-me-points').hidden = !!state.game;
   const q = state.question;
   if (q && q.id !== ans.q) ans = newAnswerState(q.id);
   const ph = state.phase;
@@ -295,7 +296,7 @@ function render() {
       stopTimer = null;
       room.dataset.phase = ph;
     }
-    setText($('#p-me-points'), '');
+    $('#p-me-points').hidden = true;
     renderGamePhone(room, state, me, (type, data) => conn.send(type, data));
     return;
   }

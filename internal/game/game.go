@@ -59,7 +59,7 @@ type Team struct {
 	Seq      int             `json:"seq"`             // counts picks, for "latest"
 	Used     []string        `json:"used,omitempty"`  // once-only choices taken: "case/node/choice"
 	Path     []Step          `json:"path"`
-	Endings  []string        `json:"endings"` // ending id per case finished
+	Endings  []string        `json:"endings"` // ending id per case finished; "" for a case stopped before any decision
 	Captain  string          `json:"captain,omitempty"`
 }
 
@@ -471,7 +471,8 @@ func (s *State) SetCaptain(team string, m Members, player string) error {
 }
 
 // Next moves every team to the next case. Teams still deciding stop where
-// they are (their path shows it) and get the ending their meters give. done
+// they are (their path shows it) and get the ending their meters give, or
+// none ("") when they took no decision in the case. done
 // reports that the debrief was already showing, so the stage is over.
 func (s *State) Next(def *scenario.Game, at time.Time) (done bool) {
 	c := s.CurrentCase(def)
@@ -483,8 +484,16 @@ func (s *State) Next(def *scenario.Game, at time.Time) (done bool) {
 		if t.Node == "" {
 			continue
 		}
+		decided := false
+		for _, st := range t.Path {
+			decided = decided || (st.Case == c.ID && st.Choice != "" && st.Event == "")
+		}
 		t.Path = append(t.Path, Step{Case: c.ID, Node: t.Node, By: ByHost, At: at, Meters: cloneMeters(t.Meters)})
 		s.endCase(c, t)
+		if !decided {
+			// A case the team never got to decide anything in has no ending.
+			t.Endings[len(t.Endings)-1] = ""
+		}
 	}
 	s.Paused, s.PausedAt = false, time.Time{}
 	s.enterCase(def, s.Case+1, at)

@@ -244,7 +244,16 @@ func TestEngine(t *testing.T) {
 			ops: []op{
 				{do: "next", at: 5},
 			},
-			meters: map[string]int{"budget": 50, "trust": 20}, node: "x", path: []string{"a//stopped"}, endings: []string{"poor"},
+			meters: map[string]int{"budget": 50, "trust": 20}, node: "x", path: []string{"a//stopped"}, endings: []string{""},
+		},
+		{
+			name: "a team stopped after deciding gets the ending its meters give", decision: "any",
+			ops: []op{
+				{do: "pick", player: "p1", node: "a", choice: "call"},
+				{do: "confirm", player: "p1", node: "a"},
+				{do: "next", at: 5},
+			},
+			meters: map[string]int{"budget": 45, "trust": 35}, node: "x", path: []string{"a/call/team", "b//stopped"}, endings: []string{"good"},
 		},
 	}
 	for _, tc := range tests {
@@ -276,7 +285,7 @@ func TestEngine(t *testing.T) {
 			if !reflect.DeepEqual(path, tc.path) {
 				t.Errorf("path %v, want %v", path, tc.path)
 			}
-			if len(tc.endings) > 0 && !reflect.DeepEqual(team.Endings, tc.endings) {
+			if tc.endings != nil && !reflect.DeepEqual(team.Endings, tc.endings) {
 				t.Errorf("endings %v, want %v", team.Endings, tc.endings)
 			}
 			if why != tc.why {

@@ -628,17 +628,18 @@ func (r *Room) gamePhone(now time.Time) any {
 }
 
 type gameMeInfo struct {
-	Node     *gameNodeInfo   `json:"node"` // nil when the team is done with the case
-	Meters   []gameMeterInfo `json:"meters"`
-	Roles    []gameRoleInfo  `json:"roles"` // the roles this player holds in this case
-	Captain  bool            `json:"captain"`
-	Captains string          `json:"captain_name"`
-	Mine     *game.Pick      `json:"mine,omitempty"` // this player's pick at the node
-	Proposal *gameProposal   `json:"proposal,omitempty"`
-	Members  int             `json:"members"`
-	Last     *gameLastInfo   `json:"last,omitempty"`   // the team's latest step in this case
-	Ending   *gameEndingInfo `json:"ending,omitempty"` // the case's ending, once reached
-	Rank     *game.Rank      `json:"rank,omitempty"`   // in the debrief
+	Node     *gameNodeInfo       `json:"node"` // nil when the team is done with the case
+	Meters   []gameMeterInfo     `json:"meters"`
+	Roles    []gameRoleInfo      `json:"roles"` // the roles this player holds in this case
+	Captain  bool                `json:"captain"`
+	Captains string              `json:"captain_name"`
+	Mine     *game.Pick          `json:"mine,omitempty"` // this player's pick at the node
+	Proposal *gameProposal       `json:"proposal,omitempty"`
+	Members  int                 `json:"members"`
+	Last     *gameLastInfo       `json:"last,omitempty"`    // the team's latest step in this case
+	Ending   *gameEndingInfo     `json:"ending,omitempty"`  // the case's ending, once reached
+	Rank     *game.Rank          `json:"rank,omitempty"`    // in the debrief
+	Endings  []gameDebriefEnding `json:"endings,omitempty"` // in the debrief: the team's ending of each case
 }
 
 type gameRoleInfo struct {
@@ -682,6 +683,12 @@ func (r *Room) gameMe(p *Player) any {
 		for _, rk := range g.Ranking(def) {
 			if rk.Team == p.Team {
 				me.Rank = &rk
+			}
+		}
+		for i, id := range t.Endings {
+			if i < len(def.Cases) {
+				dc := &def.Cases[i]
+				me.Endings = append(me.Endings, gameDebriefEnding{Case: dc.Title, ID: id, Title: endingTitle(dc, id)})
 			}
 		}
 		return me

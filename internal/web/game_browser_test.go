@@ -153,4 +153,5 @@ func TestBrowserGame(t *testing.T) {
 	}
 	b.screenshot(projector, "game-projector-paths-1280x720.png")
 	b.do(phone, "the phone's rank", chromedp.WaitVisible(testid("game-rank")))
+	b.screenshot(phone, "game-phone-debrief-390x844.png")
 }

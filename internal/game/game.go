@@ -531,11 +531,15 @@ func (t *Team) OutOfBand(def *scenario.Game) int {
 	return n
 }
 
-// Ranking orders teams by balance score, then fewer meters out of band,
-// then id, and gives equal scores the same rank.
-func (s *State) Ranking(def *scenario.Game) []Rank {
+// Ranking orders the teams in only (every team when only is nil) by
+// balance score, then fewer meters out of band, then id, and gives equal
+// scores the same rank.
+func (s *State) Ranking(def *scenario.Game, only []string) []Rank {
 	var out []Rank
 	for _, id := range sortedTeams(s.Teams) {
+		if only != nil && !slices.Contains(only, id) {
+			continue
+		}
 		t := s.Teams[id]
 		out = append(out, Rank{Team: id, Balance: t.Balance(def), OutOfBand: t.OutOfBand(def)})
 	}

@@ -360,7 +360,10 @@ func TestBalanceRanking(t *testing.T) {
 	s.Teams["t1"].Meters = map[string]int{"budget": 70, "trust": 20}
 	s.Teams["t2"].Meters = map[string]int{"budget": 50, "trust": 50}
 	s.Teams["t3"].Meters = map[string]int{"budget": 30, "trust": 80}
-	r := s.Ranking(def)
+	if r := s.Ranking(def, []string{"t3"}); len(r) != 1 || r[0].Rank != 1 {
+		t.Errorf("ranking of one team: %+v", r)
+	}
+	r := s.Ranking(def, nil)
 	got := []string{r[0].Team, r[1].Team, r[2].Team}
 	if !reflect.DeepEqual(got, []string{"t2", "t1", "t3"}) || r[1].Rank != 2 || r[2].Rank != 2 {
 		t.Errorf("ranking %+v", r)

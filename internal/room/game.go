@@ -90,6 +90,18 @@ func (s *State) members(team string) game.Members {
 	return m
 }
 
+// playing lists the teams that have active members: teams nobody joined
+// play no game worth showing, so views, rankings and exports leave them out.
+func (s *State) playing() []string {
+	out := []string{}
+	for _, t := range s.Teams {
+		if len(s.members(t.ID)) > 0 {
+			out = append(out, t.ID)
+		}
+	}
+	return out
+}
+
 func (s *State) enterGame(def *scenario.Game, at time.Time) (*GameState, error) {
 	ids := make([]string, len(s.Teams))
 	for i, t := range s.Teams {
@@ -481,9 +493,10 @@ func (r *Room) gameView(role Role, now time.Time) any {
 		}
 	}
 	c := g.CurrentCase(def)
+	playing := r.st.playing()
 	for _, tm := range r.st.Teams {
 		t := g.Teams[tm.ID]
-		if t == nil {
+		if t == nil || !slices.Contains(playing, tm.ID) {
 			continue
 		}
 		ti := gameTeamInfo{ID: tm.ID, Name: tm.Name, Done: t.Node == ""}
@@ -575,7 +588,7 @@ func (r *Room) debrief(g *GameState, def *scenario.Game) *gameDebriefInfo {
 		}
 		d.Cases = append(d.Cases, dc)
 	}
-	for _, rk := range g.Ranking(def) {
+	for _, rk := range g.Ranking(def, r.st.playing()) {
 		t := g.Teams[rk.Team]
 		dt := gameDebriefTeam{ID: rk.Team, Rank: rk.Rank, Balance: rk.Balance, OutOfBand: rk.OutOfBand, Meters: t.Meters, Path: t.Path}
 		if tm := r.st.team(rk.Team); tm != nil {
@@ -680,7 +693,7 @@ func (r *Room) gameMe(p *Player) any {
 	}
 	c := g.CurrentCase(def)
 	if c == nil {
-		for _, rk := range g.Ranking(def) {
+		for _, rk := range g.Ranking(def, r.st.playing()) {
 			if rk.Team == p.Team {
 				me.Rank = &rk
 			}
@@ -819,7 +832,7 @@ func (s *State) gameResults() []GameResult {
 		for ci := range def.Cases {
 			cases[def.Cases[ci].ID] = &def.Cases[ci]
 		}
-		for _, rk := range g.Ranking(def) {
+		for _, rk := range g.Ranking(def, s.playing()) {
 			t := g.Teams[rk.Team]
 			tr := GameTeamResult{Rank: rk.Rank, ID: rk.Team, Balance: rk.Balance, OutOfBand: rk.OutOfBand,
 				Meters: t.Meters, Endings: []GameEndingResult{}, Path: []GameStepResult{}}

@@ -52,7 +52,7 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 3})
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 4}) // nobody joins the fourth
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +76,9 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 	}
 	g := f.room.st.Games[0]
 	for id, tm := range g.Teams {
+		if id == "t4" {
+			continue
+		}
 		if tm.Node != "b" || len(tm.Path) != 1 {
 			t.Fatalf("team %s at %q after the deadline, path %+v", id, tm.Node, tm.Path)
 		}
@@ -90,8 +93,16 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 		f.sync()
 	}
 	for id, tm := range g.Teams {
+		if id == "t4" {
+			continue
+		}
 		if tm.Node != "" || len(tm.Endings) != 1 {
 			t.Errorf("team %s did not finish the case: node %q", id, tm.Node)
 		}
+	}
+	// The team nobody joined is left out of what the host and screen see.
+	view := host.last("view")["data"].(map[string]any)["game"].(map[string]any)
+	if n := len(view["teams"].([]any)); n != 3 {
+		t.Errorf("the host sees %d teams, want the 3 that have players", n)
 	}
 }

@@ -295,9 +295,10 @@ func (s *State) Proposal(t *Team, m Members) (Pick, map[string]int) {
 	}
 	if best.Choice != "" {
 		// The reason kept is the latest one given for the winning choice.
+		whySeq := 0
 		for _, p := range m {
-			if pk := t.Picks[p]; pk.Choice == best.Choice && pk.Why != "" && (best.Why == "" || pk.Seq > best.Seq) {
-				best.Why = pk.Why
+			if pk := t.Picks[p]; pk.Choice == best.Choice && pk.Why != "" && pk.Seq > whySeq {
+				best.Why, whySeq = pk.Why, pk.Seq
 			}
 		}
 	}

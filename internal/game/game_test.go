@@ -199,6 +199,15 @@ func TestEngine(t *testing.T) {
 			meters: map[string]int{"budget": 45, "trust": 35}, node: "b", path: []string{"a/call/team"}, why: "people first",
 		},
 		{
+			name: "vote: the latest reason for the winning choice is kept", decision: "vote",
+			ops: []op{
+				{do: "pick", player: "p2", node: "a", choice: "call", why: "first reason"},
+				{do: "pick", player: "p1", node: "a", choice: "pay", why: "money"},
+				{do: "pick", player: "p3", node: "a", choice: "call", why: "second reason"},
+			},
+			meters: map[string]int{"budget": 45, "trust": 35}, node: "b", path: []string{"a/call/team"}, why: "second reason",
+		},
+		{
 			name: "vote: a tie goes to the captain", decision: "vote",
 			ops: []op{
 				{do: "captain", player: "p3"},

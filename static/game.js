@@ -256,7 +256,14 @@ export function renderGamePhone(root, state, me, send) {
   }
   if (g.last) parts.push(lastCard(g.last));
   if (node) {
-    parts.push(h('div', { class: 'g-card g-situation', 'data-testid': 'game-situation' }, md(node.text, { block: true })));
+    parts.push(
+      h(
+        'div',
+        { class: 'g-card g-situation', 'data-testid': 'game-situation' },
+        node.image ? h('img', { class: 'g-image', src: node.image, alt: '' }) : null,
+        md(node.text, { block: true }),
+      ),
+    );
     parts.push(roleCards(g));
     const why = h('input', {
       type: 'text',

@@ -542,7 +542,7 @@ func endingTitle(c *scenario.Case, id string) string {
 }
 
 func nodeInfo(n *scenario.Node, host bool) gameNodeInfo {
-	ni := gameNodeInfo{ID: n.ID, Text: n.Text, Image: n.Image}
+	ni := gameNodeInfo{ID: n.ID, Text: n.Text, Image: imageURL(n.Image)}
 	for _, ch := range n.Choices {
 		ci := gameChoiceInfo{ID: ch.ID, Text: ch.Text}
 		if host {

@@ -424,6 +424,7 @@ export function buildGameScreen(v) {
     'section',
     { class: 'g-screen', 'data-testid': 'game-screen' },
     h('h1', { class: 'g-screen-title', text: g.case ? g.case.title : '' }),
+    g.case && g.case.intro ? h('div', { class: 'g-screen-intro' }, md(g.case.intro, { block: true })) : null,
     g.paused ? h('p', { class: 'g-paused', text: t('game_paused') }) : h('p', { class: 'g-screen-hint', text: t('game_screen_hint') }),
     h(
       'div',

@@ -354,6 +354,7 @@ type gameCaseInfo struct {
 	Count int    `json:"count"`
 	ID    string `json:"id"`
 	Title string `json:"title"`
+	Intro string `json:"intro,omitempty"` // host and screen: the situation every team starts from
 }
 
 type gameMeterInfo struct {
@@ -474,6 +475,9 @@ func (r *Room) gameView(role Role, now time.Time) any {
 	v := &gameViewInfo{Phase: g.Phase(def), Decision: string(def.Decision), Paused: g.Paused}
 	if c := g.CurrentCase(def); c != nil {
 		v.Case = &gameCaseInfo{Index: g.Case, Count: len(def.Cases), ID: c.ID, Title: c.Title}
+		if n := c.Node(c.Start); n != nil {
+			v.Case.Intro = n.Text
+		}
 		if host {
 			for i := range c.Nodes {
 				v.Nodes = append(v.Nodes, nodeInfo(&c.Nodes[i], true))

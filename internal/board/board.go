@@ -149,7 +149,7 @@ type State struct {
 	Shown    int               `json:"shown"` // prompts revealed on the projector
 	Cards    []*Card           `json:"cards"`
 	Themes   []*Theme          `json:"themes"`
-	Votes    []Ballot            `json:"votes"`
+	Votes    []Ballot          `json:"votes"`
 	Recs     []*Recommendation `json:"recommendations"`
 	NextID   int               `json:"next_id"`
 }
@@ -543,7 +543,9 @@ func (s *State) Dot(def *scenario.Board, roster Roster, player, card string, del
 }
 
 // VotesOpen reports whether results must stay hidden.
-func (s *State) VotesOpen() bool { return s.Phase == Write || s.Phase == Reveal || s.Phase == Group || s.Phase == Vote }
+func (s *State) VotesOpen() bool {
+	return s.Phase == Write || s.Phase == Reveal || s.Phase == Group || s.Phase == Vote
+}
 
 // CardTally counts the dots of each live card; a hidden card's dots do not
 // count.

@@ -323,20 +323,20 @@ func TestFill(t *testing.T) {
 
 func TestRude(t *testing.T) {
 	cases := map[string]bool{
-		"Договор о партнёрстве":         false,
+		"Договор о партнёрстве":          false,
 		"Наша команда оскорбляет никого": false,
-		"Хлеба и зрелищ":                false,
-		"Победа, небо, обеспечение":     false,
-		"Scunthorpe is a town":          true, // the known false alarm: flagged, never dropped
-		"это просто пиздец":             true,
-		"Бля, опять отчёт":              true,
-		"заебали отчёты":                true,
-		"xуйня":                         true, // Latin x
-		"What the fuck":                 true,
-		"shit happens":                  true,
-		"Ёбаный стыд":                   true,
-		"сотрудничество и доверие":      false,
-		"команда":                       false,
+		"Хлеба и зрелищ":                 false,
+		"Победа, небо, обеспечение":      false,
+		"Scunthorpe is a town":           true, // the known false alarm: flagged, never dropped
+		"это просто пиздец":              true,
+		"Бля, опять отчёт":               true,
+		"заебали отчёты":                 true,
+		"xуйня":                          true, // Latin x
+		"What the fuck":                  true,
+		"shit happens":                   true,
+		"Ёбаный стыд":                    true,
+		"сотрудничество и доверие":       false,
+		"команда":                        false,
 	}
 	for text, want := range cases {
 		if got := Rude(text); got != want {

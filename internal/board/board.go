@@ -59,6 +59,7 @@ var (
 	ErrCardCap    = errors.New("board: this card has all the dots one person may give it")
 	ErrOwnTeam    = errors.New("board: votes for one's own team's cards are not allowed")
 	ErrBadValue   = errors.New("board: invalid value")
+	ErrDuplicate  = errors.New("board: already there")
 )
 
 // Member is what the engine needs to know of a participant.
@@ -270,6 +271,9 @@ func (s *State) Write(def *scenario.Board, roster Roster, player, prompt, text s
 	n := 0
 	for _, c := range s.Cards {
 		if c.Team == m.Team && c.Prompt == prompt {
+			if c.Text == text {
+				return c, ErrDuplicate // sent again after a reconnect, or twice by two teammates
+			}
 			n++
 		}
 	}
@@ -419,6 +423,11 @@ func (s *State) NewTheme(name string) (*Theme, error) {
 	if s.Phase != Reveal && s.Phase != Group {
 		return nil, ErrWrongPhase
 	}
+	for _, t := range s.Themes {
+		if strings.EqualFold(t.Name, name) {
+			return t, ErrDuplicate // the same request again, or a name already in use
+		}
+	}
 	t := &Theme{ID: s.newID("t"), Name: name, Cards: []string{}}
 	s.Themes = append(s.Themes, t)
 	return t, nil
@@ -500,8 +509,18 @@ func (s *State) Given(player, card string) int {
 }
 
 // Dot gives (delta 1) or takes back (delta -1) one dot of a player's on a
-// card. Every limit of the scenario is checked here.
+// card.
 func (s *State) Dot(def *scenario.Board, roster Roster, player, card string, delta int) error {
+	if delta != 1 && delta != -1 {
+		return ErrBadValue
+	}
+	return s.SetDots(def, roster, player, card, s.Given(player, card)+delta)
+}
+
+// SetDots sets the dots a player gives a card to n. Setting the same number
+// twice changes nothing, so a command sent again after a reconnect is
+// harmless. Every limit of the scenario is checked here.
+func (s *State) SetDots(def *scenario.Board, roster Roster, player, card string, n int) error {
 	if s.Phase != Vote {
 		return ErrWrongPhase
 	}
@@ -513,31 +532,26 @@ func (s *State) Dot(def *scenario.Board, roster Roster, player, card string, del
 	if c == nil || !c.Live() {
 		return ErrNotFound
 	}
-	if delta != 1 && delta != -1 {
-		return ErrBadValue
-	}
-	i := slices.IndexFunc(s.Votes, func(v Ballot) bool { return v.Voter == player && v.Card == card })
-	if delta < 0 {
-		if i < 0 {
-			return ErrBadValue
-		}
-		if s.Votes[i].Dots--; s.Votes[i].Dots == 0 {
-			s.Votes = slices.Delete(s.Votes, i, i+1)
-		}
-		return nil
-	}
+	cur := s.Given(player, card)
 	switch {
+	case n < 0:
+		return ErrBadValue
+	case n <= cur:
 	case !def.OwnTeam && c.Team == m.Team:
 		return ErrOwnTeam
-	case s.Left(def, player) <= 0:
-		return ErrNoDots
-	case s.Given(player, card) >= def.PerCard:
+	case n > def.PerCard:
 		return ErrCardCap
+	case n-cur > s.Left(def, player):
+		return ErrNoDots
 	}
-	if i < 0 {
-		s.Votes = append(s.Votes, Ballot{Voter: player, Sector: m.Sector, Card: card, Dots: 1})
-	} else {
-		s.Votes[i].Dots++
+	i := slices.IndexFunc(s.Votes, func(v Ballot) bool { return v.Voter == player && v.Card == card })
+	switch {
+	case i < 0 && n > 0:
+		s.Votes = append(s.Votes, Ballot{Voter: player, Sector: m.Sector, Card: card, Dots: n})
+	case i >= 0 && n == 0:
+		s.Votes = slices.Delete(s.Votes, i, i+1)
+	case i >= 0:
+		s.Votes[i].Dots = n
 	}
 	return nil
 }

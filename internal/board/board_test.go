@@ -53,6 +53,7 @@ func TestWriteRules(t *testing.T) {
 		want                       error
 	}{
 		{"ok", "a1", "p1", "  Договор  ", nil},
+		{"same text again", "a2", "p1", "Договор", ErrDuplicate},
 		{"second", "a2", "p1", "Роли", nil},
 		{"team limit per prompt", "a1", "p1", "Третья", ErrTooMany},
 		{"other prompt is fine", "a1", "p2", "План", nil},
@@ -159,6 +160,9 @@ func TestMergeHideReformulate(t *testing.T) {
 	// back with the new text once the team rewrites it.
 	th, err := s.NewTheme("Договоры")
 	must(t, err)
+	if again, err := s.NewTheme("договоры"); again != th || !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a theme of the same name: %v %v", again, err)
+	}
 	must(t, s.Place(y2.ID, th.ID))
 	must(t, s.AskReformulate(y2.ID, "Конкретнее?"))
 	if y2.Live() || y2.Theme != "" || len(th.Cards) != 0 {
@@ -217,6 +221,7 @@ func TestVoteLimits(t *testing.T) {
 		{"bad delta", "b1", x1.ID, 2, ErrBadValue},
 		{"unknown card", "b1", "c99", 1, ErrNotFound},
 		{"ngo votes", "b1", x1.ID, 1, nil},
+		{"unknown voter", "zz", x1.ID, 1, ErrNotAllowed},
 		{"ngo votes z", "b1", z1.ID, 1, nil},
 		{"no sector", "c1", x1.ID, 1, nil},
 	}
@@ -225,6 +230,15 @@ func TestVoteLimits(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", st.name, err, st.want)
 		}
 	}
+	if err := s.SetDots(d, roster, "a2", y1.ID, 3); !errors.Is(err, ErrCardCap) {
+		t.Errorf("set past the cap: %v", err)
+	}
+	must(t, s.SetDots(d, roster, "a2", y1.ID, 2))
+	must(t, s.SetDots(d, roster, "a2", y1.ID, 2)) // the same again changes nothing
+	if err := s.SetDots(d, roster, "a2", z1.ID, 2); !errors.Is(err, ErrNoDots) {
+		t.Errorf("set past the budget: %v", err)
+	}
+	must(t, s.SetDots(d, roster, "a2", y1.ID, 0))
 	if l := s.Left(d, "a1"); l != 0 {
 		t.Errorf("a1 has %d dots left", l)
 	}

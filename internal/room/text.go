@@ -22,8 +22,26 @@ var invisible = map[rune]bool{
 // two combining marks per letter, runs of spaces collapsed. It fails if
 // nothing is left or more than 40 characters are.
 func CleanName(s string) (string, error) {
-	if len(s) > 4*maxNameLen*(maxMarks+1) { // refuse huge input before working on it
+	out, ok := cleanText(s, maxNameLen)
+	if !ok {
 		return "", ErrBadName
+	}
+	return out, nil
+}
+
+// CleanText applies CleanName's rules to a longer text, such as a board
+// card, of at most limit characters. It fails with ErrBadText.
+func CleanText(s string, limit int) (string, error) {
+	out, ok := cleanText(s, limit)
+	if !ok {
+		return "", ErrBadText
+	}
+	return out, nil
+}
+
+func cleanText(s string, limit int) (string, bool) {
+	if len(s) > 4*limit*(maxMarks+1) { // refuse huge input before working on it
+		return "", false
 	}
 	s = norm.NFC.String(s)
 	var b strings.Builder
@@ -53,8 +71,8 @@ func CleanName(s string) (string, error) {
 		b.WriteRune(r)
 	}
 	out := b.String()
-	if !visible || utf8.RuneCountInString(out) > maxNameLen {
-		return "", ErrBadName
+	if !visible || utf8.RuneCountInString(out) > limit {
+		return "", false
 	}
-	return out, nil
+	return out, true
 }

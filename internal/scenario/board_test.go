@@ -1,0 +1,100 @@
+package scenario
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// boardHead is a valid scenario up to its board stage's keys, which start
+// at line 7.
+const boardHead = `id: b
+title: T
+language: ru
+stages:
+  - id: hack
+    kind: board
+`
+
+const boardPrompts = `    prompts:
+      - {id: p1, question: "Что мешает?", hint: "Подсказка"}
+      - {id: p2, question: "Что поможет?"}
+`
+
+func TestParseBoardDefaults(t *testing.T) {
+	s, err := Parse("t.yaml", []byte(boardHead+boardPrompts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Stages[0].Board
+	want := &Board{
+		Prompts:   []Prompt{{ID: "p1", Question: "Что мешает?", Hint: "Подсказка"}, {ID: "p2", Question: "Что поможет?"}},
+		CardLimit: DefaultCardLimit, TeamCards: DefaultTeamCards, Blind: true, Attribution: AttrTeam,
+		Dots: DefaultDots, PerCard: DefaultPerCard, Top: DefaultTop,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestParseBoardSettings(t *testing.T) {
+	src := boardHead + `    attribution: named
+    blind: false
+    card_limit: 120
+    team_cards: 3
+    top: 4
+    timers: {write: 10m, vote: 90s}
+    vote: {dots: 6, per_card: 3, own_team: true}
+` + boardPrompts
+	s, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Stages[0].Board
+	if b.Attribution != AttrNamed || b.Blind || b.CardLimit != 120 || b.TeamCards != 3 || b.Top != 4 ||
+		b.Dots != 6 || b.PerCard != 3 || !b.OwnTeam ||
+		b.Timers["write"] != 10*time.Minute || b.Timers["vote"] != 90*time.Second || len(b.Timers) != 2 {
+		t.Errorf("board = %+v", b)
+	}
+}
+
+func TestParseBoardProblems(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"no prompts", "    top: 3\n", []string{`5:5: missing required key "prompts"`}},
+		{"prompts not a list", "    prompts: many\n", []string{`7:14: expected a list of prompts, got a string`}},
+		{"prompt without question", "    prompts:\n      - {id: p1}\n", []string{`8:9: missing required key "question"`}},
+		{"duplicate prompt", "    prompts:\n      - {id: p1, question: A}\n      - {id: p1, question: B}\n",
+			[]string{`9:14: duplicate prompt id "p1" in this stage (first at line 8)`}},
+		{"unknown key", "    promts: []\n" + boardPrompts, []string{`7:5: unknown key "promts" (did you mean "prompts"?)`}},
+		{"attribution", "    attribution: secret\n" + boardPrompts, []string{`7:18: unknown attribution "secret"; allowed: anonymous, team, named`}},
+		{"timer phase", "    timers: {wrtie: 5m}\n" + boardPrompts, []string{`7:14: unknown board phase "wrtie"; allowed: write, reveal, group, vote, recommend`}},
+		{"timer too short", "    timers: {vote: 5s}\n" + boardPrompts, []string{`7:20: vote must be between 30s and 2h, got 5s`}},
+		{"per card over dots", "    vote: {dots: 2, per_card: 3}\n" + boardPrompts, []string{`7:31: per_card (3) must not exceed dots (2)`}},
+		{"dots zero", "    vote: {dots: 0}\n" + boardPrompts, []string{`7:18: dots must be between 1 and 20, got 0`}},
+		{"card limit", "    card_limit: 5000\n" + boardPrompts, []string{`7:17: card_limit must be between 20 and 500, got 5000`}},
+		{"long question", "    prompts:\n      - {id: p1, question: " + strings.Repeat("я", 301) + "}\n",
+			[]string{`8:28: question is too long: 301 characters, at most 300`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := mustProblems(t, boardHead+tt.body)
+			var got []string
+			for _, p := range ps.List {
+				got = append(got, strings.TrimPrefix(p.String(), "t.yaml:"))
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, g := range got {
+					found = found || strings.HasPrefix(g, w)
+				}
+				if !found {
+					t.Errorf("missing %q in:\n%s", w, strings.Join(got, "\n"))
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,41 @@ func TestParseBoardProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkBoard checks the promises Parse makes about a board stage it accepts.
+func checkBoard(t *testing.T, stage string, b *Board) {
+	t.Helper()
+	if n := len(b.Prompts); n == 0 || n > MaxPrompts {
+		t.Errorf("stage %s: %d prompts", stage, n)
+	}
+	ids := map[string]bool{}
+	for _, p := range b.Prompts {
+		checkID(t, "prompt", p.ID)
+		if ids[p.ID] {
+			t.Errorf("stage %s: duplicate prompt %q", stage, p.ID)
+		}
+		ids[p.ID] = true
+		checkText(t, "question", p.Question, true, maxPromptLen)
+		checkText(t, "hint", p.Hint, false, maxHintLen)
+	}
+	switch {
+	case b.CardLimit < MinCardLimit || b.CardLimit > MaxCardLimit,
+		b.TeamCards < 1 || b.TeamCards > MaxTeamCards,
+		b.Dots < 1 || b.Dots > MaxDots,
+		b.PerCard < 1 || b.PerCard > b.Dots,
+		b.Top < 1 || b.Top > MaxTop:
+		t.Errorf("stage %s: limits out of range: %+v", stage, b)
+	}
+	switch b.Attribution {
+	case AttrAnonymous, AttrTeam, AttrNamed:
+	default:
+		t.Errorf("stage %s: attribution %q", stage, b.Attribution)
+	}
+	for k, v := range b.Timers {
+		if v < MinPhaseTimer || v > MaxPhaseTimer || !slices.Contains(BoardTimedPhases, k) {
+			t.Errorf("stage %s: timer %s = %v", stage, k, v)
+		}
 	}
 }

@@ -577,19 +577,21 @@ func (s *State) CardTally() map[string]Tally {
 
 // Ranked is one theme with its place and votes.
 type Ranked struct {
-	Theme *Theme
-	Votes Tally
-	Rank  int
+	Theme  *Theme
+	Votes  Tally
+	Voters int // people who gave it at least one dot
+	Rank   int
 }
 
-// Ranking orders themes by dots. Equal dots share a place (1, 2, 2, 4);
-// among them the theme backed by both sectors comes first, then the one
-// made first.
+// Ranking orders themes by dots; equal dots share a place (1, 2, 2, 4).
+// Within a place, broader support comes first: backed by both sectors, then
+// by more people, then the theme made first.
 func (s *State) Ranking() []Ranked {
 	cards := s.CardTally()
 	out := make([]Ranked, 0, len(s.Themes))
 	for _, t := range s.Themes {
 		r := Ranked{Theme: t}
+		voters := map[string]bool{}
 		for _, id := range t.Cards {
 			ct := cards[id]
 			r.Votes.Total += ct.Total
@@ -597,14 +599,23 @@ func (s *State) Ranking() []Ranked {
 			r.Votes.NGO += ct.NGO
 			r.Votes.Other += ct.Other
 		}
+		for _, v := range s.Votes {
+			if v.Dots > 0 && slices.Contains(t.Cards, v.Card) && cards[v.Card].Total > 0 {
+				voters[v.Voter] = true
+			}
+		}
+		r.Voters = len(voters)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].Votes, out[j].Votes
-		if a.Total != b.Total {
-			return a.Total > b.Total
+		a, b := out[i], out[j]
+		if a.Votes.Total != b.Votes.Total {
+			return a.Votes.Total > b.Votes.Total
 		}
-		return a.Both() && !b.Both()
+		if a.Votes.Both() != b.Votes.Both() {
+			return a.Votes.Both()
+		}
+		return a.Voters > b.Voters
 	})
 	for i := range out {
 		if i > 0 && out[i].Votes.Total == out[i-1].Votes.Total {
@@ -616,15 +627,15 @@ func (s *State) Ranking() []Ranked {
 	return out
 }
 
-// recommend turns the top themes into recommendations: every theme placed
-// within the top N and given at least one dot, so a tie at the last place
-// takes all the tied themes. Teams are dealt to recommendations in turn, so
-// each team works on one.
+// recommend turns the first N themes of the ranking that got at least one
+// dot into recommendations; a tie at the last place is decided by the
+// ranking's order (broader support first). Teams present are dealt to
+// recommendations in turn, so that every team works on one.
 func (s *State) recommend(def *scenario.Board, roster Roster, teams []string) {
 	s.Recs = s.Recs[:0]
 	for _, r := range s.Ranking() {
-		if r.Rank > def.Top || r.Votes.Total == 0 {
-			continue
+		if len(s.Recs) == def.Top || r.Votes.Total == 0 {
+			break
 		}
 		s.Recs = append(s.Recs, &Recommendation{Theme: r.Theme.ID, Rank: r.Rank, Votes: r.Votes, Teams: []string{}})
 	}

@@ -275,16 +275,19 @@ func TestRankingTies(t *testing.T) {
 		s.Themes = append(s.Themes, &Theme{ID: "t" + id, Name: id, Cards: []string{id}})
 		s.Votes = append(s.Votes, votes...)
 	}
-	add("a", Ballot{Card: "a", Dots: 3, Sector: SectorState})
-	add("b", Ballot{Card: "b", Dots: 2, Sector: SectorState}, Ballot{Card: "b", Dots: 1, Sector: SectorNGO})
-	add("c", Ballot{Card: "c", Dots: 1})
-	add("d", Ballot{Card: "d", Dots: 1})
+	add("a", Ballot{Voter: "v1", Card: "a", Dots: 3, Sector: SectorState})
+	add("b", Ballot{Voter: "v1", Card: "b", Dots: 2, Sector: SectorState}, Ballot{Voter: "v2", Card: "b", Dots: 1, Sector: SectorNGO})
+	add("c", Ballot{Voter: "v1", Card: "c", Dots: 1})
+	add("d", Ballot{Voter: "v1", Card: "d", Dots: 1}, Ballot{Voter: "v2", Card: "c", Dots: 0})
+	add("f", Ballot{Voter: "v3", Card: "f", Dots: 1}, Ballot{Voter: "v4", Card: "f", Dots: 0})
 	add("e")
+	// d and f tie with c on one dot; none has both sectors; f's dot is
+	// one person's like the others', so the order they were made decides.
 	got := s.Ranking()
 	want := []struct {
 		name string
 		rank int
-	}{{"b", 1}, {"a", 1}, {"c", 3}, {"d", 3}, {"e", 5}}
+	}{{"b", 1}, {"a", 1}, {"c", 3}, {"d", 3}, {"f", 3}, {"e", 6}}
 	for i, w := range want {
 		if got[i].Theme.Name != w.name || got[i].Rank != w.rank {
 			t.Errorf("place %d = %s rank %d, want %s rank %d", i, got[i].Theme.Name, got[i].Rank, w.name, w.rank)
@@ -293,8 +296,21 @@ func TestRankingTies(t *testing.T) {
 	d := def()
 	d.Top = 3
 	s.recommend(d, roster, teams)
-	if len(s.Recs) != 4 {
-		t.Errorf("top 3 with a tie at place 3 takes %d themes, want 4", len(s.Recs))
+	if len(s.Recs) != 3 || s.Recs[2].Theme != "tc" || s.Recs[2].Rank != 3 {
+		t.Errorf("top 3 with a tie at place 3: %d themes, the third %+v", len(s.Recs), s.Recs[len(s.Recs)-1])
+	}
+	d.Top = 10
+	s.recommend(d, roster, teams)
+	if len(s.Recs) != 5 {
+		t.Errorf("a theme without dots became a recommendation: %d", len(s.Recs))
+	}
+	// Within the same sectors, more people win a tie.
+	s = &State{}
+	add("x", Ballot{Voter: "v1", Card: "x", Dots: 2, Sector: SectorState})
+	add("y", Ballot{Voter: "v2", Card: "y", Dots: 1, Sector: SectorState}, Ballot{Voter: "v3", Card: "y", Dots: 1, Sector: SectorState})
+	got = s.Ranking()
+	if got[0].Theme.Name != "y" || got[0].Voters != 2 || got[1].Rank != 1 {
+		t.Errorf("ranking = %+v", got)
 	}
 }
 

@@ -28,6 +28,7 @@ import {
   teamColor,
   toast,
 } from '/static/app.js';
+import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -160,7 +161,7 @@ function render() {
   setText($('#h-title'), v.room.title);
   $('#h-status').hidden = false;
   $('#h-controls').hidden = false;
-  setText($('#h-phase'), t('phase_' + v.phase));
+  setText($('#h-phase'), v.board ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
   setText($('#h-players'), t('players_count', { n: v.players || 0 }));
@@ -190,7 +191,7 @@ function render() {
   const ph = v.phase;
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
-  $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard');
+  $('#h-next').disabled = busy || (!v.board && ph !== 'reveal' && ph !== 'leaderboard');
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';
@@ -199,7 +200,10 @@ function render() {
   let nextLabel = t('control_next');
   if (ph === 'reveal') nextLabel = t('control_next_leaderboard');
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
+  if (v.board) nextLabel = boardNextLabel(v.board);
   setText($('#h-next'), nextLabel);
+  $('#h-board').hidden = !v.board;
+  if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);
 

@@ -33,6 +33,7 @@ import {
   timerRing,
   toast,
 } from '/static/app.js';
+import { boardNextLabel, boardScreen } from '/static/board.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -598,6 +599,15 @@ function render() {
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
 
+  if (v.board) {
+    if (stopTimer) stopTimer();
+    stopTimer = null;
+    builtKey = '';
+    if (v.stage && v.stage.title) setText($('#s-progress'), v.stage.title);
+    $('#stage').replaceChildren(boardScreen(v));
+    renderControls();
+    return;
+  }
   const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked].join('|');
   const build = BUILD[v.phase];
   if (key !== builtKey) {
@@ -623,11 +633,12 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = ph !== 'reveal' && ph !== 'leaderboard';
+  next.hidden = !view.board && ph !== 'reveal' && ph !== 'leaderboard';
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
   document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
-  if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
+  if (view.board) setText(next, boardNextLabel(view.board));
+  else if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
   else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
   for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
   const enc = encodeURIComponent(room);
@@ -652,7 +663,7 @@ async function command(type) {
 function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
-  else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
+  else if (view.board || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
 }
 
 function openRemote() {

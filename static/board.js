@@ -187,6 +187,11 @@ const WORDS = {
   },
 };
 
+// put appends children as h does: arrays flattened, null and false skipped.
+function put(el, ...kids) {
+  for (const k of kids.flat(Infinity)) if (k != null && k !== false) el.append(k);
+}
+
 function plural(n, forms) {
   if (!Array.isArray(forms)) return forms;
   if (lang() === 'ru') {
@@ -294,6 +299,11 @@ function tally(votes) {
   );
 }
 
+// rankedThemes are the themes that got votes, best first.
+function rankedThemes(b) {
+  return b.themes.filter((th) => th.votes && th.votes.total > 0).sort((a, c) => a.rank - c.rank);
+}
+
 function respText(r) {
   return r ? bt('r_' + r) : bt('empty_field');
 }
@@ -324,11 +334,12 @@ export function boardScreen(v) {
   stopTimers();
   const b = v.board;
   const teams = v.teams || [];
-  const wrap = h('section', { class: ['bd', 'bd-screen', 'bd-' + b.phase], 'data-testid': 'board-' + b.phase });
   const live = b.cards.filter((c) => !c.hidden && !c.merged_into && !c.reformulate);
+  const dense = live.length > 12 || b.themes.length > 8;
+  const wrap = h('section', { class: ['bd', 'bd-screen', 'bd-' + b.phase, dense && 'dense'], 'data-testid': 'board-' + b.phase });
   switch (b.phase) {
     case 'write':
-      wrap.append(
+      put(wrap, 
         head(b, bt(b.settings.blind ? 'lead_write' : 'lead_write_open')),
         h(
           'div',
@@ -350,7 +361,7 @@ export function boardScreen(v) {
       const i = Math.max(0, b.shown - 1);
       const p = b.prompts[i];
       const cards = live.filter((c) => c.prompt === p.id);
-      wrap.append(
+      put(wrap, 
         head(b, bt('lead_reveal')),
         h('p', { class: 'bd-prompt-n-of', text: bt('prompt_n', { n: i + 1, of: b.prompts.length }) }),
         h('h2', { class: 'bd-question', text: p.question }),
@@ -368,22 +379,30 @@ export function boardScreen(v) {
         lead = bt('lead_vote', { dots: bt('dots', { n: b.settings.dots }), per: b.settings.per_card });
         if (!b.settings.own_team) lead += ' ' + bt('lead_vote_own');
       }
-      wrap.append(
+      put(wrap, 
         head(b, lead),
         b.phase === 'vote' ? h('p', { class: 'bd-progress', 'data-testid': 'board-voted', text: bt('voted', { n: b.voters, of: v.players || 0 }) }) : null,
         h(
           'div',
           { class: 'bd-themes' },
-          groups.map((g) => h('section', { class: 'bd-theme' }, h('h3', { text: g.theme.name }), h('div', { class: 'bd-cards' }, g.cards.map((c) => cardEl(c, teams))))),
+          groups.map((g) =>
+            h(
+              'section',
+              { class: 'bd-theme' },
+              // A card left alone is its own theme, named by its text: no need to say it twice.
+              g.cards.length === 1 && g.cards[0].text === g.theme.name ? null : h('h3', { text: g.theme.name }),
+              h('div', { class: 'bd-cards' }, g.cards.map((c) => cardEl(c, teams))),
+            ),
+          ),
           loose.length ? h('section', { class: 'bd-theme loose' }, h('h3', { text: bt('no_theme') }), h('div', { class: 'bd-cards' }, loose.map((c) => cardEl(c, teams)))) : null,
         ),
       );
       break;
     }
     case 'results': {
-      const ranked = [...b.themes].filter((th) => th.votes).sort((a, c) => a.rank - c.rank);
+      const ranked = rankedThemes(b);
       const max = Math.max(1, ...ranked.map((th) => th.votes.total));
-      wrap.append(
+      put(wrap, 
         head(b, bt('lead_results')),
         h(
           'ol',
@@ -402,7 +421,7 @@ export function boardScreen(v) {
       break;
     }
     default:
-      wrap.append(
+      put(wrap, 
         head(b, bt(b.phase === 'final' ? 'lead_final' : 'lead_recommend')),
         b.recommendations.length
           ? h('div', { class: 'bd-recs' }, b.recommendations.map((r) => recEl(r)))
@@ -487,7 +506,7 @@ export function boardPhone(root, state, me, send) {
   const myTeam = me && me.team ? me.team.name : '';
   switch (b.phase) {
     case 'write':
-      wrap.append(head(b, bt(b.settings.blind ? 'lead_write' : 'lead_write_open')));
+      put(wrap, head(b, bt(b.settings.blind ? 'lead_write' : 'lead_write_open')));
       b.prompts.forEach((p, i) => {
         const own = mine.cards.filter((c) => c.prompt === p.id);
         const left = b.settings.team_cards - own.length;
@@ -500,7 +519,7 @@ export function boardPhone(root, state, me, send) {
           if (await run(send, 'board.card', { prompt: p.id, text })) drafts.delete(key);
         };
         const others = b.settings.blind ? [] : b.cards.filter((c) => c.prompt === p.id && c.team !== myTeam);
-        wrap.append(
+        put(wrap, 
           h(
             'section',
             { class: 'bd-prompt' },
@@ -541,11 +560,11 @@ export function boardPhone(root, state, me, send) {
       break;
     case 'reveal':
     case 'group': {
-      wrap.append(head(b, bt(b.phase === 'reveal' ? 'lead_reveal' : 'lead_group')));
+      put(wrap, head(b, bt(b.phase === 'reveal' ? 'lead_reveal' : 'lead_group')));
       for (const c of mine.cards.filter((x) => x.reformulate)) {
         const key = 'edit:' + c.id;
         const ta = keep(h('textarea', { class: 'bd-input', rows: 3, 'data-testid': 'rewrite-input' }), key, c.text);
-        wrap.append(
+        put(wrap, 
           h(
             'form',
             {
@@ -562,7 +581,7 @@ export function boardPhone(root, state, me, send) {
           ),
         );
       }
-      wrap.append(h('p', { class: 'bd-look', text: bt('look_screen') }));
+      put(wrap, h('p', { class: 'bd-look', text: bt('look_screen') }));
       break;
     }
     case 'vote': {
@@ -584,32 +603,39 @@ export function boardPhone(root, state, me, send) {
               ],
         );
       };
-      wrap.append(
+      put(wrap, 
         head(b, bt('dots_left', { n: mine.dots_left, of: b.settings.dots })),
-        groups.map((g) => h('section', { class: 'bd-theme' }, h('h3', { text: g.theme.name }), g.cards.map((c) => cardEl(c, null, dotRow(c))))),
+        groups.map((g) =>
+          h(
+            'section',
+            { class: 'bd-theme' },
+            g.cards.length === 1 && g.cards[0].text === g.theme.name ? null : h('h3', { text: g.theme.name }),
+            g.cards.map((c) => cardEl(c, null, dotRow(c))),
+          ),
+        ),
         loose.length ? h('section', { class: 'bd-theme' }, h('h3', { text: bt('no_theme') }), loose.map((c) => cardEl(c, null, dotRow(c)))) : null,
       );
       break;
     }
     case 'results': {
-      const ranked = [...b.themes].filter((th) => th.votes).sort((a, c) => a.rank - c.rank);
-      wrap.append(
+      const ranked = rankedThemes(b);
+      put(wrap, 
         head(b, bt('lead_results')),
         h('ol', { class: 'bd-ranking' }, ranked.map((th) => h('li', { class: 'bd-ranked' }, h('span', { class: 'bd-rank', text: String(th.rank) }), h('span', { class: 'bd-ranked-name', text: th.name }), tally(th.votes)))),
       );
       break;
     }
     case 'recommend': {
-      wrap.append(head(b, bt('lead_recommend')));
+      put(wrap, head(b, bt('lead_recommend')));
       const mineRecs = new Set(mine.recommendations);
-      for (const r of b.recommendations.filter((x) => mineRecs.has(x.theme))) wrap.append(recForm(r, send));
+      for (const r of b.recommendations.filter((x) => mineRecs.has(x.theme))) put(wrap, recForm(r, send));
       const others = b.recommendations.filter((x) => !mineRecs.has(x.theme));
-      if (others.length) wrap.append(h('h3', { class: 'bd-sub', text: bt('other_recs') }), others.map((r) => recEl(r)));
-      if (!b.recommendations.length) wrap.append(h('p', { class: 'bd-empty', text: bt('no_recs') }));
+      if (others.length) put(wrap, h('h3', { class: 'bd-sub', text: bt('other_recs') }), others.map((r) => recEl(r)));
+      if (!b.recommendations.length) put(wrap, h('p', { class: 'bd-empty', text: bt('no_recs') }));
       break;
     }
     default:
-      wrap.append(head(b, bt('thanks')), b.recommendations.map((r) => recEl(r, mine.recommendations.includes(r.theme))));
+      put(wrap, head(b, bt('thanks')), b.recommendations.map((r) => recEl(r, mine.recommendations.includes(r.theme))));
   }
   root.replaceChildren(wrap);
   restoreFocus(root, f);
@@ -750,16 +776,16 @@ export function boardHost(root, v, send, token) {
 
   const flagged = b.cards.filter((c) => c.flagged && !c.hidden);
   if (flagged.length) {
-    wrap.append(h('section', { class: 'bd-flagged', 'data-testid': 'board-flagged' }, h('h3', { text: bt('flagged') }), flagged.map((c) => cardEl(c, teams, tools(c)))));
+    put(wrap, h('section', { class: 'bd-flagged', 'data-testid': 'board-flagged' }, h('h3', { text: bt('flagged') }), flagged.map((c) => cardEl(c, teams, tools(c)))));
   }
   if (b.phase === 'recommend' || b.phase === 'final') {
-    wrap.append(b.phase === 'recommend' ? b.recommendations.map((r) => recForm(r, send)) : b.recommendations.map((r) => recEl(r)));
+    put(wrap, b.phase === 'recommend' ? b.recommendations.map((r) => recForm(r, send)) : b.recommendations.map((r) => recEl(r)));
   } else if (b.phase === 'results') {
-    const ranked = [...b.themes].filter((th) => th.votes).sort((a, c) => a.rank - c.rank);
-    wrap.append(h('ol', { class: 'bd-ranking' }, ranked.map((th) => h('li', { class: 'bd-ranked' }, h('span', { class: 'bd-rank', text: String(th.rank) }), h('span', { class: 'bd-ranked-name', text: th.name }), tally(th.votes)))));
+    const ranked = rankedThemes(b);
+    put(wrap, h('ol', { class: 'bd-ranking' }, ranked.map((th) => h('li', { class: 'bd-ranked' }, h('span', { class: 'bd-rank', text: String(th.rank) }), h('span', { class: 'bd-ranked-name', text: th.name }), tally(th.votes)))));
   } else {
     if (b.themes.length) {
-      wrap.append(
+      put(wrap, 
         h(
           'section',
           { class: 'bd-host-themes' },
@@ -787,7 +813,7 @@ export function boardHost(root, v, send, token) {
     }
     b.prompts.forEach((p, i) => {
       const cards = b.cards.filter((c) => c.prompt === p.id);
-      wrap.append(
+      put(wrap, 
         h(
           'section',
           { class: ['bd-host-prompt', p.shown && 'shown'] },
@@ -802,7 +828,7 @@ export function boardHost(root, v, send, token) {
   const enc = encodeURIComponent(v.room.id || '');
   const tok = encodeURIComponent(token);
   const link = (fmt, label) => h('a', { class: 'btn btn-small', href: `/api/rooms/${enc}/board.${fmt}?token=${tok}`, download: '', text: label });
-  wrap.append(
+  put(wrap, 
     h(
       'section',
       { class: 'bd-exports', 'data-testid': 'board-exports' },

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserBoard plays the shipped hackathon board through the real pages
+// in Chromium: a phone joins with its sector and writes a card by typing,
+// the projector reveals the cards and shows the vote, and the printable
+// document opens with the host token. Screenshots of each are left for a
+// person to look at (see screenshot).
+func TestBrowserBoard(t *testing.T) {
+	execPath := chromiumPath(t)
+	base := startTestServer(t)
+	b := newBrowser(t, execPath)
+	testid := func(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf("[data-testid=%q]", id)) }
+	c := createRoom(t, base, map[string]any{"scenario": "partnership-board"})
+	host := dial(t, base, c.Room, c.HostToken)
+
+	projector := b.tab(1920, 1080, false)
+	b.do(projector, "open the projector", chromedp.Navigate(base+"/screen/"+c.Room+"#s="+c.ScreenToken), chromedp.WaitVisible(testid("stage")))
+
+	phone := b.tab(390, 844, true)
+	b.do(phone, "join with a sector",
+		chromedp.Navigate(base+"/j/"+c.Code),
+		chromedp.WaitVisible(testid("name-input")),
+		chromedp.SendKeys(testid("name-input"), "Анна"),
+		chromedp.WaitVisible(testid("sector-picker")),
+		chromedp.Click(chromedp.CSS(`[data-testid="sector-choice"] input[value="ngo"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="team-choice"] input[value="t1"]`)),
+		chromedp.Click(testid("join-button")),
+		chromedp.WaitVisible(testid("you-are-in")),
+	)
+
+	// Phones of three more teams, over WebSockets.
+	var others []*client
+	for i, team := range []string{"t2", "t3", "t4"} {
+		j := joinRoom(t, base, c.Code, fmt.Sprintf("Игрок %d", i), team)
+		others = append(others, dial(t, base, c.Room, j.Token))
+	}
+	host.do("start", nil)
+
+	b.do(phone, "write a card",
+		chromedp.WaitVisible(testid("board-phone-write")),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="card-input"]`), "Подписывать соглашение о сотрудничестве с понятными обязательствами сторон"),
+		chromedp.Click(chromedp.CSS(`[data-testid="card-add"]`)),
+	)
+	b.waitFor(phone, "the card in the team's list", `document.querySelectorAll('.bd-own .bd-card').length === 1`)
+	b.do(phone, "start a second card", chromedp.SendKeys(chromedp.CSS(`[data-testid="card-input"]`), "Раз в месяц — общая встреча"))
+	b.screenshot(phone, "board-phone-write-390x844.png")
+
+	texts := []string{
+		"Назначить ответственного с каждой стороны и записать это в договор",
+		"Сообщать партнёру о срыве сроков сразу, а не в отчёте",
+		"Общий план на полгода с этапами и ресурсами",
+		"Ежемесячная встреча и общий чат проекта",
+		"Учитывать показатели учреждения и интересы НКО при планировании",
+		"Открыто показывать, на что идут деньги",
+	}
+	for i, text := range texts {
+		cl := others[i%3]
+		cl.do("board.card", map[string]any{"prompt": "agreements", "text": text})
+	}
+
+	host.do("next", nil)
+	b.waitFor(projector, "cards revealed", `document.querySelectorAll('[data-testid="board-reveal"] [data-testid="board-card"]').length >= 6`)
+	if b.evalBool(projector, `!!document.querySelector('.bd-author')`) {
+		t.Error("the projector shows an author, though the board shows teams only")
+	}
+	b.screenshot(projector, "board-projector-reveal-1920x1080.png")
+
+	for range 8 {
+		host.do("next", nil) // six more prompts, then themes, then the vote
+	}
+	b.waitFor(projector, "the vote", `!!document.querySelector('[data-testid="board-vote"]')`)
+	var v boardViewT
+	host.waitFor("vote view", func(cl *client) bool {
+		var ok bool
+		v, ok = boardOf[boardViewT](cl, "view")
+		return ok && v.Phase == "vote"
+	})
+	others[0].do("board.dots", map[string]any{"card": v.Cards[len(v.Cards)-1].ID, "dots": 2})
+	b.waitFor(projector, "one voter", `document.querySelector('[data-testid="board-voted"]').textContent.includes('1')`)
+	b.screenshot(projector, "board-projector-vote-1920x1080.png")
+	b.do(phone, "the phone's ballot", chromedp.WaitVisible(testid("board-phone-vote")))
+	b.screenshot(phone, "board-phone-vote-390x844.png")
+
+	host.do("next", nil)
+	b.waitFor(projector, "results", `!!document.querySelector('[data-testid="board-ranking"]')`)
+	b.screenshot(projector, "board-projector-results-1920x1080.png")
+	host.do("next", nil)
+	b.waitFor(projector, "recommendations", `!!document.querySelector('[data-testid="board-rec"]')`)
+	b.screenshot(projector, "board-projector-recommend-1920x1080.png")
+
+	doc := b.tab(1240, 1754, false)
+	b.do(doc, "the printable document",
+		chromedp.Navigate(base+"/print/"+c.Room+"?token="+c.HostToken),
+		chromedp.WaitVisible(chromedp.CSS("main.doc h1")),
+	)
+	if !b.evalBool(doc, `document.querySelector('main.doc').textContent.includes('Подписывать соглашение')`) {
+		t.Error("the printable document lacks the phone's card")
+	}
+	b.screenshot(doc, "board-print-1240x1754.png")
+}

@@ -35,7 +35,7 @@ function renderScenarios() {
     list.append(
       h(
         'label',
-        { class: 'scenario', for: id, 'data-testid': 'scenario' },
+        { class: 'scenario', for: id, 'data-testid': 'scenario', 'data-scenario': sc.id },
         h('input', { type: 'radio', name: 'scenario', id, value: sc.id, checked: sc.id === selected }),
         h(
           'span',
@@ -46,7 +46,9 @@ function renderScenarios() {
             'span',
             { class: 'badges' },
             h('span', { class: 'badge', text: (sc.language || '').toUpperCase() || '—' }),
-            h('span', { class: 'badge', text: t('n_questions', { n: qn }) }),
+            qn || !(sc.stages || []).some((st) => st.kind === 'board')
+              ? h('span', { class: 'badge', text: t('n_questions', { n: qn }) })
+              : h('span', { class: 'badge', text: t('kind_board') }),
             stages > 1 ? h('span', { class: 'badge', text: t('n_stages', { n: stages }) }) : null,
           ),
         ),

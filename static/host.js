@@ -203,6 +203,7 @@ function render() {
   if (v.board) nextLabel = boardNextLabel(v.board);
   setText($('#h-next'), nextLabel);
   $('#h-board').hidden = !v.board;
+  $('#h-close').hidden = !!v.board; // a board has no question to close
   if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);

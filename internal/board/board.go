@@ -556,6 +556,15 @@ func (s *State) SetDots(def *scenario.Board, roster Roster, player, card string,
 	return nil
 }
 
+// DropVoter takes back every dot of a participant the facilitator removed
+// from the room while the vote is open; once closed, the count stands.
+func (s *State) DropVoter(player string) {
+	if s.Phase != Vote {
+		return
+	}
+	s.Votes = slices.DeleteFunc(s.Votes, func(v Ballot) bool { return v.Voter == player })
+}
+
 // VotesOpen reports whether results must stay hidden.
 func (s *State) VotesOpen() bool {
 	return s.Phase == Write || s.Phase == Reveal || s.Phase == Group || s.Phase == Vote

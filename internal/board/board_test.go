@@ -245,6 +245,13 @@ func TestVoteLimits(t *testing.T) {
 	if !s.VotesOpen() {
 		t.Error("results shown while the vote is open")
 	}
+	// A participant removed during the vote takes their dots along.
+	before := s.CardTally()[x1.ID].Total
+	s.DropVoter("c1")
+	if got := s.CardTally()[x1.ID].Total; got != before-1 || s.Given("c1", x1.ID) != 0 {
+		t.Errorf("after removing c1: %d dots on x1, was %d", got, before)
+	}
+	must(t, s.Dot(d, roster, "c1", x1.ID, 1)) // put back for the checks below
 	must2(s.Next(d, roster, teams, t0))
 	if s.VotesOpen() {
 		t.Error("results hidden after the vote")

@@ -150,6 +150,14 @@ func (s *State) applyBoard(ev store.Event) error {
 	return err
 }
 
+// dropBoardVoter takes back the dots of a player removed from the room
+// while a vote is open.
+func (s *State) dropBoardVoter(player string) {
+	if b := s.board(); b != nil {
+		b.DropVoter(player)
+	}
+}
+
 // nextBoard handles the host's "next" in a board stage; done means the stage is
 // over and the room moves to the next stage.
 func (s *State) nextBoard(at time.Time) (done bool, err error) {

@@ -276,6 +276,7 @@ func (s *State) apply(ev store.Event) error {
 		p.Kicked = true
 		delete(s.byToken, p.TokenHash)
 		delete(s.active, p.ID)
+		s.dropBoardVoter(p.ID)
 	case evStarted:
 		if s.Stage >= 0 || s.Finished {
 			return ErrWrongPhase

@@ -66,6 +66,10 @@ func TestBrowserBoard(t *testing.T) {
 	}
 
 	host.do("next", nil)
+	remote := b.tab(390, 844, true)
+	b.do(remote, "the host's remote", chromedp.Navigate(base+"/host/"+c.Room+"#h="+c.HostToken), chromedp.WaitVisible(testid("host-board")))
+	b.waitFor(remote, "cards on the remote", `document.querySelectorAll('.bd-host-card').length >= 7`)
+	b.screenshot(remote, "board-host-reveal-390x844.png")
 	b.waitFor(projector, "cards revealed", `document.querySelectorAll('[data-testid="board-reveal"] [data-testid="board-card"]').length >= 6`)
 	if b.evalBool(projector, `!!document.querySelector('.bd-author')`) {
 		t.Error("the projector shows an author, though the board shows teams only")
@@ -94,6 +98,16 @@ func TestBrowserBoard(t *testing.T) {
 	host.do("next", nil)
 	b.waitFor(projector, "recommendations", `!!document.querySelector('[data-testid="board-rec"]')`)
 	b.screenshot(projector, "board-projector-recommend-1920x1080.png")
+	b.do(phone, "the phone's recommendation form",
+		chromedp.WaitVisible(testid("rec-form")),
+		chromedp.SendKeys(testid("rec-action"), "Публиковать ежеквартальный отчёт о расходах на сайте НКО и учреждения"),
+		chromedp.Click(chromedp.CSS(`[data-testid="rec-form"] input[value="both"]`)),
+		chromedp.SendKeys(testid("rec-deadline"), "Ежеквартально, с I квартала 2027"),
+		chromedp.Click(testid("rec-save")),
+	)
+	b.waitFor(projector, "the action on the projector", `document.querySelector('[data-testid="board-rec"]').textContent.includes('ежеквартальный отчёт')`)
+	b.screenshot(phone, "board-phone-recommend-390x844.png")
+	b.screenshot(projector, "board-projector-recommend-filled-1920x1080.png")
 
 	doc := b.tab(1240, 1754, false)
 	b.do(doc, "the printable document",

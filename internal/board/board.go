@@ -573,9 +573,13 @@ func (s *State) VotesOpen() bool {
 // CardTally counts the dots of each live card; a hidden card's dots do not
 // count.
 func (s *State) CardTally() map[string]Tally {
+	live := make(map[string]bool, len(s.Cards))
+	for _, c := range s.Cards {
+		live[c.ID] = c.Live()
+	}
 	out := map[string]Tally{}
 	for _, v := range s.Votes {
-		if c := s.Card(v.Card); c != nil && c.Live() {
+		if live[v.Card] {
 			t := out[v.Card]
 			t.add(v.Sector, v.Dots)
 			out[v.Card] = t
@@ -596,25 +600,32 @@ type Ranked struct {
 // Within a place, broader support comes first: backed by both sectors, then
 // by more people, then the theme made first.
 func (s *State) Ranking() []Ranked {
-	cards := s.CardTally()
+	live := make(map[string]bool, len(s.Cards))
+	for _, c := range s.Cards {
+		live[c.ID] = c.Live()
+	}
+	themeOf := map[string]int{} // card → index in out
 	out := make([]Ranked, 0, len(s.Themes))
-	for _, t := range s.Themes {
-		r := Ranked{Theme: t}
-		voters := map[string]bool{}
+	for i, t := range s.Themes {
+		out = append(out, Ranked{Theme: t})
 		for _, id := range t.Cards {
-			ct := cards[id]
-			r.Votes.Total += ct.Total
-			r.Votes.State += ct.State
-			r.Votes.NGO += ct.NGO
-			r.Votes.Other += ct.Other
+			themeOf[id] = i
 		}
-		for _, v := range s.Votes {
-			if v.Dots > 0 && slices.Contains(t.Cards, v.Card) && cards[v.Card].Total > 0 {
-				voters[v.Voter] = true
-			}
+	}
+	voters := make([]map[string]bool, len(out))
+	for _, v := range s.Votes {
+		i, ok := themeOf[v.Card]
+		if !ok || !live[v.Card] || v.Dots <= 0 {
+			continue
 		}
-		r.Voters = len(voters)
-		out = append(out, r)
+		out[i].Votes.add(v.Sector, v.Dots)
+		if voters[i] == nil {
+			voters[i] = map[string]bool{}
+		}
+		voters[i][v.Voter] = true
+	}
+	for i := range out {
+		out[i].Voters = len(voters[i])
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

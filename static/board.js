@@ -577,7 +577,7 @@ export function boardPhone(root, state, me, send) {
             h('p', { class: 'bd-back-title', text: bt('back_to_you') }),
             c.reformulate !== '?' ? h('p', { class: 'bd-note', text: '«' + c.reformulate + '»' }) : null,
             ta,
-            h('div', { class: 'bd-add-row' }, counter(ta, b.settings.card_limit), h('button', { type: 'submit', class: 'btn btn-primary', text: bt('rewrite') })),
+            h('div', { class: 'bd-add-row' }, counter(ta, b.settings.card_limit), h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'rewrite-send', text: bt('rewrite') })),
           ),
         );
       }

@@ -191,7 +191,7 @@ function render() {
   const ph = v.phase;
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
-  $('#h-next').disabled = busy || (!v.board && ph !== 'reveal' && ph !== 'leaderboard');
+  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard');
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';

@@ -298,6 +298,7 @@ function renderTeambar() {
   setText($('#p-me-team'), me.team ? me.team.name : '');
   const pts = teamMode() ? me.team_score && me.team_score.points : me.score && me.score.points;
   setText($('#p-me-points'), `${fmtNum(pts || 0)} ${t('points_short')}`);
+  $('#p-me-points').hidden = !!(state && state.board); // a board scores no points
 }
 
 function render() {

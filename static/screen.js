@@ -633,7 +633,7 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = !view.board && ph !== 'reveal' && ph !== 'leaderboard';
+  next.hidden = ph === 'finished' || (!view.board && ph !== 'reveal' && ph !== 'leaderboard');
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
   document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
@@ -663,7 +663,7 @@ async function command(type) {
 function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
-  else if (view.board || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
+  else if ((view.board && view.phase !== 'finished') || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
 }
 
 function openRemote() {

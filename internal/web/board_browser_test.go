@@ -76,6 +76,29 @@ func TestBrowserBoard(t *testing.T) {
 	}
 	b.screenshot(projector, "board-projector-reveal-1920x1080.png")
 
+	// The facilitator sends the phone's card back; the phone rewrites it.
+	var rv boardViewT
+	host.waitFor("the phone's card", func(cl *client) bool {
+		var ok bool
+		rv, ok = boardOf[boardViewT](cl, "view")
+		return ok && len(rv.Cards) == 7
+	})
+	var mine string
+	for _, card := range rv.Cards {
+		if card.Team == "Мост" {
+			mine = card.ID
+		}
+	}
+	host.do("board.reformulate", map[string]any{"card": mine, "note": "Кто подписывает?"})
+	b.do(phone, "the card comes back", chromedp.WaitVisible(testid("rewrite-input")))
+	b.screenshot(phone, "board-phone-rewrite-390x844.png")
+	b.evalBool(phone, `(() => { const el = document.querySelector('[data-testid="rewrite-input"]'); el.value = ''; el.dispatchEvent(new Event('input')); return true; })()`)
+	b.do(phone, "rewrite it",
+		chromedp.SendKeys(testid("rewrite-input"), "Руководители учреждения и НКО подписывают соглашение о сотрудничестве"),
+		chromedp.Click(testid("rewrite-send")),
+	)
+	b.waitFor(projector, "the rewritten card on the projector", `document.querySelector('[data-testid="board-reveal"]').textContent.includes('Руководители учреждения')`)
+
 	for range 8 {
 		host.do("next", nil) // six more prompts, then themes, then the vote
 	}
@@ -114,7 +137,7 @@ func TestBrowserBoard(t *testing.T) {
 		chromedp.Navigate(base+"/print/"+c.Room+"?token="+c.HostToken),
 		chromedp.WaitVisible(chromedp.CSS("main.doc h1")),
 	)
-	if !b.evalBool(doc, `document.querySelector('main.doc').textContent.includes('Подписывать соглашение')`) {
+	if !b.evalBool(doc, `document.querySelector('main.doc').textContent.includes('Руководители учреждения')`) {
 		t.Error("the printable document lacks the phone's card")
 	}
 	b.screenshot(doc, "board-print-1240x1754.png")

@@ -335,7 +335,7 @@ func (s *State) moderating() bool {
 }
 
 // Hide hides a card from everyone but the facilitator, or restores it.
-// Votes already given to a hidden card stay recorded but do not count.
+// Hidden during the vote, a card's dots go back to their voters.
 func (s *State) Hide(card string, hidden bool) error {
 	if s.Phase == Recommend || s.Phase == Final {
 		return ErrWrongPhase
@@ -347,6 +347,11 @@ func (s *State) Hide(card string, hidden bool) error {
 	c.Hidden = hidden
 	if hidden {
 		s.unTheme(c)
+		if s.Phase == Vote { // the voters get their dots back to give elsewhere
+			s.Votes = slices.DeleteFunc(s.Votes, func(v Ballot) bool { return v.Card == c.ID })
+		}
+	} else if PhaseIndex(s.Phase) >= PhaseIndex(Vote) {
+		s.themeLoose() // back on the board after themes were settled: a theme of its own
 	}
 	return nil
 }

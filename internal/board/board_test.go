@@ -245,6 +245,18 @@ func TestVoteLimits(t *testing.T) {
 	if !s.VotesOpen() {
 		t.Error("results shown while the vote is open")
 	}
+	// A card hidden and restored during the vote comes back as a theme of
+	// its own, so that its dots still count.
+	given := s.Given("b1", z1.ID)
+	must(t, s.Hide(z1.ID, true))
+	if s.Given("b1", z1.ID) != 0 || s.Left(d, "b1") != d.Dots-s.Given("b1", x1.ID) {
+		t.Errorf("dots on a card hidden during the vote were not given back")
+	}
+	must(t, s.Hide(z1.ID, false))
+	if z1.Theme == "" || s.Theme(z1.Theme) == nil {
+		t.Errorf("a card restored during the vote has no theme: %+v", z1)
+	}
+	must(t, s.SetDots(d, roster, "b1", z1.ID, given))
 	// A participant removed during the vote takes their dots along.
 	before := s.CardTally()[x1.ID].Total
 	s.DropVoter("c1")

@@ -135,3 +135,38 @@ func checkBoard(t *testing.T, stage string, b *Board) {
 		}
 	}
 }
+
+// TestShippedBoardTranslationsMatch keeps the Russian and English boards in
+// step: same stages, prompts and settings.
+func TestShippedBoardTranslationsMatch(t *testing.T) {
+	ru, err := Load("../../scenarios/partnership-board.ru.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := Load("../../scenarios/partnership-board.en.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ru.Language != "ru" || en.Language != "en" || len(ru.Stages) != len(en.Stages) || len(ru.Teams) != len(en.Teams) {
+		t.Fatalf("ru %s %d stages %d teams, en %s %d stages %d teams", ru.Language, len(ru.Stages), len(ru.Teams), en.Language, len(en.Stages), len(en.Teams))
+	}
+	for i := range ru.Stages {
+		r, e := ru.Stages[i].Board, en.Stages[i].Board
+		if r == nil || e == nil {
+			t.Fatalf("stage %d is not a board in both", i)
+		}
+		if len(r.Prompts) != 7 {
+			t.Errorf("the shipped board has %d prompts, want one for each of the seven principles", len(r.Prompts))
+		}
+		rs, es := *r, *e
+		rs.Prompts, es.Prompts = nil, nil
+		if !reflect.DeepEqual(rs, es) {
+			t.Errorf("settings differ: ru %+v, en %+v", rs, es)
+		}
+		for j := range r.Prompts {
+			if j >= len(e.Prompts) || r.Prompts[j].ID != e.Prompts[j].ID || (r.Prompts[j].Hint == "") != (e.Prompts[j].Hint == "") {
+				t.Errorf("prompt %d differs", j)
+			}
+		}
+	}
+}

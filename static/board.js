@@ -774,6 +774,7 @@ export function boardHost(root, v, send, token) {
       c.merged_into ? h('span', { class: 'bd-badge', text: bt('merged_into') + ': ' + ((byId.get(c.merged_into) || {}).text || '').slice(0, 30) }) : null,
     );
 
+  if (b.phase === 'vote') put(wrap, h('p', { class: 'bd-progress', 'data-testid': 'host-voted', text: bt('voted', { n: b.voters, of: v.players || 0 }) }));
   const flagged = b.cards.filter((c) => c.flagged && !c.hidden);
   if (flagged.length) {
     put(wrap, h('section', { class: 'bd-flagged', 'data-testid': 'board-flagged' }, h('h3', { text: bt('flagged') }), flagged.map((c) => cardEl(c, teams, tools(c)))));

@@ -43,6 +43,7 @@ func TestBrowserBoard(t *testing.T) {
 	}
 	host.do("start", nil)
 
+	b.waitFor(projector, "the prompts", `!!document.querySelector('[data-testid="board-write"]')`)
 	b.do(phone, "write a card",
 		chromedp.WaitVisible(testid("board-phone-write")),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="card-input"]`), "Подписывать соглашение о сотрудничестве с понятными обязательствами сторон"),
@@ -65,6 +66,8 @@ func TestBrowserBoard(t *testing.T) {
 		cl.do("board.card", map[string]any{"prompt": "agreements", "text": text})
 	}
 
+	b.waitFor(projector, "the counts", `document.querySelector('[data-testid="board-write"]').textContent.includes('7 карточек')`)
+	b.screenshot(projector, "board-projector-write-1920x1080.png")
 	host.do("next", nil)
 	remote := b.tab(390, 844, true)
 	b.do(remote, "the host's remote", chromedp.Navigate(base+"/host/"+c.Room+"#h="+c.HostToken), chromedp.WaitVisible(testid("host-board")))

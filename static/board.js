@@ -493,16 +493,39 @@ function counter(el, limit) {
 
 // ------------------------------------------------------------ phone
 
+let pendingPhone = null; // the latest update held back while someone types
+
 /**
  * boardPhone draws a phone's board into root from the phone-wide state and
  * the player's own me. send(type, data) sends a command.
  */
 export function boardPhone(root, state, me, send) {
+  // A redraw under someone's fingers would close the phone's keyboard: while
+  // they type, only a new phase redraws; the rest waits until they leave the
+  // field (after a tap on a button has had time to land).
+  const drawn = root.querySelector('.bd-phone');
+  if (typing(root) && drawn && drawn.dataset.phase === state.board.phase) {
+    pendingPhone = [root, state, me, send];
+    if (!root.dataset.bdDeferred) {
+      root.dataset.bdDeferred = '1';
+      root.addEventListener('focusout', () =>
+        setTimeout(() => {
+          if (pendingPhone && !typing(root)) {
+            const args = pendingPhone;
+            pendingPhone = null;
+            boardPhone(...args);
+          }
+        }, 300),
+      );
+    }
+    return;
+  }
+  pendingPhone = null;
   const b = state.board;
   const mine = (me && me.board) || { cards: [], given: {}, recommendations: [], dots_left: 0 };
   const f = focusState(root);
   stopTimers();
-  const wrap = h('section', { class: ['bd', 'bd-phone', 'bd-' + b.phase], 'data-testid': 'board-phone-' + b.phase });
+  const wrap = h('section', { class: ['bd', 'bd-phone', 'bd-' + b.phase], 'data-testid': 'board-phone-' + b.phase, 'data-phase': b.phase });
   const myTeam = me && me.team ? me.team.name : '';
   switch (b.phase) {
     case 'write':

@@ -131,6 +131,15 @@ func (s *State) applyBoard(ev store.Event) error {
 	case evBoardReformulate:
 		err = b.AskReformulate(d.Card, d.Note)
 	case evBoardTheme:
+		// Check the card first: a failed event must leave the state as it was.
+		if d.Card != "" {
+			switch c := b.Card(d.Card); {
+			case c == nil:
+				return board.ErrNotFound
+			case !c.Live():
+				return board.ErrBadValue
+			}
+		}
 		var t *board.Theme
 		if t, err = b.NewTheme(d.Name); err == nil && d.Card != "" {
 			err = b.Place(d.Card, t.ID)

@@ -101,6 +101,13 @@ func TestBoardTimersAndReplay(t *testing.T) {
 		}
 	}
 	for i := range 3 {
+		if i == 2 { // grouping
+			// A theme for a card that is not there is refused and makes no
+			// theme: the restored room below would differ if it did.
+			if r := f.command(host, "t0", "board.theme", map[string]any{"name": "X", "card": "c99"}); r["code"] != "not_found" {
+				t.Fatalf("theme for a missing card: %v", r)
+			}
+		}
 		if r := f.command(host, "n"+string(rune('0'+i)), "next", nil); r["type"] != "ack" {
 			t.Fatalf("next: %v", r)
 		}
@@ -138,6 +145,28 @@ func TestBoardTimersAndReplay(t *testing.T) {
 		return s
 	}
 	before := snapshot(f.room)
+	// The same state again from the events alone, as the log replays it.
+	events, err := st.Events(context.Background(), f.room.ID(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replayed *State
+	for _, ev := range events {
+		if ev.Type == evCreated {
+			var cfg Config
+			if err := json.Unmarshal(ev.Data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			replayed = newState(cfg, ev.At)
+			continue
+		}
+		if err := replayed.apply(ev); err != nil {
+			t.Fatalf("replay %s: %v", ev.Type, err)
+		}
+	}
+	if b, _ := json.Marshal(replayed); string(b) != before {
+		t.Errorf("the events replay to another state:\nlive     %s\nreplayed %s", before, b)
+	}
 	if err := f.hub.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,13 @@
 package room
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
+
 	"context"
 	"encoding/json"
+	"github.com/huddle-live/huddle/internal/board"
 	"testing"
 	"time"
 
@@ -182,4 +187,88 @@ func TestBoardTimersAndReplay(t *testing.T) {
 	if after := snapshot(r2); after != before {
 		t.Errorf("restored state differs:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+// FuzzBoardCommand sends two arbitrary commands from an arbitrary role to a
+// board in an arbitrary phase, builds every view and the exports' data, and
+// checks that the logged events replay to exactly the live state.
+func FuzzBoardCommand(f *testing.F) {
+	seeds := []struct {
+		role, steps uint8
+		typ, data   string
+		typ2, data2 string
+	}{
+		{2, 0, "board.card", `{"prompt":"p1","text":"Договор"}`, "board.card", `{"prompt":"p1","text":"Договор"}`},
+		{2, 0, "board.edit", `{"card":"c1","text":"x"}`, "board.delete", `{"card":"c1"}`},
+		{0, 1, "board.merge", `{"card":"c2","into":"c1"}`, "board.merge", `{"card":"c1","into":"c2"}`},
+		{0, 1, "board.reformulate", `{"card":"c1","note":"?"}`, "board.hide", `{"card":"c1","hidden":true}`},
+		{0, 3, "board.theme", `{"name":"T","card":"c1"}`, "board.place", `{"card":"c3","theme":"t5"}`},
+		{0, 3, "board.theme", `{"name":"T","card":"c9"}`, "board.rename", `{"theme":"t5","name":""}`},
+		{2, 4, "board.dots", `{"card":"c3","dots":1}`, "board.dots", `{"card":"c1","dots":-1}`},
+		{0, 4, "board.hide", `{"card":"c3","hidden":true}`, "board.hide", `{"card":"c3","hidden":false}`},
+		{2, 6, "board.fill", `{"theme":"t5","action":"a","responsible":"both"}`, "board.fill", `{"theme":"t5","responsible":"city"}`},
+		{0, 6, "board.fill", `{"theme":"t6","deadline":"` + "\u202e" + `"}`, "next", ``},
+		{1, 2, "board.hide", `{"card":"c1"}`, "board.dots", `{"dots":null}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.role, s.steps, s.typ, []byte(s.data), s.typ2, []byte(s.data2))
+	}
+	sc, err := scenario.Parse("b.yaml", []byte(boardYAML))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, role, steps uint8, typ string, data []byte, typ2 string, data2 []byte) {
+		t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		clock := &fakeClock{now: t0}
+		cfg := Config{ID: "room", Code: "123456", Scenario: sc, Teams: []string{"A", "B"}, Lang: "ru"}
+		r := newRoom(newState(cfg, t0), 0, hubDeps{store: store.NewMemory(), log: slog.New(slog.DiscardHandler), clock: clock})
+		r.jobs = make(chan job, 1<<10) // nobody drains it here
+		host, p1, p2 := &fakeConn{}, &fakeConn{}, &fakeConn{}
+		r.subs[host] = &sub{role: RoleHost}
+		for i, c := range []*fakeConn{p1, p2} {
+			id := []string{"p1", "p2"}[i]
+			if err := r.commit(evJoined, joinedData{Player: id, Name: id, Team: []string{"t1", "t2"}[i], Sector: []string{"state", "ngo"}[i], TokenHash: id}); err != nil {
+				t.Fatal(err)
+			}
+			r.subs[c] = &sub{role: RolePlayer, player: id}
+			r.byPlayer[id] = map[Conn]struct{}{c: {}}
+		}
+		if err := r.commit(evStarted, struct{}{}); err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range [][2]string{{"p1", "p1"}, {"p2", "p1"}, {"p1", "p2"}, {"p2", "p2"}} {
+			if err := r.commit(evBoardCard, boardData{Player: w[0], Prompt: w[1], Text: fmt.Sprintf("card %d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range steps % 8 {
+			_ = r.commit(evNext, struct{}{})
+			if r.st.Phase() == string(board.Vote) {
+				_ = r.commit(evBoardDots, boardData{Player: "p1", Card: "c2", Dots: 1})
+			}
+		}
+		from := []*fakeConn{host, {}, p1}[role%3]
+		if role%3 == 1 {
+			r.subs[from] = &sub{role: RoleScreen}
+		}
+		r.command(from, "c1", typ, data)
+		clock.Advance(time.Second)
+		r.command(from, "c2", typ2, data2)
+		r.flush() // builds every audience's view
+		_ = r.st.boardResults()
+
+		live, err := json.Marshal(r.st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayed := newState(cfg, t0)
+		for _, ev := range r.unsent {
+			if err := replayed.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
+				t.Fatalf("replay %s: %v", ev.Type, err)
+			}
+		}
+		if again, _ := json.Marshal(replayed); string(again) != string(live) {
+			t.Fatalf("replay differs:\nlive   %s\nreplay %s", live, again)
+		}
+	})
 }

@@ -335,8 +335,11 @@ export function boardScreen(v) {
   const b = v.board;
   const teams = v.teams || [];
   const live = b.cards.filter((c) => !c.hidden && !c.merged_into && !c.reformulate);
-  const dense = live.length > 12 || b.themes.length > 8;
-  const wrap = h('section', { class: ['bd', 'bd-screen', 'bd-' + b.phase, dense && 'dense'], 'data-testid': 'board-' + b.phase });
+  // The projector cannot scroll: the more cards it shows, the smaller they get.
+  const current = b.prompts[Math.max(0, b.shown - 1)];
+  const n = b.phase === 'reveal' ? live.filter((c) => c.prompt === current.id).length : live.length;
+  const density = n > 20 ? 'denser' : n > 12 ? 'dense' : '';
+  const wrap = h('section', { class: ['bd', 'bd-screen', 'bd-' + b.phase, density], 'data-testid': 'board-' + b.phase });
   switch (b.phase) {
     case 'write':
       put(wrap, 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -65,17 +66,27 @@ func TestBrowserBoard(t *testing.T) {
 		cl := others[i%3]
 		cl.do("board.card", map[string]any{"prompt": "agreements", "text": text})
 	}
+	// Hostile texts: markup that must stay text, and a word too long for
+	// any card.
+	others[0].do("board.card", map[string]any{"prompt": "agreements", "text": `<img src=x onerror="window.pwned=1">**жирный**`})
+	others[1].do("board.card", map[string]any{"prompt": "agreements", "text": strings.Repeat("Ж", 200)})
 
-	b.waitFor(projector, "the counts", `document.querySelector('[data-testid="board-write"]').textContent.includes('7 карточек')`)
+	b.waitFor(projector, "the counts", `document.querySelector('[data-testid="board-write"]').textContent.includes('9 карточек')`)
 	b.screenshot(projector, "board-projector-write-1920x1080.png")
 	host.do("next", nil)
 	remote := b.tab(390, 844, true)
 	b.do(remote, "the host's remote", chromedp.Navigate(base+"/host/"+c.Room+"#h="+c.HostToken), chromedp.WaitVisible(testid("host-board")))
-	b.waitFor(remote, "cards on the remote", `document.querySelectorAll('.bd-host-card').length >= 7`)
+	b.waitFor(remote, "cards on the remote", `document.querySelectorAll('.bd-host-card').length >= 9`)
 	b.screenshot(remote, "board-host-reveal-390x844.png")
-	b.waitFor(projector, "cards revealed", `document.querySelectorAll('[data-testid="board-reveal"] [data-testid="board-card"]').length >= 6`)
+	b.waitFor(projector, "cards revealed", `document.querySelectorAll('[data-testid="board-reveal"] [data-testid="board-card"]').length === 9`)
 	if b.evalBool(projector, `!!document.querySelector('.bd-author')`) {
 		t.Error("the projector shows an author, though the board shows teams only")
+	}
+	if b.evalBool(projector, `!!window.pwned || !!document.querySelector('.bd-card img, .bd-card strong')`) {
+		t.Error("a card's text was read as markup")
+	}
+	if b.evalBool(projector, `[...document.querySelectorAll('[data-testid="board-card"]')].some(c => c.scrollWidth > c.clientWidth + 1) || document.documentElement.scrollWidth > innerWidth`) {
+		t.Error("a card overflows on the projector")
 	}
 	b.screenshot(projector, "board-projector-reveal-1920x1080.png")
 
@@ -84,7 +95,7 @@ func TestBrowserBoard(t *testing.T) {
 	host.waitFor("the phone's card", func(cl *client) bool {
 		var ok bool
 		rv, ok = boardOf[boardViewT](cl, "view")
-		return ok && len(rv.Cards) == 7
+		return ok && len(rv.Cards) == 9
 	})
 	var mine string
 	for _, card := range rv.Cards {

@@ -116,6 +116,11 @@ func TestBoardTimersAndReplay(t *testing.T) {
 		if r := f.command(host, "n"+string(rune('0'+i)), "next", nil); r["type"] != "ack" {
 			t.Fatalf("next: %v", r)
 		}
+		if i == 0 { // the second prompt is revealed within the same phase: the screen must see it at once
+			if shown := boardOf(screen, "view")["shown"]; shown != float64(2) {
+				t.Fatalf("screen shows %v prompts after a reveal step, want 2", shown)
+			}
+		}
 	}
 	if got := phase(a, "state"); got != "vote" {
 		t.Fatalf("phase = %q", got)

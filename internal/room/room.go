@@ -672,7 +672,12 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 	case "start":
 		return r.commit(evStarted, struct{}{})
 	case "next":
-		return r.commit(evNext, struct{}{})
+		if err := r.commit(evNext, struct{}{}); err != nil {
+			return err
+		}
+		// A board reveals its prompts one by one within one phase: show each.
+		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
+		return nil
 	case "close":
 		return r.commit(evClosed, closedData{By: quiz.ClosedByHost})
 	case "end":

@@ -66,6 +66,21 @@ func TestBrowserBoard(t *testing.T) {
 		cl := others[i%3]
 		cl.do("board.card", map[string]any{"prompt": "agreements", "text": text})
 	}
+	// A full second prompt: seven teams, three cards each.
+	for i, team := range []string{"t5", "t6", "t7", "t8"} {
+		j := joinRoom(t, base, c.Code, fmt.Sprintf("Игрок %d", i+3), team)
+		others = append(others, dial(t, base, c.Room, j.Token))
+	}
+	ideas := []string{
+		"Закрепить в соглашении, кто отвечает за набор волонтёров и их инструктаж",
+		"Общая таблица задач",
+		"Один координатор с каждой стороны, его замена на время отпуска и болезни тоже назначена заранее",
+	}
+	for _, cl := range others {
+		for _, idea := range ideas {
+			cl.do("board.card", map[string]any{"prompt": "roles", "text": idea})
+		}
+	}
 	// Hostile texts: markup that must stay text, and a word too long for
 	// any card.
 	others[0].do("board.card", map[string]any{"prompt": "agreements", "text": `<img src=x onerror="window.pwned=1">**жирный**`})
@@ -95,7 +110,7 @@ func TestBrowserBoard(t *testing.T) {
 	host.waitFor("the phone's card", func(cl *client) bool {
 		var ok bool
 		rv, ok = boardOf[boardViewT](cl, "view")
-		return ok && len(rv.Cards) == 9
+		return ok && len(rv.Cards) == 30
 	})
 	var mine string
 	for _, card := range rv.Cards {
@@ -113,8 +128,14 @@ func TestBrowserBoard(t *testing.T) {
 	)
 	b.waitFor(projector, "the rewritten card on the projector", `document.querySelector('[data-testid="board-reveal"]').textContent.includes('Руководители учреждения')`)
 
-	for range 8 {
-		host.do("next", nil) // six more prompts, then themes, then the vote
+	host.do("next", nil)
+	b.waitFor(projector, "a full prompt", `document.querySelectorAll('[data-testid="board-reveal"] [data-testid="board-card"]').length === 21`)
+	if b.evalBool(projector, `(() => { const r = document.querySelector('[data-testid="board-reveal"]'); return [...r.querySelectorAll('[data-testid="board-card"]')].some(c => c.getBoundingClientRect().bottom > innerHeight); })()`) {
+		t.Error("a card of a full prompt falls off the projector")
+	}
+	b.screenshot(projector, "board-projector-reveal-full-1920x1080.png")
+	for range 7 {
+		host.do("next", nil) // five more prompts, then themes, then the vote
 	}
 	b.waitFor(projector, "the vote", `!!document.querySelector('[data-testid="board-vote"]')`)
 	var v boardViewT

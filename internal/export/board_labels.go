@@ -31,7 +31,7 @@ type boardLabels struct {
 var boardRussian = boardLabels{
 	lang:            "ru",
 	subtitle:        "Проект модели партнёрства государственных учреждений и НКО",
-	draft:           "Черновик по итогам хакатона",
+	draft:           "Подготовлено по итогам хакатона",
 	participants:    "Участники",
 	sector:          "Сектор",
 	people:          "Человек",
@@ -84,7 +84,7 @@ var boardRussian = boardLabels{
 var boardEnglish = boardLabels{
 	lang:            "en",
 	subtitle:        "Draft model of partnership between state institutions and NGOs",
-	draft:           "Draft from the hackathon",
+	draft:           "Prepared at the hackathon",
 	participants:    "Participants",
 	sector:          "Sector",
 	people:          "People",

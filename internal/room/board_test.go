@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"context"
 	"encoding/json"
@@ -276,4 +277,39 @@ func FuzzBoardCommand(f *testing.F) {
 			t.Fatalf("replay differs:\nlive   %s\nreplay %s", live, again)
 		}
 	})
+}
+
+// TestBoardNamedCards: where cards are named, the projector shows their
+// author, and the phones of other teams see it once revealed.
+func TestBoardNamedCards(t *testing.T) {
+	named := strings.Replace(boardYAML, "attribution: anonymous", "attribution: named", 1)
+	sc, err := scenario.Parse("b.yaml", []byte(named))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
+	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	host, screen := &fakeConn{}, &fakeConn{}
+	f.room.Attach(host, c.HostToken, "ru")
+	f.room.Attach(screen, c.ScreenToken, "ru")
+	_, a := f.join("Anna")
+	_, b := f.join("Boris")
+	f.command(host, "s", "start", nil)
+	f.command(a, "w", "board.card", map[string]any{"prompt": "p1", "text": "Договор"})
+	f.command(host, "n", "next", nil)
+	card := boardOf(screen, "view")["cards"].([]any)[0].(map[string]any)
+	if card["author"] != "Anna" || card["team"] == nil {
+		t.Errorf("a named card on the screen: %v", card)
+	}
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	if got := boardOf(b, "state")["cards"].([]any)[0].(map[string]any); got["author"] != "Anna" {
+		t.Errorf("a named card on another team's phone: %v", got)
+	}
 }

@@ -29,6 +29,8 @@ const WORDS = {
     voted: 'Проголосовали: {n} из {of}',
     similar: ['+{n} похожая', '+{n} похожие', '+{n} похожих'],
     no_theme: 'Без темы',
+    more: ['и ещё {n} карточка', 'и ещё {n} карточки', 'и ещё {n} карточек'],
+    more_themes: ['и ещё {n} тема', 'и ещё {n} темы', 'и ещё {n} тем'],
     no_cards_yet: 'Карточек пока нет',
     prompt_n: 'Вопрос {n} из {of}',
     both_sides: 'обе стороны',
@@ -119,6 +121,8 @@ const WORDS = {
     voted: 'Voted: {n} of {of}',
     similar: ['+{n} similar', '+{n} similar'],
     no_theme: 'No theme',
+    more: ['and {n} more card', 'and {n} more cards'],
+    more_themes: ['and {n} more theme', 'and {n} more themes'],
     no_cards_yet: 'No cards yet',
     prompt_n: 'Prompt {n} of {of}',
     both_sides: 'both sides',
@@ -280,6 +284,13 @@ function cardEl(c, teams, extra) {
   );
 }
 
+// capped draws at most max cards and says how many more there are.
+function capped(cards, max, teams) {
+  const shown = cards.slice(0, max).map((c) => cardEl(c, teams));
+  if (cards.length > max) shown.push(h('div', { class: 'bd-more', text: bt('more', { n: cards.length - max }) }));
+  return shown;
+}
+
 function tally(votes) {
   if (!votes) return null;
   const total = votes.total || 1;
@@ -377,27 +388,47 @@ export function boardScreen(v) {
     case 'group':
     case 'vote': {
       const { groups, loose } = themedGroups(b, live);
+      // A whole board does not fit on one screen: past 40 cards each theme
+      // shows its first few and how many more (the phones show them all).
+      const many = live.length > 40;
+      const perTheme = many ? 3 : Infinity;
+      const looseCap = many ? Math.max(9, 27 - Math.min(groups.length, 8) * 3) : Infinity;
       let lead = bt('lead_group');
       if (b.phase === 'vote') {
         lead = bt('lead_vote', { dots: bt('dots', { n: b.settings.dots }), per: b.settings.per_card });
         if (!b.settings.own_team) lead += ' ' + bt('lead_vote_own');
       }
+      const progress = b.phase === 'vote' ? h('p', { class: 'bd-progress', 'data-testid': 'board-voted', text: bt('voted', { n: b.voters, of: v.players || 0 }) }) : null;
+      if (many && b.phase === 'vote') {
+        // Voting happens on the phones; the projector shows the progress and
+        // what is on the ballot.
+        put(
+          wrap,
+          head(b, lead),
+          progress,
+          h('ul', { class: 'bd-chips' }, groups.slice(0, 80).map((g) => h('li', { class: 'bd-chip', text: g.theme.name }))),
+          groups.length > 80 ? h('p', { class: 'bd-more', text: bt('more_themes', { n: groups.length - 80 }) }) : null,
+        );
+        break;
+      }
+      const shownGroups = many ? groups.slice(0, 8) : groups;
       put(wrap, 
         head(b, lead),
-        b.phase === 'vote' ? h('p', { class: 'bd-progress', 'data-testid': 'board-voted', text: bt('voted', { n: b.voters, of: v.players || 0 }) }) : null,
+        progress,
         h(
           'div',
           { class: 'bd-themes' },
-          groups.map((g) =>
+          shownGroups.map((g) =>
             h(
               'section',
               { class: 'bd-theme' },
               // A card left alone is its own theme, named by its text: no need to say it twice.
               g.cards.length === 1 && g.cards[0].text === g.theme.name ? null : h('h3', { text: g.theme.name }),
-              h('div', { class: 'bd-cards' }, g.cards.map((c) => cardEl(c, teams))),
+              h('div', { class: 'bd-cards' }, capped(g.cards, perTheme, teams)),
             ),
           ),
-          loose.length ? h('section', { class: 'bd-theme loose' }, h('h3', { text: bt('no_theme') }), h('div', { class: 'bd-cards' }, loose.map((c) => cardEl(c, teams)))) : null,
+          loose.length ? h('section', { class: 'bd-theme loose' }, h('h3', { text: bt('no_theme') }), h('div', { class: 'bd-cards' }, capped(loose, looseCap, teams))) : null,
+          groups.length > shownGroups.length ? h('div', { class: 'bd-more', text: bt('more_themes', { n: groups.length - shownGroups.length }) }) : null,
         ),
       );
       break;

@@ -81,6 +81,12 @@ func TestBrowserBoard(t *testing.T) {
 			cl.do("board.card", map[string]any{"prompt": "roles", "text": idea})
 		}
 	}
+	// And enough on a third that the whole board no longer fits on a screen.
+	for i, cl := range others {
+		for k := range 2 {
+			cl.do("board.card", map[string]any{"prompt": "setbacks", "text": fmt.Sprintf("Сообщить партнёру в течение %d дней (вариант %d)", i+1, k+1)})
+		}
+	}
 	// Hostile texts: markup that must stay text, and a word too long for
 	// any card.
 	others[0].do("board.card", map[string]any{"prompt": "agreements", "text": `<img src=x onerror="window.pwned=1">**жирный**`})
@@ -110,7 +116,7 @@ func TestBrowserBoard(t *testing.T) {
 	host.waitFor("the phone's card", func(cl *client) bool {
 		var ok bool
 		rv, ok = boardOf[boardViewT](cl, "view")
-		return ok && len(rv.Cards) == 30
+		return ok && len(rv.Cards) == 44
 	})
 	var mine string
 	for _, card := range rv.Cards {
@@ -134,9 +140,28 @@ func TestBrowserBoard(t *testing.T) {
 		t.Error("a card of a full prompt falls off the projector")
 	}
 	b.screenshot(projector, "board-projector-reveal-full-1920x1080.png")
-	for range 7 {
-		host.do("next", nil) // five more prompts, then themes, then the vote
+	for range 6 {
+		host.do("next", nil) // five more prompts, then themes
 	}
+	var gv boardViewT
+	host.waitFor("grouping", func(cl *client) bool {
+		var ok bool
+		gv, ok = boardOf[boardViewT](cl, "view")
+		return ok && gv.Phase == "group"
+	})
+	host.do("board.theme", map[string]any{"name": "Договор и роли", "card": gv.Cards[0].ID})
+	host.do("board.theme", map[string]any{"name": "Связь и доверие", "card": gv.Cards[3].ID})
+	b.waitFor(projector, "themes on the projector", `document.querySelectorAll('.bd-theme h3').length >= 2`)
+	if !b.evalBool(projector, `!!document.querySelector('.bd-more')`) {
+		t.Error("a board too big for the screen does not say how many cards are not shown")
+	}
+	if b.evalBool(projector, `[...document.querySelectorAll('.bd-theme, .bd-more')].some(e => e.getBoundingClientRect().bottom > innerHeight)`) {
+		t.Error("the themes fall off the projector")
+	}
+	b.screenshot(projector, "board-projector-group-1920x1080.png")
+	b.do(remote, "the remote while grouping", chromedp.WaitVisible(chromedp.CSS(`[data-testid="card-theme"]`)))
+	b.screenshot(remote, "board-host-group-390x844.png")
+	host.do("next", nil) // the vote
 	b.waitFor(projector, "the vote", `!!document.querySelector('[data-testid="board-vote"]')`)
 	var v boardViewT
 	host.waitFor("vote view", func(cl *client) bool {
@@ -146,6 +171,9 @@ func TestBrowserBoard(t *testing.T) {
 	})
 	others[0].do("board.dots", map[string]any{"card": v.Cards[len(v.Cards)-1].ID, "dots": 2})
 	b.waitFor(projector, "one voter", `document.querySelector('[data-testid="board-voted"]').textContent.includes('1')`)
+	if !b.evalBool(projector, `document.querySelectorAll('.bd-chip').length > 40`) {
+		t.Error("the projector does not list the ballot of a big board")
+	}
 	b.screenshot(projector, "board-projector-vote-1920x1080.png")
 	b.do(phone, "the phone's ballot", chromedp.WaitVisible(testid("board-phone-vote")))
 	b.screenshot(phone, "board-phone-vote-390x844.png")

@@ -997,6 +997,7 @@ const DICT = {
     phase_reveal: 'Ответ',
     phase_leaderboard: 'Рейтинг',
     phase_finished: 'Итоги',
+    kind_board: 'Хакатон: карточки и рекомендации',
 
     // index
     title_index: 'huddle — новая сессия',
@@ -1185,6 +1186,7 @@ const DICT = {
     phase_reveal: 'Answer',
     phase_leaderboard: 'Leaderboard',
     phase_finished: 'Results',
+    kind_board: 'Hackathon: cards and recommendations',
 
     title_index: 'huddle — new session',
     index_heading: 'New session',

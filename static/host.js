@@ -29,6 +29,7 @@ import {
   toast,
 } from '/static/app.js';
 import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
+import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -161,7 +162,7 @@ function render() {
   setText($('#h-title'), v.room.title);
   $('#h-status').hidden = false;
   $('#h-controls').hidden = false;
-  setText($('#h-phase'), t('phase_' + v.phase));
+  setText($('#h-phase'), v.board ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
   setText($('#h-players'), t('players_count', { n: v.players || 0 }));
@@ -192,7 +193,7 @@ function render() {
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
   const inGame = ph === 'game' || ph === 'debrief';
-  $('#h-next').disabled = busy || (ph !== 'reveal' && ph !== 'leaderboard' && !inGame);
+  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame);
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';
@@ -202,8 +203,12 @@ function render() {
   if (ph === 'reveal') nextLabel = t('control_next_leaderboard');
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
   if (inGame) nextLabel = gameNextLabel(v);
+  if (v.board) nextLabel = boardNextLabel(v.board);
   setText($('#h-next'), nextLabel);
   renderGameHost($('#h-game'), v, command);
+  $('#h-board').hidden = !v.board;
+  $('#h-close').hidden = !!v.board; // a board has no question to close
+  if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);
 

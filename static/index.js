@@ -39,7 +39,7 @@ function renderScenarios() {
     list.append(
       h(
         'label',
-        { class: 'scenario', for: id, 'data-testid': 'scenario' },
+        { class: 'scenario', for: id, 'data-testid': 'scenario', 'data-scenario': sc.id },
         h('input', { type: 'radio', name: 'scenario', id, value: sc.id, checked: sc.id === selected }),
         h(
           'span',
@@ -52,6 +52,7 @@ function renderScenarios() {
             h('span', { class: 'badge', text: (sc.language || '').toUpperCase() || '—' }),
             qn ? h('span', { class: 'badge', text: t('n_questions', { n: qn }) }) : null,
             caseCount(sc) ? h('span', { class: 'badge', text: t('n_cases', { n: caseCount(sc) }) }) : null,
+            (sc.stages || []).some((st) => st.kind === 'board') ? h('span', { class: 'badge', text: t('kind_board') }) : null,
             stages > 1 ? h('span', { class: 'badge', text: t('n_stages', { n: stages }) }) : null,
           ),
         ),

@@ -31,6 +31,7 @@ import {
   toast,
 } from '/static/app.js';
 import { renderGamePhone } from '/static/game.js';
+import { boardPhone, bt } from '/static/board.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
@@ -171,6 +172,27 @@ function renderTeamPicker() {
     );
   box.classList.toggle('one-column', teams.some((tm) => (tm.name || '').length > 11));
   box.replaceChildren(choice('', t('assign_me'), null), ...teams.map((tm, i) => choice(tm.id, tm.name, teamColor(tm.id, i), i)));
+  renderSectorPicker();
+}
+
+// renderSectorPicker asks for the sector only in rooms with a board, where
+// votes are counted by sector.
+function renderSectorPicker() {
+  const set = $('#sector-fieldset');
+  set.hidden = !joinInfo.sectors;
+  if (!joinInfo.sectors) return;
+  const current = (set.querySelector('input:checked') || {}).value || '';
+  setText($('#sector-legend'), bt('sector_legend'));
+  $('#sector-picker').replaceChildren(
+    ...[['state', 'sector_state'], ['ngo', 'sector_ngo'], ['', 'sector_none']].map(([value, key]) =>
+      h(
+        'label',
+        { class: 'team-choice sector-choice', 'data-testid': 'sector-choice' },
+        h('input', { type: 'radio', name: 'sector', value, checked: value === current }),
+        h('span', { class: 'team-choice-name', text: bt(key) }),
+      ),
+    ),
+  );
 }
 
 async function join(ev) {
@@ -185,11 +207,12 @@ async function join(ev) {
     return;
   }
   const team = ($('#team-picker').querySelector('input:checked') || {}).value || '';
+  const sector = ($('#sector-picker').querySelector('input:checked') || {}).value || '';
   const btn = $('#join-submit');
   btn.disabled = true;
   setText(btn, t('joining'));
   try {
-    const res = await api('POST', '/api/join', { code: joinInfo.code, name, team });
+    const res = await api('POST', '/api/join', { code: joinInfo.code, name, team, sector });
     store.set(NAME_KEY, name);
     const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title };
     store.set(playerKey(res.room), r);
@@ -276,6 +299,7 @@ function renderTeambar() {
   setText($('#p-me-team'), me.team ? me.team.name : '');
   const pts = teamMode() ? me.team_score && me.team_score.points : me.score && me.score.points;
   setText($('#p-me-points'), `${fmtNum(pts || 0)} ${t('points_short')}`);
+  $('#p-me-points').hidden = !!(state && state.board); // a board scores no points
 }
 
 function render() {
@@ -284,7 +308,13 @@ function render() {
   setText($('#p-title'), (state.room && state.room.title) || (rec && rec.title) || '');
   document.body.dataset.phase = state.phase;
   renderTeambar();
-  $('#p-me-points').hidden = !!state.game;
+  $('#p-me-points').hidden = !!(state.game || state.board);
+  if (state.board) {
+    builtKey = '';
+    $('#v-room').dataset.phase = state.phase;
+    boardPhone($('#v-room'), state, me, (type, data) => conn.send(type, data));
+    return;
+  }
   const q = state.question;
   if (q && q.id !== ans.q) ans = newAnswerState(q.id);
   const ph = state.phase;

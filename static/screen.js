@@ -34,6 +34,7 @@ import {
   toast,
 } from '/static/app.js';
 import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
+import { boardNextLabel, boardScreen } from '/static/board.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -598,6 +599,15 @@ function render() {
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
 
+  if (v.board) {
+    if (stopTimer) stopTimer();
+    stopTimer = null;
+    builtKey = '';
+    if (v.stage && v.stage.title) setText($('#s-progress'), v.stage.title);
+    $('#stage').replaceChildren(boardScreen(v));
+    renderControls();
+    return;
+  }
   if (v.game && v.game.case) progress = t('game_case_n', { n: v.game.case.index + 1, count: v.game.case.count });
   setText($('#s-progress'), progress);
   const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : ''].join('|');
@@ -625,12 +635,13 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief';
+  next.hidden = ph === 'finished' || (!view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief');
   if (ph === 'game' || ph === 'debrief') setText(next, gameNextLabel(view));
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
   document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
-  if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
+  if (view.board) setText(next, boardNextLabel(view.board));
+  else if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
   else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
   for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
   const enc = encodeURIComponent(room);
@@ -655,6 +666,7 @@ async function command(type) {
 function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
+  else if ((view.board && view.phase !== 'finished') || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if ((view.phase === 'game' || view.phase === 'debrief') && (gameAllDone(view) || confirm(t('game_confirm_next')))) command('next');
 }

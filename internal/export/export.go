@@ -1,5 +1,6 @@
 // Package export turns a room's results into files people open: CSV, XLSX,
-// JSON.
+// JSON, and for board stages the partnership document as Markdown, DOCX,
+// CSV, JSON and a printable page.
 //
 // Every text that a player or a scenario author typed (names, team names,
 // answers, question texts) is neutralised against spreadsheet formula

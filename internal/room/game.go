@@ -288,7 +288,7 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		if typ == evGamePick {
 			why := ""
 			if c.Why != "" {
-				if why, err = cleanLine(c.Why, maxWhyLen); err != nil {
+				if why, err = CleanText(c.Why, maxWhyLen); err != nil {
 					return ErrBadRequest
 				}
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/huddle-live/huddle/internal/board"
 	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
@@ -131,7 +132,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 	r := &Room{
 		id:       st.Config.ID,
 		code:     st.Config.Code,
-		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.teamMode()), Teams: slices.Clone(st.Teams)},
+		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.teamMode()), Teams: slices.Clone(st.Teams), Sectors: hasBoard(st.Config.Scenario)},
 		hostHash: st.Config.HostHash,
 		log:      deps.log.With("room", st.Config.ID),
 		store:    deps.store,
@@ -168,6 +169,7 @@ type Info struct {
 	Lang     string `json:"lang"`
 	TeamMode string `json:"team_mode"`
 	Teams    []Team `json:"teams"`
+	Sectors  bool   `json:"sectors,omitempty"` // ask people at join whether they work for a state institution or an NGO
 }
 
 // Info returns the room's public description.
@@ -470,9 +472,18 @@ func (r *Room) shutdown() {
 // Join adds a player. team "" assigns the smallest team. It returns once the
 // join is stored.
 func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
+	return r.JoinAs(ctx, name, team, "")
+}
+
+// JoinAs adds a player who says which sector they work in: "state", "ngo",
+// or "" for not telling.
+func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, error) {
 	name, err := CleanName(name)
 	if err != nil {
 		return Joined{}, err
+	}
+	if sector != "" && sector != board.SectorState && sector != board.SectorNGO {
+		return Joined{}, ErrBadRequest
 	}
 	token := newToken()
 	return call(ctx, r, func(reply func(Joined, error)) {
@@ -498,7 +509,7 @@ func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
 			}
 		}
 		id := uuid.NewString()
-		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, TokenHash: HashToken(token)}); err != nil {
+		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token)}); err != nil {
 			reply(Joined{}, err)
 			return
 		}
@@ -671,7 +682,12 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 	case "start":
 		return r.commit(evStarted, struct{}{})
 	case "next":
-		return r.commit(evNext, struct{}{})
+		if err := r.commit(evNext, struct{}{}); err != nil {
+			return err
+		}
+		// A board reveals its prompts one by one within one phase: show each.
+		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
+		return nil
 	case "close":
 		return r.commit(evClosed, closedData{By: quiz.ClosedByHost})
 	case "end":

@@ -33,6 +33,7 @@ type Player struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	Team      string    `json:"team"`
+	Sector    string    `json:"sector,omitempty"` // "state", "ngo" or "" when not asked or not told
 	TokenHash string    `json:"token_hash"`
 	Joined    time.Time `json:"joined"`
 	Kicked    bool      `json:"kicked,omitempty"`
@@ -90,6 +91,7 @@ type joinedData struct {
 	Player    string `json:"player"`
 	Name      string `json:"name"`
 	Team      string `json:"team"`
+	Sector    string `json:"sector,omitempty"`
 	TokenHash string `json:"token_hash"`
 }
 
@@ -257,7 +259,7 @@ func (s *State) apply(ev store.Event) error {
 		if s.team(d.Team) == nil || s.byID[d.Player] != nil {
 			return ErrBadRequest
 		}
-		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, TokenHash: d.TokenHash, Joined: ev.At}
+		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, Sector: d.Sector, TokenHash: d.TokenHash, Joined: ev.At}
 		s.Players = append(s.Players, p)
 		s.byID[p.ID] = p
 		s.byToken[p.TokenHash] = p
@@ -274,6 +276,7 @@ func (s *State) apply(ev store.Event) error {
 		p.Kicked = true
 		delete(s.byToken, p.TokenHash)
 		delete(s.active, p.ID)
+		s.dropBoardVoter(p.ID)
 	case evStarted:
 		if s.Stage >= 0 || s.Finished {
 			return ErrWrongPhase

@@ -21,13 +21,27 @@ var invisible = map[rune]bool{
 // zero-width joiners that emoji and some scripts need are kept), at most
 // two combining marks per letter, runs of spaces collapsed. It fails if
 // nothing is left or more than 40 characters are.
-func CleanName(s string) (string, error) { return cleanLine(s, maxNameLen) }
-
-// cleanLine is CleanName with another length limit, for one-line texts
-// players write (a team's reason for a choice).
-func cleanLine(s string, limit int) (string, error) {
-	if len(s) > 4*limit*(maxMarks+1) { // refuse huge input before working on it
+func CleanName(s string) (string, error) {
+	out, ok := cleanText(s, maxNameLen)
+	if !ok {
 		return "", ErrBadName
+	}
+	return out, nil
+}
+
+// CleanText applies CleanName's rules to a longer text, such as a board
+// card, of at most limit characters. It fails with ErrBadText.
+func CleanText(s string, limit int) (string, error) {
+	out, ok := cleanText(s, limit)
+	if !ok {
+		return "", ErrBadText
+	}
+	return out, nil
+}
+
+func cleanText(s string, limit int) (string, bool) {
+	if len(s) > 4*limit*(maxMarks+1) { // refuse huge input before working on it
+		return "", false
 	}
 	s = norm.NFC.String(s)
 	var b strings.Builder
@@ -58,7 +72,7 @@ func cleanLine(s string, limit int) (string, error) {
 	}
 	out := b.String()
 	if !visible || utf8.RuneCountInString(out) > limit {
-		return "", ErrBadName
+		return "", false
 	}
-	return out, nil
+	return out, true
 }

@@ -771,6 +771,9 @@ func answerView(question string, a quiz.Answer, by string) *meAnswer {
 
 // ErrorCode maps an error to its protocol code.
 func ErrorCode(err error) string {
+	if c := boardErrorCode(err); c != "" {
+		return c
+	}
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		return "unauthorized"
@@ -841,6 +844,9 @@ var messages = map[string][2]string{ // code → {ru, en}
 // unless "en").
 func Message(code, lang string) string {
 	m, ok := messages[code]
+	if !ok {
+		m, ok = boardMessages[code]
+	}
 	if !ok {
 		m = messages["internal"]
 	}

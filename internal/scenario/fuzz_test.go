@@ -196,6 +196,10 @@ func checkScenario(t *testing.T, s *Scenario) {
 			checkGame(t, st.ID, st.Game)
 			continue
 		}
+		if st.Kind == KindBoard && st.Board != nil && st.Quiz == nil {
+			checkBoard(t, st.ID, st.Board)
+			continue
+		}
 		if st.Kind != KindQuiz || st.Quiz == nil {
 			t.Errorf("stage %s: kind %q, quiz %v", st.ID, st.Kind, st.Quiz)
 			continue

@@ -281,7 +281,7 @@ stages:
 			count: 3,
 		},
 		{
-			name: "reserved and unknown stage kinds",
+			name: "unknown stage kind, and a board's own keys",
 			src: `id: x
 title: T
 language: ru
@@ -293,10 +293,11 @@ stages:
     kind: quizz
 `,
 			want: []string{
-				`6:11: stage kind "board" is not supported yet`,
+				`5:5: missing required key "prompts"`,
+				`7:5: unknown key "rounds"`,
 				`9:11: unknown stage kind "quizz"; allowed: quiz, game, board`,
 			},
-			count: 2,
+			count: 3,
 		},
 		{
 			name: "empty text",
@@ -613,7 +614,7 @@ func TestLoadDir(t *testing.T) {
 		"a.yaml":      valid,
 		"b.yml":       valid, // same id "x" as a.yaml
 		"c.yaml":      strings.Replace(valid, "id: x", "id: y", 1),
-		"d.yaml":      strings.Replace(valid, "kind: quiz", "kind: board", 1),
+		"d.yaml":      strings.Replace(valid, "kind: quiz", "kind: bored", 1),
 		"notes.txt":   "not a scenario",
 		".draft.yaml": "broken: [",
 	}
@@ -629,7 +630,7 @@ func TestLoadDir(t *testing.T) {
 	}
 	want := []string{
 		filepath.Join(dir, "b.yml") + `:1:5: duplicate scenario id "x" (first in ` + filepath.Join(dir, "a.yaml") + `)`,
-		filepath.Join(dir, "d.yaml") + `:6:11: stage kind "board" is not supported yet`,
+		filepath.Join(dir, "d.yaml") + `:6:11: unknown stage kind "bored"; allowed: quiz, game, board`,
 	}
 	if ps.Error() != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", ps.Error(), strings.Join(want, "\n"))

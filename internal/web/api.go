@@ -133,9 +133,10 @@ func (s *Server) joinInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 type joinRequest struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	Team string `json:"team"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Team   string `json:"team"`
+	Sector string `json:"sector"` // "state", "ngo" or "": only asked when the scenario has a board
 }
 
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +153,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if rm == nil {
 		return
 	}
-	j, err := rm.Join(r.Context(), req.Name, req.Team)
+	j, err := rm.JoinAs(r.Context(), req.Name, req.Team, req.Sector)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

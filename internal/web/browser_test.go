@@ -36,7 +36,7 @@ func TestBrowserQuiz(t *testing.T) {
 	b.do(projector, "open the landing page",
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(testid("scenario")),
-		chromedp.Click(chromedp.CSS(`[data-testid="scenario"]:has(input[value="partnership-quiz"])`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="scenario"][data-scenario="partnership-quiz"]`)),
 		chromedp.SetValue(chromedp.CSS("#team-mode"), "average"),
 		chromedp.WaitEnabled(testid("create-room")),
 		chromedp.Click(testid("create-room")),

@@ -19,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	r.Post("/api/join", s.join)
 	r.Get("/api/rooms/{room}/qr.png", s.qr)
 	r.Get("/api/rooms/{room}/export.{format}", s.export)
+	s.boardRoutes(r)
 
 	r.Get("/ws/{room}", s.websocket)
 

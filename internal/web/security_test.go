@@ -233,11 +233,18 @@ func TestRoleMatrix(t *testing.T) {
 		"kick":   nil, // filled with the other team's player
 		"lock":   map[string]bool{"locked": true},
 	}
+	// Board commands: roles are checked before the stage, so a quiz room
+	// tells them apart as well as a board would.
+	playerBoard := []string{"board.card", "board.edit", "board.delete", "board.dots", "board.fill"}
+	hostBoard := []string{"board.hide", "board.merge", "board.unmerge", "board.reformulate", "board.theme", "board.rename", "board.place", "board.fill"}
+	for _, cmd := range append(slices.Clone(playerBoard), hostBoard...) {
+		commands[cmd] = map[string]any{"card": "c1", "prompt": "p", "text": "t", "name": "n", "dots": 1, "theme": "t1"}
+	}
 	allowed := map[string][]string{
-		"host":        {"start", "next", "close", "end", "kick", "lock"},
+		"host":        append([]string{"start", "next", "close", "end", "kick", "lock"}, hostBoard...),
 		"screen":      {},
-		"team member": {"answer"},
-		"other team":  {"answer"},
+		"team member": append([]string{"answer"}, playerBoard...),
+		"other team":  append([]string{"answer"}, playerBoard...),
 	}
 	for role, ok := range allowed {
 		for cmd, data := range commands {

@@ -346,7 +346,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, seq, err := load(context.Background(), f.hub.deps.store, f.room.ID())
+		st, seq, _, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
 		if err != nil {
 			t.Fatalf("%s: load: %v", when, err)
 		}

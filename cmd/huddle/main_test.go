@@ -12,9 +12,18 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/huddle-live/huddle/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		storetest.StopRedis()
+		if buildDir != "" {
+			_ = os.RemoveAll(buildDir)
+		}
+	}))
+}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 

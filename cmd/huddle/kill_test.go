@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -36,6 +37,7 @@ type session struct {
 	question string
 	deadline int64
 	acked    map[string]bool // players whose answer to question was acknowledged
+	ackedAll map[string]bool // "question/player" of every acknowledged answer in this room
 	ids      int
 	answers  int // acknowledged answers in all
 }
@@ -73,7 +75,7 @@ func TestKillRestart(t *testing.T) {
 			in := newInstance(t, env...)
 			rng := rand.New(rand.NewPCG(uint64(kills), 7))
 			p := in.start()
-			s := &session{t: t, acked: map[string]bool{}}
+			s := &session{t: t, acked: map[string]bool{}, ackedAll: map[string]bool{}}
 			if code := postJSON(t, p.base+"/api/rooms", map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
 				t.Fatalf("create room: %d", code)
 			}
@@ -131,12 +133,54 @@ func (s *session) check(p *proc) *wsClient {
 		s.t.Fatalf("deadline %d after restart, want %d: timers must resume from the absolute deadline", dl, s.deadline)
 	}
 	for pl := range s.acked {
-		if v.Host == nil || !slices.Contains(v.Host.AnsweredBy, pl) {
+		if v.Phase == "question" && (v.Host == nil || !slices.Contains(v.Host.AnsweredBy, pl)) {
 			s.t.Fatalf("acknowledged answer of %s lost (answered: %v)", pl, v.Host)
 		}
 	}
+	s.checkAudit(p)
 	s.record(v)
 	return host
+}
+
+// checkAudit reads the room's audit log: every acknowledged answer is there,
+// and no player answered a question twice.
+func (s *session) checkAudit(p *proc) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, p.base+"/api/rooms/"+s.room.Room+"/audit.json", nil)
+	req.Header.Set("Authorization", "Bearer "+s.room.HostToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var audit struct {
+		Events []struct {
+			Type string `json:"type"`
+			Data struct {
+				Player   string `json:"player"`
+				Question string `json:"question"`
+			} `json:"data"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&audit); err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("audit: %d %v", resp.StatusCode, err)
+	}
+	seen := map[string]int{}
+	for _, ev := range audit.Events {
+		if ev.Type == "answered" {
+			seen[ev.Data.Question+"/"+ev.Data.Player]++
+		}
+	}
+	for k, n := range seen {
+		if n > 1 {
+			s.t.Fatalf("answer %s stored %d times", k, n)
+		}
+	}
+	for k := range s.ackedAll {
+		if seen[k] != 1 {
+			s.t.Fatalf("acknowledged answer %s lost", k)
+		}
+	}
 }
 
 // host sends a host command and waits for its ack and the view after it.
@@ -214,6 +258,7 @@ func (s *session) step(p *proc, rng *rand.Rand) {
 		o.cl.mu.Unlock()
 		if ok && f.Type == "ack" {
 			s.acked[o.pl] = true
+			s.ackedAll[s.question+"/"+o.pl] = true
 			s.answers++
 		}
 		o.cl.close()
@@ -224,7 +269,7 @@ func (s *session) step(p *proc, rng *rand.Rand) {
 func (s *session) reset(p *proc) {
 	s.t.Helper()
 	players := len(s.players)
-	*s = session{t: s.t, acked: map[string]bool{}, ids: s.ids, answers: s.answers, phase: "lobby"}
+	*s = session{t: s.t, acked: map[string]bool{}, ackedAll: map[string]bool{}, ids: s.ids, answers: s.answers, phase: "lobby"}
 	if code := postJSON(s.t, p.base+"/api/rooms", map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
 		s.t.Fatalf("create room: %d", code)
 	}

@@ -19,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	r.Post("/api/join", s.join)
 	r.Get("/api/rooms/{room}/qr.png", s.qr)
 	r.Get("/api/rooms/{room}/export.{format}", s.export)
+	r.Get("/api/rooms/{room}/audit.json", s.audit)
 
 	r.Get("/ws/{room}", s.websocket)
 

@@ -647,8 +647,12 @@ const HANDSHAKE_TIMEOUT = 10000;
  * duplicate. Other commands (host controls) are rejected at once when the
  * socket drops, so that "next" is never applied twice by surprise.
  *
+ * With opts.outbox, such commands are also kept in localStorage until
+ * answered, so an answer given just before the phone locked, lost the
+ * network or had its tab discarded is re-sent when the page comes back.
+ *
  * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
- * onFatal(code, msg) for unauthorized and kicked.
+ * onFatal(code, msg) for unauthorized and kicked, outbox (bool).
  */
 export class Connection {
   constructor(opts) {
@@ -666,6 +670,11 @@ export class Connection {
     this.handshakeTimer = null;
     this.pending = new Map();
     this.status = '';
+    this.outboxKey = opts.outbox ? `huddle.outbox.${opts.room}` : '';
+    for (const frame of this.loadOutbox()) {
+      const noop = () => {};
+      this.pending.set(frame.id, { frame, resolve: noop, reject: noop, retry: true, timer: null });
+    }
     const wake = () => this.wake();
     window.addEventListener('online', wake);
     window.addEventListener('pageshow', wake);
@@ -809,6 +818,30 @@ export class Connection {
     this.setStatus('stopped');
   }
 
+  loadOutbox() {
+    if (!this.outboxKey) return [];
+    const v = store.get(this.outboxKey);
+    return Array.isArray(v) ? v.filter((f) => f && typeof f.id === 'string' && typeof f.type === 'string') : [];
+  }
+
+  /** saveOutbox keeps the unanswered retry commands across page loads. */
+  saveOutbox() {
+    if (!this.outboxKey) return;
+    const frames = [...this.pending.values()].filter((p) => p.retry).map((p) => p.frame);
+    // If storage is full or disabled, the in-memory queue still works.
+    if (frames.length) store.set(this.outboxKey, frames);
+    else store.remove(this.outboxKey);
+  }
+
+  settle(id) {
+    const p = this.pending.get(id);
+    if (!p) return null;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.retry) this.saveOutbox();
+    return p;
+  }
+
   handle(msg) {
     clock.update(msg.time);
     switch (msg.type) {
@@ -819,28 +852,26 @@ export class Connection {
         this.setStatus('online');
         break;
       case 'ack': {
-        const p = this.pending.get(msg.id);
-        if (p) {
-          this.pending.delete(msg.id);
-          clearTimeout(p.timer);
-          p.resolve(msg);
-        }
+        const p = this.settle(msg.id);
+        if (p) p.resolve(msg);
         break;
       }
       case 'error': {
-        const p = msg.id ? this.pending.get(msg.id) : null;
+        const p = msg.id ? this.settle(msg.id) : null;
         if (p) {
-          this.pending.delete(msg.id);
-          clearTimeout(p.timer);
           p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code }));
         } else if (!msg.id && msg.code === 'unauthorized') {
           this.stopped = true;
+          this.pending.clear();
+          this.saveOutbox();
           this.onFatal('unauthorized', msg);
         }
         break;
       }
       case 'kicked':
         this.stopped = true;
+        this.pending.clear();
+        this.saveOutbox();
         this.onFatal('kicked', msg);
         break;
     }
@@ -903,6 +934,7 @@ export class Connection {
       }
       const p = { frame, resolve, reject, retry, timer: null };
       this.pending.set(id, p);
+      if (retry) this.saveOutbox();
       this.transmit(p);
     });
   }

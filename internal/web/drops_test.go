@@ -245,7 +245,7 @@ func TestPhoneDrops(t *testing.T) {
 	host.do("start", nil)
 	for k, q := range dropQuestions {
 		// Every phone answers, through the drops; the question then closes by itself.
-		host.waitFor("reveal of "+q, func(cl *client) bool {
+		host.waitWithin(maxOff+20*time.Second, "reveal of "+q, func(cl *client) bool {
 			v, ok := latestData[struct {
 				Phase    string
 				Question *struct{ ID string }
@@ -262,7 +262,7 @@ func TestPhoneDrops(t *testing.T) {
 		}
 	}
 	// Every answer is acknowledged in the end.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(maxOff + 30*time.Second)
 	for acks.Load() < int64(phones*len(dropQuestions)) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d answers acknowledged", acks.Load(), phones*len(dropQuestions))

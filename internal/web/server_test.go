@@ -263,7 +263,13 @@ func (cl *client) send(typ string, data any) string {
 // waitFor waits until cond holds for the client's frames.
 func (cl *client) waitFor(what string, cond func(cl *client) bool) {
 	cl.t.Helper()
-	timer := time.AfterFunc(10*time.Second, func() {
+	cl.waitWithin(10*time.Second, what, cond)
+}
+
+// waitWithin is waitFor with its own time limit.
+func (cl *client) waitWithin(limit time.Duration, what string, cond func(cl *client) bool) {
+	cl.t.Helper()
+	timer := time.AfterFunc(limit, func() {
 		cl.mu.Lock()
 		cl.closed = fmt.Errorf("timed out waiting for %s", what)
 		cl.cond.Broadcast()

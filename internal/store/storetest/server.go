@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is a redis-server of a test's own, which the test may kill and
@@ -77,4 +79,11 @@ func failOrSkip(tb testing.TB, err error) {
 		tb.Fatalf("storetest: %v", err)
 	}
 	tb.Skipf("storetest: skipping: %v", err)
+}
+
+// Client returns a client of the server, closed when the test ends.
+func (s *Server) Client(tb testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	tb.Cleanup(func() { c.Close() })
+	return c
 }

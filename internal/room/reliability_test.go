@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -310,5 +311,48 @@ func TestRoomsExpire(t *testing.T) {
 	advance(3*time.Hour, func() bool { return f.hub.Room(idle.Room.ID()) == nil })
 	if rooms, _ := f.hub.deps.store.Rooms(context.Background()); len(rooms) != 0 {
 		t.Fatalf("store keeps %v", rooms)
+	}
+}
+
+// snapCounter counts snapshot writes.
+type snapCounter struct {
+	store.Store
+	snaps atomic.Int64
+}
+
+func (s *snapCounter) SaveSnapshot(ctx context.Context, room string, snap store.Snapshot) error {
+	s.snaps.Add(1)
+	return s.Store.SaveSnapshot(ctx, room, snap)
+}
+
+// TestSnapshotsCoalesced: a host clicking through phases as fast as it can
+// causes at most one snapshot a second; the one put off is written when
+// the second is over, and a restart finds every event.
+func TestSnapshotsCoalesced(t *testing.T) {
+	st := &snapCounter{Store: store.NewMemory()}
+	f := newFixtureWith(t, func(c *HubConfig) { c.Store = st })
+	f.clock.Advance(2 * snapshotGap)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	f.join("Anna")
+	before := st.snaps.Load()
+	for i, typ := range []string{"start", "close", "next", "next", "close", "next"} {
+		if r := f.command(host, fmt.Sprint("h", i), typ, nil); r["type"] != "ack" {
+			t.Fatalf("%s: %v", typ, r)
+		}
+	}
+	if n := st.snaps.Load() - before; n != 1 {
+		t.Fatalf("%d snapshots for six phase changes within a second, want 1", n)
+	}
+	f.clock.Advance(snapshotGap)
+	f.sync()
+	f.sync()
+	if n := st.snaps.Load() - before; n != 2 {
+		t.Fatalf("%d snapshots after the second was over, want 2", n)
+	}
+	snap, _, _ := st.LoadSnapshot(context.Background(), f.room.ID())
+	evs, _ := st.Events(context.Background(), f.room.ID(), 0)
+	if snap.Seq != uint64(len(evs)) {
+		t.Fatalf("snapshot at %d of %d events", snap.Seq, len(evs))
 	}
 }

@@ -66,7 +66,8 @@ var SystemClock Clock = systemClock{}
 const (
 	inboxSize     = 1024
 	coalesceDelay = 100 * time.Millisecond
-	snapshotEvery = 2000 // events between snapshots when no phase changes
+	snapshotEvery = 2000        // events between snapshots when no phase changes
+	snapshotGap   = time.Second // at least this between two snapshots of a room
 	maxNameLen    = 40
 	maxCommandID  = 64          // longer client message ids are not remembered
 	maxRecent     = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
@@ -113,16 +114,18 @@ type Room struct {
 	cancel   context.CancelFunc // stops this room alone (expiry); set by the hub
 
 	// Owned by the loop goroutine.
-	st       *State
-	seq      uint64 // events accepted
-	durable  uint64 // events stored
-	unsent   []store.Event
-	inflight bool
-	snapSeq  uint64
-	snapDue  bool
-	waiting  []waiter
-	subs     map[Conn]*sub
-	byPlayer map[string]map[Conn]struct{}
+	st        *State
+	seq       uint64 // events accepted
+	durable   uint64 // events stored
+	unsent    []store.Event
+	inflight  bool
+	snapSeq   uint64
+	snapDue   bool
+	snapAt    time.Time // when the last snapshot was taken
+	snapTimer Timer     // takes a snapshot put off by snapshotGap
+	waiting   []waiter
+	subs      map[Conn]*sub
+	byPlayer  map[string]map[Conn]struct{}
 
 	writeFailing bool // the writer's last attempt failed
 	storeDown    bool // the hub's health check cannot reach the store
@@ -316,14 +319,25 @@ func (r *Room) settle() {
 }
 
 func (r *Room) persist() {
-	if r.inflight || (len(r.unsent) == 0 && !r.snapDue) {
-		return
-	}
 	if r.seq-r.snapSeq >= snapshotEvery {
 		r.snapDue = true
 	}
+	// Snapshots are coalesced: at most one per snapshotGap, whatever the
+	// host clicks; the events in between are in the log, so nothing waits.
+	snap := r.snapDue
+	if snap {
+		if wait := snapshotGap - r.clock.Now().Sub(r.snapAt); wait > 0 {
+			snap = false
+			if r.snapTimer == nil {
+				r.snapTimer = r.clock.AfterFunc(wait, func() { _ = r.post(func() { r.snapTimer = nil }) })
+			}
+		}
+	}
+	if r.inflight || (len(r.unsent) == 0 && !snap) {
+		return
+	}
 	j := job{events: r.unsent}
-	if r.snapDue {
+	if snap {
 		j.snap = r.snapshot()
 		r.snapDue = false
 	}
@@ -339,6 +353,7 @@ func (r *Room) snapshot() *store.Snapshot {
 		return nil
 	}
 	r.snapSeq = r.seq
+	r.snapAt = r.clock.Now()
 	return &store.Snapshot{Seq: r.seq, At: r.clock.Now().UTC(), Data: data}
 }
 
@@ -528,6 +543,9 @@ func (r *Room) shutdown() {
 	}
 	if r.flushTimer != nil {
 		r.flushTimer.Stop()
+	}
+	if r.snapTimer != nil {
+		r.snapTimer.Stop()
 	}
 	final := job{events: r.unsent, snap: r.snapshot()}
 	r.unsent = nil

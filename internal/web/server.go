@@ -237,7 +237,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case "rate_limited":
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "60")
-	case "unavailable":
+	case "unavailable", "storage_unavailable":
 		status = http.StatusServiceUnavailable
 	}
 	if status == http.StatusInternalServerError {

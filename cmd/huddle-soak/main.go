@@ -142,6 +142,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var samples []sample
 	take := func(at time.Duration) {
+		hub.Sweep(ctx) // expired rooms go now, not at the next minute's sweep
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -166,15 +167,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	take(time.Since(start))
 	fmt.Fprintf(out, "%d rooms of %d phones in %v\n", sessions, o.phones, time.Since(start).Round(time.Second))
+	// The first three samples after the warm-up are the baseline, the last
+	// three the end; means smooth out where a sample falls between rooms.
 	i := slices.IndexFunc(samples, func(s sample) bool { return s.at >= o.warmup })
-	if i < 0 || len(samples)-i < 3 {
+	if i < 0 || len(samples)-i < 6 {
 		return errors.New("too few samples after the warm-up: run longer or sample more often")
 	}
-	warm := samples[i]
-	last := samples[len(samples)-1]
-	heapDrift := float64(last.heap)/float64(warm.heap) - 1
-	goDrift := float64(last.goroutines)/float64(warm.goroutines) - 1
-	fmt.Fprintf(out, "after warm-up (%v): heap %+.1f %%, goroutines %+.1f %%\n", warm.at.Round(time.Second), heapDrift*100, goDrift*100)
+	mean := func(ss []sample) (heap, goroutines float64) {
+		for _, s := range ss {
+			heap += float64(s.heap) / float64(len(ss))
+			goroutines += float64(s.goroutines) / float64(len(ss))
+		}
+		return heap, goroutines
+	}
+	h0, g0 := mean(samples[i : i+3])
+	h1, g1 := mean(samples[len(samples)-3:])
+	heapDrift, goDrift := h1/h0-1, g1/g0-1
+	fmt.Fprintf(out, "after warm-up (%v): heap %.1f → %.1f MiB (%+.1f %%), goroutines %.0f → %.0f (%+.1f %%)\n",
+		samples[i].at.Round(time.Second), h0/(1<<20), h1/(1<<20), heapDrift*100, g0, g1, goDrift*100)
 	if abs(heapDrift) > o.tolerance || abs(goDrift) > o.tolerance {
 		return fmt.Errorf("not flat within ±%.0f %%", o.tolerance*100)
 	}

@@ -3,9 +3,11 @@ package room
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -355,4 +357,42 @@ func TestSnapshotsCoalesced(t *testing.T) {
 	if snap.Seq != uint64(len(evs)) {
 		t.Fatalf("snapshot at %d of %d events", snap.Seq, len(evs))
 	}
+}
+
+// TestAckWaitersReleased: once acks are sent, the room keeps no reference to
+// their closures, which hold connections: a finished room kept for a day
+// must not keep its players' closed sockets in memory.
+func TestAckWaitersReleased(t *testing.T) {
+	st := &flaky{Store: store.NewMemory()}
+	f := newFixtureWith(t, func(c *HubConfig) { c.Store = st })
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	f.command(host, "s", "start", nil)
+	var joined []Joined
+	for i := range 5 {
+		j, _ := f.join(fmt.Sprint("P", i))
+		joined = append(joined, j)
+	}
+	// With the store down the acks pile up, then all go out at once.
+	st.down.Store(true)
+	var collected atomic.Int64
+	for _, j := range joined {
+		c := &fakeConn{}
+		runtime.SetFinalizer(c, func(*fakeConn) { collected.Add(1) })
+		f.room.Attach(c, j.Token, "en")
+		raw, _ := json.Marshal(map[string]any{"question": "q1", "options": []string{"a"}})
+		f.room.Command(c, "a", "answer", raw)
+		f.room.Detach(c)
+	}
+	f.sync0()
+	st.down.Store(false)
+	f.sync()
+	for range 50 {
+		if collected.Load() == 5 {
+			return
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%d of 5 closed connections collected: the room still holds the others", collected.Load())
 }

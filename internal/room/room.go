@@ -448,7 +448,8 @@ func (r *Room) stored(seq uint64) {
 		w.fn()
 		n++
 	}
-	r.waiting = r.waiting[n:]
+	// Delete zeroes the slots it frees: their closures hold connections.
+	r.waiting = slices.Delete(r.waiting, 0, n)
 }
 
 // expired reports whether the room has outlived its time to live: finished

@@ -146,6 +146,7 @@ func TestStoreDownBuffersThenRefuses(t *testing.T) {
 		c.MaxBuffered = 3
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
+	t.Cleanup(func() { st.down.Store(false) }) // runs first: lets the hub shut down after a failure
 	host := &fakeConn{}
 	f.room.Attach(host, f.c.HostToken, "en")
 	f.sync()
@@ -177,10 +178,17 @@ func TestStoreDownBuffersThenRefuses(t *testing.T) {
 	if n := strings.Count(logs.String(), "store buffer full"); n != 1 {
 		t.Fatalf("%d log lines about the full buffer:\n%s", n, logs.String())
 	}
-	f.clock.Advance(coalesceDelay)
-	f.sync0()
-	if v := host.last("view")["data"].(map[string]any); v["storage"] != "unavailable" {
-		t.Fatalf("host view while the store is down: storage=%v", v["storage"])
+	// The writer reports its failure from its own goroutine: poll.
+	for i := 0; ; i++ {
+		f.clock.Advance(coalesceDelay)
+		f.sync0()
+		if v := host.last("view")["data"].(map[string]any); v["storage"] == "unavailable" {
+			break
+		}
+		if i == 500 {
+			t.Fatal("host view does not say storage is unavailable")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	select {
 	case r := <-results:
@@ -347,8 +355,11 @@ func TestSnapshotsCoalesced(t *testing.T) {
 		t.Fatalf("%d snapshots for six phase changes within a second, want 1", n)
 	}
 	f.clock.Advance(snapshotGap)
-	f.sync()
-	f.sync()
+	f.sync0()
+	// The snapshot alone is not an event, so no ack waits for it: poll.
+	for i := 0; i < 500 && st.snaps.Load()-before < 2; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := st.snaps.Load() - before; n != 2 {
 		t.Fatalf("%d snapshots after the second was over, want 2", n)
 	}
@@ -365,6 +376,7 @@ func TestSnapshotsCoalesced(t *testing.T) {
 func TestAckWaitersReleased(t *testing.T) {
 	st := &flaky{Store: store.NewMemory()}
 	f := newFixtureWith(t, func(c *HubConfig) { c.Store = st })
+	t.Cleanup(func() { st.down.Store(false) })
 	host := &fakeConn{}
 	f.room.Attach(host, f.c.HostToken, "en")
 	f.command(host, "s", "start", nil)

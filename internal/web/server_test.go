@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -63,8 +64,23 @@ func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env
 // startEnvWith is startEnv with changes to the server's configuration.
 func startEnvWith(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config)) *env {
 	t.Helper()
+	return startEnvAt(t, st, scenarios, change, "")
+}
+
+// startEnvAt is startEnvWith listening on addr ("" for any free port), so
+// that a restarted server can take over its predecessor's address.
+func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config), addr string) *env {
+	t.Helper()
 	e := &env{t: t, store: st}
 	e.http = httptest.NewUnstartedServer(nil)
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.http.Listener.Close()
+		e.http.Listener = ln
+	}
 	e.url = "http://" + e.http.Listener.Addr().String()
 	e.hub = room.NewHub(room.HubConfig{Store: st, Logger: testLogger(t), PublicURL: e.url})
 	if _, err := e.hub.Restore(context.Background()); err != nil {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -205,7 +206,6 @@ type client struct {
 	all     []frame
 	closed  error
 	done    chan struct{}
-	n       int
 }
 
 func dial(t testing.TB, base, roomID, token string) *client {
@@ -265,13 +265,14 @@ func (cl *client) write(v any) {
 	}
 }
 
+var commandIDs atomic.Int64
+
 // send sends a command and returns its id.
 func (cl *client) send(typ string, data any) string {
 	cl.t.Helper()
-	cl.mu.Lock()
-	cl.n++
-	id := fmt.Sprintf("c%d", cl.n)
-	cl.mu.Unlock()
+	// Ids are unique per sender across reconnects, as the pages make them:
+	// the server takes a known id for a re-sent command.
+	id := fmt.Sprintf("c%d", commandIDs.Add(1))
 	cl.write(map[string]any{"id": id, "type": typ, "data": data})
 	return id
 }

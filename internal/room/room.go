@@ -453,13 +453,16 @@ func (r *Room) stored(seq uint64) {
 }
 
 // expired reports whether the room has outlived its time to live: finished
-// rooms after finishedTTL, others after idleTTL without an event (0: never).
+// rooms after finishedTTL, others after idleTTL without an event (0: never),
+// and nothing of it is waiting for the store.
 func (r *Room) expired(finishedTTL, idleTTL time.Duration) bool {
 	ttl := idleTTL
 	if r.st.Finished {
 		ttl = finishedTTL
 	}
-	return ttl > 0 && r.clock.Now().Sub(r.lastActive) >= ttl
+	// Not while the store is down: stopping writes a final snapshot, and
+	// the sweep would wait for it.
+	return ttl > 0 && r.clock.Now().Sub(r.lastActive) >= ttl && !r.storageUnavailable() && !r.inflight
 }
 
 // writeFailed runs on the loop when a store write has failed: the host

@@ -58,7 +58,6 @@ func TestBrowserStorageOutage(t *testing.T) {
 	if state := b.evalString(phone, `document.querySelector('[data-testid="answer-status"]').dataset.state`); state == "ok" {
 		t.Fatal("the phone shows its answer as received while nothing is stored")
 	}
-	b.screenshot(phone, "phone-answer-waiting-390x844.png")
 	// The tab is discarded and reloaded before storage returns: the queued
 	// answer is still there and goes out again.
 	b.do(phone, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="p-question"][data-question="q1"]`)))

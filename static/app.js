@@ -652,8 +652,12 @@ const HANDSHAKE_TIMEOUT = 10000;
  * duplicate. Other commands (host controls) are rejected at once when the
  * socket drops, so that "next" is never applied twice by surprise.
  *
+ * With opts.outbox, such commands are also kept in localStorage until
+ * answered, so an answer given just before the phone locked, lost the
+ * network or had its tab discarded is re-sent when the page comes back.
+ *
  * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
- * onFatal(code, msg) for unauthorized and kicked.
+ * onFatal(code, msg) for unauthorized and kicked, outbox (bool).
  */
 export class Connection {
   constructor(opts) {
@@ -671,6 +675,11 @@ export class Connection {
     this.handshakeTimer = null;
     this.pending = new Map();
     this.status = '';
+    this.outboxKey = opts.outbox ? `huddle.outbox.${opts.room}` : '';
+    for (const frame of this.loadOutbox()) {
+      const noop = () => {};
+      this.pending.set(frame.id, { frame, resolve: noop, reject: noop, retry: true, timer: null });
+    }
     const wake = () => this.wake();
     window.addEventListener('online', wake);
     window.addEventListener('pageshow', wake);
@@ -814,6 +823,30 @@ export class Connection {
     this.setStatus('stopped');
   }
 
+  loadOutbox() {
+    if (!this.outboxKey) return [];
+    const v = store.get(this.outboxKey);
+    return Array.isArray(v) ? v.filter((f) => f && typeof f.id === 'string' && typeof f.type === 'string') : [];
+  }
+
+  /** saveOutbox keeps the unanswered retry commands across page loads. */
+  saveOutbox() {
+    if (!this.outboxKey) return;
+    const frames = [...this.pending.values()].filter((p) => p.retry).map((p) => p.frame);
+    // If storage is full or disabled, the in-memory queue still works.
+    if (frames.length) store.set(this.outboxKey, frames);
+    else store.remove(this.outboxKey);
+  }
+
+  settle(id) {
+    const p = this.pending.get(id);
+    if (!p) return null;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.retry) this.saveOutbox();
+    return p;
+  }
+
   handle(msg) {
     clock.update(msg.time);
     switch (msg.type) {
@@ -824,28 +857,26 @@ export class Connection {
         this.setStatus('online');
         break;
       case 'ack': {
-        const p = this.pending.get(msg.id);
-        if (p) {
-          this.pending.delete(msg.id);
-          clearTimeout(p.timer);
-          p.resolve(msg);
-        }
+        const p = this.settle(msg.id);
+        if (p) p.resolve(msg);
         break;
       }
       case 'error': {
-        const p = msg.id ? this.pending.get(msg.id) : null;
+        const p = msg.id ? this.settle(msg.id) : null;
         if (p) {
-          this.pending.delete(msg.id);
-          clearTimeout(p.timer);
           p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code }));
         } else if (!msg.id && msg.code === 'unauthorized') {
           this.stopped = true;
+          this.pending.clear();
+          this.saveOutbox();
           this.onFatal('unauthorized', msg);
         }
         break;
       }
       case 'kicked':
         this.stopped = true;
+        this.pending.clear();
+        this.saveOutbox();
         this.onFatal('kicked', msg);
         break;
     }
@@ -908,6 +939,7 @@ export class Connection {
       }
       const p = { frame, resolve, reject, retry, timer: null };
       this.pending.set(id, p);
+      if (retry) this.saveOutbox();
       this.transmit(p);
     });
   }
@@ -984,6 +1016,7 @@ const DICT = {
     brand_tagline: 'Живые занятия: командный квиз',
     connecting: 'Подключение…',
     reconnecting: 'Нет связи. Переподключаемся…',
+    storage_unavailable: 'Хранилище недоступно: игра идёт, но ответы пока не сохраняются и участники ждут подтверждения. Ничего не перезапускайте — всё сохранится, когда хранилище вернётся.',
     err_network: 'Нет связи с сервером. Проверьте интернет и попробуйте ещё раз.',
     err_http: 'Сервер ответил ошибкой ({status}).',
     err_offline: 'Нет связи с сервером.',
@@ -1174,6 +1207,7 @@ const DICT = {
     brand_tagline: 'Live sessions: team quiz',
     connecting: 'Connecting…',
     reconnecting: 'Connection lost. Reconnecting…',
+    storage_unavailable: 'Storage unavailable: the game goes on, but answers are not saved yet and players wait for confirmation. Do not restart anything — everything is saved once storage is back.',
     err_network: 'Cannot reach the server. Check the connection and try again.',
     err_http: 'The server answered with an error ({status}).',
     err_offline: 'No connection to the server.',

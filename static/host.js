@@ -162,6 +162,9 @@ function render() {
   setText($('#h-title'), v.room.title);
   $('#h-status').hidden = false;
   $('#h-controls').hidden = false;
+  // The store is down: the room runs from memory, answers wait for their ack.
+  $('#h-storage').hidden = v.storage !== 'unavailable';
+  setText($('#h-storage'), v.storage === 'unavailable' ? t('storage_unavailable') : '');
   setText($('#h-phase'), v.board ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');

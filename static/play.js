@@ -81,6 +81,7 @@ function findPlayerByCode(code) {
 
 function forget(room) {
   store.remove(playerKey(room));
+  store.remove(`huddle.outbox.${room}`); // the Connection's queue of unanswered answers
   if (store.get(LAST_KEY) === room) store.remove(LAST_KEY);
 }
 
@@ -237,7 +238,7 @@ function enterRoom(r) {
   showView('loading');
   if (conn) conn.stop();
   if (!statusCb) statusCb = mountConnBanner();
-  conn = new Connection({ room: r.room, token: r.token, lang: lang(), onFrame, onStatus: statusCb, onFatal });
+  conn = new Connection({ room: r.room, token: r.token, lang: lang(), onFrame, onStatus: statusCb, onFatal, outbox: true });
   conn.connect();
 }
 

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/huddle-live/huddle/internal/web"
 )
@@ -23,6 +25,9 @@ type config struct {
 	Scenarios   string
 	LogLevel    slog.Level
 	Proxies     []netip.Prefix
+	RoomTTL     time.Duration
+	IdleTTL     time.Duration
+	StoreBuffer int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -43,6 +48,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.Scenarios, "scenarios", env("HUDDLE_SCENARIOS", "scenarios"), "directory of scenario files (HUDDLE_SCENARIOS)")
 	proxies := env("HUDDLE_TRUSTED_PROXIES", "")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HUDDLE_TRUSTED_PROXIES)")
+	roomTTL, idleTTL := env("HUDDLE_ROOM_TTL", "24h"), env("HUDDLE_IDLE_TTL", "168h")
+	fs.Func("room-ttl", "how long a finished room is kept, live and exportable, after its last event; 0 keeps it forever (HUDDLE_ROOM_TTL, default 24h)", func(s string) error { roomTTL = s; return nil })
+	fs.Func("idle-ttl", "how long an unfinished room is kept after its last event; 0 keeps it forever (HUDDLE_IDLE_TTL, default 168h)", func(s string) error { idleTTL = s; return nil })
+	buffer := env("HUDDLE_STORE_BUFFER", "20000")
+	fs.Func("store-buffer", "events a room holds while its store is down before players' changes are refused (HUDDLE_STORE_BUFFER, default 20000)", func(s string) error { buffer = s; return nil })
 	level := env("HUDDLE_LOG_LEVEL", "info")
 	fs.Func("log-level", "debug, info, warn or error (HUDDLE_LOG_LEVEL)", func(s string) error { level = s; return nil })
 	if err := fs.Parse(args[1:]); err != nil {
@@ -54,12 +64,34 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("log level %q: %w", level, err)
 	}
+	var err error
+	if c.RoomTTL, err = parseTTL(roomTTL); err != nil {
+		return c, fmt.Errorf("room ttl %q: %w", roomTTL, err)
+	}
+	if c.IdleTTL, err = parseTTL(idleTTL); err != nil {
+		return c, fmt.Errorf("idle ttl %q: %w", idleTTL, err)
+	}
+	if c.StoreBuffer, err = strconv.Atoi(buffer); err != nil || c.StoreBuffer < 100 {
+		return c, fmt.Errorf("store buffer %q: a number of events, at least 100", buffer)
+	}
 	p, err := web.ParseProxies(proxies)
 	if err != nil {
 		return c, fmt.Errorf("trusted proxies %q: %w", proxies, err)
 	}
 	c.Proxies = p
 	return c, nil
+}
+
+// parseTTL reads a duration such as "24h" or "90m"; "0" means forever.
+func parseTTL(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("must not be negative")
+	}
+	return d, nil
 }
 
 // publicURL is the configured base URL, or one built from the listener's

@@ -12,9 +12,18 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/huddle-live/huddle/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		storetest.StopRedis()
+		if buildDir != "" {
+			_ = os.RemoveAll(buildDir)
+		}
+	}))
+}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -85,6 +94,79 @@ func TestServeAndShutdown(t *testing.T) {
 	for _, want := range []string{"huddle is ready", "partnership-quiz", "stopped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestServeWarnsVolatileRedis: on a Redis that keeps nothing on disk the
+// server starts, with a warning saying what a Redis restart would lose.
+func TestServeWarnsVolatileRedis(t *testing.T) {
+	srv := storetest.StartServer(t)
+	if err := srv.Client(t).ConfigSet(context.Background(), "appendonly", "no").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, volatile := range []bool{true, false} {
+		if !volatile {
+			if err := srv.Client(t).ConfigSet(context.Background(), "appendonly", "yes").Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := serveBriefly(t, map[string]string{"REDIS_URL": srv.URL(), "HUDDLE_SCENARIOS": "../../scenarios"})
+		if got := strings.Contains(out, "Redis keeps nothing on disk"); got != volatile {
+			t.Errorf("volatile %v: warning shown %v:\n%s", volatile, got, out)
+		}
+	}
+}
+
+// serveBriefly runs the server in-process until it answers /healthz, stops
+// it and returns its log.
+func serveBriefly(t *testing.T, vars map[string]string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	vars["HUDDLE_ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"huddle"}, env(vars), &out, &out) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			<-errc
+			t.Fatalf("server did not come up: %v\n%s", err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return out.String()
+}
+
+func TestConfigLifetimeAndBuffer(t *testing.T) {
+	var stderr bytes.Buffer
+	c, err := parseConfig([]string{"huddle"}, env(nil), &stderr)
+	if err != nil || c.RoomTTL != 24*time.Hour || c.IdleTTL != 7*24*time.Hour || c.StoreBuffer != 20000 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = parseConfig([]string{"huddle", "-room-ttl", "90m", "-store-buffer", "500"}, env(map[string]string{"HUDDLE_IDLE_TTL": "0"}), &stderr)
+	if err != nil || c.RoomTTL != 90*time.Minute || c.IdleTTL != 0 || c.StoreBuffer != 500 {
+		t.Fatalf("flags and env: %+v %v", c, err)
+	}
+	for _, args := range [][]string{{"huddle", "-room-ttl", "soon"}, {"huddle", "-idle-ttl", "-1h"}, {"huddle", "-store-buffer", "5"}} {
+		if _, err := parseConfig(args, env(nil), &stderr); err == nil {
+			t.Errorf("%v: no error", args)
 		}
 	}
 }

@@ -46,9 +46,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if rs, ok := st.(*store.Redis); ok {
+		warnVolatile(ctx, rs, log)
+	}
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
-	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base})
+	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base,
+		FinishedTTL: cfg.RoomTTL, IdleTTL: cfg.IdleTTL, MaxBuffered: cfg.StoreBuffer})
 	n, err := hub.Restore(ctx)
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)
@@ -80,6 +84,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	log.Info("stopped")
 	return herr
+}
+
+// warnVolatile warns when the Redis keeps nothing on disk: the rooms would
+// survive a huddle restart but not a Redis one.
+func warnVolatile(ctx context.Context, rs *store.Redis, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	volatile, err := rs.Volatile(ctx)
+	switch {
+	case err != nil:
+		log.Info("could not check whether Redis keeps data on disk (CONFIG unavailable)", "err", err)
+	case volatile:
+		log.Warn("Redis keeps nothing on disk (appendonly no, no save points): a Redis restart loses every room; set appendonly yes")
+	}
 }
 
 func openStore(ctx context.Context, cfg config) (store.Store, string, error) {

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,6 +27,9 @@ type Hub struct {
 	cancel context.CancelFunc
 	giveUp context.CancelFunc // ends store retries during a shutdown past its deadline
 
+	finishedTTL, idleTTL time.Duration
+	healthEvery          time.Duration
+
 	mu    sync.Mutex
 	rooms map[string]*Room
 	codes map[string]*Room
@@ -34,11 +38,12 @@ type Hub struct {
 }
 
 type hubDeps struct {
-	store store.Store
-	log   *slog.Logger
-	clock Clock
-	base  string
-	abort context.Context
+	store       store.Store
+	log         *slog.Logger
+	clock       Clock
+	base        string
+	abort       context.Context
+	maxBuffered int
 }
 
 // HubConfig is what a Hub needs.
@@ -47,7 +52,28 @@ type HubConfig struct {
 	Logger    *slog.Logger
 	Clock     Clock  // nil means SystemClock
 	PublicURL string // base of join links, e.g. "http://192.168.1.10:8080"
+
+	// MaxBuffered bounds the events a room holds while its store is down;
+	// 0 means DefaultMaxBuffered.
+	MaxBuffered int
+	// FinishedTTL is how long a finished room is kept (live and exportable)
+	// after its last event; IdleTTL is the same for a room never finished.
+	// Then the room leaves memory and the store. 0 keeps rooms forever.
+	FinishedTTL, IdleTTL time.Duration
+	// HealthEvery is how often the store is pinged, when it can be, so the
+	// host sees "storage unavailable" even in a quiet room; 0 means 2 s.
+	HealthEvery time.Duration
 }
+
+// Pinger is a store that can say whether it is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+const (
+	defaultHealthEvery = 2 * time.Second
+	sweepEvery         = time.Minute // how often expired rooms are looked for
+)
 
 // NewHub returns an empty hub.
 func NewHub(cfg HubConfig) *Hub {
@@ -57,16 +83,113 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.HealthEvery <= 0 {
+		cfg.HealthEvery = defaultHealthEvery
+	}
 	abort, giveUp := context.WithCancel(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{
-		deps:   hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort},
-		ctx:    ctx,
-		cancel: cancel,
-		giveUp: giveUp,
-		rooms:  map[string]*Room{},
-		codes:  map[string]*Room{},
+	h := &Hub{
+		deps:        hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort, maxBuffered: cfg.MaxBuffered},
+		ctx:         ctx,
+		cancel:      cancel,
+		giveUp:      giveUp,
+		finishedTTL: cfg.FinishedTTL,
+		idleTTL:     cfg.IdleTTL,
+		healthEvery: cfg.HealthEvery,
+		rooms:       map[string]*Room{},
+		codes:       map[string]*Room{},
 	}
+	// Both loops end with the hub's context; Shutdown waits for them.
+	if p, ok := cfg.Store.(Pinger); ok {
+		h.wg.Add(1)
+		go h.watchStore(p)
+	}
+	if h.finishedTTL > 0 || h.idleTTL > 0 {
+		h.wg.Add(1)
+		go h.sweepLoop()
+	}
+	return h
+}
+
+// every calls f each period of the hub's clock until the hub shuts down.
+func (h *Hub) every(period time.Duration, f func()) {
+	defer h.wg.Done()
+	for {
+		tick := make(chan struct{})
+		t := h.deps.clock.AfterFunc(period, func() { close(tick) })
+		select {
+		case <-tick:
+			f()
+		case <-h.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// watchStore pings the store and tells every room when it stops or starts
+// answering.
+func (h *Hub) watchStore(p Pinger) {
+	down := false
+	h.every(h.healthEvery, func() {
+		ctx, cancel := context.WithTimeout(h.ctx, h.healthEvery)
+		err := p.Ping(ctx)
+		cancel()
+		if h.ctx.Err() != nil || (err != nil) == down {
+			return
+		}
+		down = err != nil
+		if down {
+			h.deps.log.Error("store unreachable: rooms keep running from memory, acks wait", "err", err)
+		} else {
+			h.deps.log.Info("store reachable again")
+		}
+		for _, r := range h.live() {
+			_ = r.post(func() { r.setStoreDown(down) })
+		}
+	})
+}
+
+func (h *Hub) live() []*Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+func (h *Hub) sweepLoop() { h.every(sweepEvery, func() { h.Sweep(h.ctx) }) }
+
+// Sweep expires rooms past their time to live: each is stopped (final
+// snapshot, sockets closed) and deleted from the store. It returns how many
+// rooms expired.
+func (h *Hub) Sweep(ctx context.Context) int {
+	n := 0
+	for _, r := range h.live() {
+		expired, err := call(ctx, r, func(reply func(bool, error)) { reply(r.expired(h.finishedTTL, h.idleTTL), nil) })
+		if err != nil || !expired {
+			continue
+		}
+		h.mu.Lock()
+		if h.down || h.rooms[r.id] != r {
+			h.mu.Unlock()
+			continue
+		}
+		delete(h.rooms, r.id)
+		delete(h.codes, r.code)
+		h.mu.Unlock()
+		r.cancel()
+		<-r.done
+		if err := h.deps.store.Delete(ctx, r.id); err != nil {
+			h.deps.log.Error("expire room: delete from store", "room", r.id, "err", err)
+			continue
+		}
+		h.deps.log.Info("room expired", "room", r.id, "code", r.code)
+		n++
+	}
+	return n
 }
 
 // CreateOptions are the host's choices when creating a room.
@@ -203,10 +326,13 @@ func (h *Hub) freeCode() string {
 func (h *Hub) startLocked(r *Room) {
 	h.rooms[r.id] = r
 	h.codes[r.code] = r
+	ctx, cancel := context.WithCancel(h.ctx)
+	r.cancel = cancel
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		r.run(h.ctx)
+		defer cancel()
+		r.run(ctx)
 	}()
 }
 
@@ -234,7 +360,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		st, seq, err := load(ctx, h.deps.store, id)
+		st, seq, last, err := load(ctx, h.deps.store, id, h.deps.log)
 		if err != nil {
 			h.deps.log.Error("restore room", "room", id, "err", err)
 			continue
@@ -249,7 +375,9 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			h.deps.log.Error("restore room: join code in use", "room", id, "code", st.Config.Code)
 			continue
 		}
-		h.startLocked(newRoom(st, seq, h.deps))
+		r := newRoom(st, seq, h.deps)
+		r.lastActive = last
+		h.startLocked(r)
 		h.mu.Unlock()
 		n++
 		h.deps.log.Info("room restored", "room", id, "code", st.Config.Code, "seq", seq, "phase", st.Phase())
@@ -257,47 +385,63 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// load rebuilds a room's state: its snapshot, then every event after it.
-func load(ctx context.Context, s store.Store, id string) (*State, uint64, error) {
+// load rebuilds a room's state: its snapshot, then every event after it. It
+// also returns the time of the last event. A snapshot the log does not reach
+// (the log lost its tail) is ignored and the whole log replayed: what is lost
+// was never acknowledged, since acks wait for the log, and the next append
+// follows the log instead of failing for its sequence.
+func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (*State, uint64, time.Time, error) {
 	var st *State
 	var seq uint64
+	var last time.Time
 	snap, ok, err := s.LoadSnapshot(ctx, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, last, err
+	}
+	var events []store.Event
+	if ok && snap.Seq > 0 {
+		evs, err := s.Events(ctx, id, snap.Seq-1)
+		if err != nil {
+			return nil, 0, last, err
+		}
+		if len(evs) == 0 || evs[0].Seq != snap.Seq {
+			log.Warn("restore room: snapshot ahead of the event log; replaying the log alone", "room", id, "snapshot_seq", snap.Seq)
+			ok = false
+		} else {
+			events = evs[1:]
+		}
 	}
 	if ok {
 		st = &State{}
 		if err := json.Unmarshal(snap.Data, st); err != nil {
-			return nil, 0, fmt.Errorf("decode snapshot: %w", err)
+			return nil, 0, last, fmt.Errorf("decode snapshot: %w", err)
 		}
 		st.reindex()
-		seq = snap.Seq
-	}
-	events, err := s.Events(ctx, id, seq)
-	if err != nil {
-		return nil, 0, err
+		seq, last = snap.Seq, snap.At
+	} else if events, err = s.Events(ctx, id, 0); err != nil {
+		return nil, 0, last, err
 	}
 	for _, ev := range events {
 		if ev.Seq != seq+1 {
-			return nil, 0, fmt.Errorf("event %d follows %d", ev.Seq, seq)
+			return nil, 0, last, fmt.Errorf("event %d follows %d", ev.Seq, seq)
 		}
 		if ev.Type == evCreated {
 			var cfg Config
 			if err := json.Unmarshal(ev.Data, &cfg); err != nil {
-				return nil, 0, fmt.Errorf("decode created: %w", err)
+				return nil, 0, last, fmt.Errorf("decode created: %w", err)
 			}
 			st = newState(cfg, ev.At)
 		} else if st == nil {
-			return nil, 0, fmt.Errorf("event %d (%s) before the room was created", ev.Seq, ev.Type)
+			return nil, 0, last, fmt.Errorf("event %d (%s) before the room was created", ev.Seq, ev.Type)
 		} else if err := st.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
-			return nil, 0, fmt.Errorf("replay event %d (%s): %w", ev.Seq, ev.Type, err)
+			return nil, 0, last, fmt.Errorf("replay event %d (%s): %w", ev.Seq, ev.Type, err)
 		}
-		seq = ev.Seq
+		seq, last = ev.Seq, ev.At
 	}
 	if st == nil {
-		return nil, 0, errors.New("no events")
+		return nil, 0, last, errors.New("no events")
 	}
-	return st, seq, nil
+	return st, seq, last, nil
 }
 
 // Shutdown stops every room: each writes a final snapshot and closes its

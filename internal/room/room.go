@@ -67,8 +67,16 @@ var SystemClock Clock = systemClock{}
 const (
 	inboxSize     = 1024
 	coalesceDelay = 100 * time.Millisecond
-	snapshotEvery = 2000 // events between snapshots when no phase changes
+	snapshotEvery = 2000        // events between snapshots when no phase changes
+	snapshotGap   = time.Second // at least this between two snapshots of a room
 	maxNameLen    = 40
+	maxCommandID  = 64          // longer client message ids are not remembered
+	maxRecent     = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
+	maxBackoff    = time.Second // between store retries: a returning store is used within about a second
+
+	// DefaultMaxBuffered is how many events a room holds for a store that is
+	// down before it refuses players' changes.
+	DefaultMaxBuffered = 20000
 )
 
 type sub struct {
@@ -104,18 +112,30 @@ type Room struct {
 	jobs     chan job
 	wrote    chan struct{} // closed when the writer has exited
 	abort    context.Context
+	cancel   context.CancelFunc // stops this room alone (expiry); set by the hub
 
 	// Owned by the loop goroutine.
-	st       *State
-	seq      uint64 // events accepted
-	durable  uint64 // events stored
-	unsent   []store.Event
-	inflight bool
-	snapSeq  uint64
-	snapDue  bool
-	waiting  []waiter
-	subs     map[Conn]*sub
-	byPlayer map[string]map[Conn]struct{}
+	st        *State
+	seq       uint64 // events accepted
+	durable   uint64 // events stored
+	unsent    []store.Event
+	inflight  bool
+	snapSeq   uint64
+	snapDue   bool
+	snapAt    time.Time // when the last snapshot was taken
+	snapTimer Timer     // takes a snapshot put off by snapshotGap
+	waiting   []waiter
+	subs      map[Conn]*sub
+	byPlayer  map[string]map[Conn]struct{}
+
+	writeFailing bool // the writer's last attempt failed
+	storeDown    bool // the hub's health check cannot reach the store
+	bufferFull   bool // unsent reached maxBuffered; logged once until it drains
+	maxBuffered  int
+	epoch        string // changes whenever the room is loaded into a process
+	lastActive   time.Time
+	recent       map[string]struct{} // client message ids of accepted commands, per sender
+	recentOrder  []string            // the same keys, oldest first
 
 	deadline   time.Time // the deadline the question timer is armed for
 	qtimer     Timer
@@ -151,6 +171,14 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		subs:     map[Conn]*sub{},
 		byPlayer: map[string]map[Conn]struct{}{},
 		dirtyMe:  map[string]bool{},
+
+		maxBuffered: deps.maxBuffered,
+		epoch:       newToken()[:8],
+		lastActive:  deps.clock.Now(),
+		recent:      map[string]struct{}{},
+	}
+	if r.maxBuffered <= 0 {
+		r.maxBuffered = DefaultMaxBuffered
 	}
 	return r
 }
@@ -254,6 +282,7 @@ func (r *Room) commit(typ string, data any) error {
 		return err
 	}
 	r.seq = ev.Seq
+	r.lastActive = ev.At
 	r.unsent = append(r.unsent, ev)
 	r.ranks = nil
 	if r.st.Phase() != before || r.st.Stage != stage || r.st.gameStep() != step {
@@ -292,14 +321,25 @@ func (r *Room) settle() {
 }
 
 func (r *Room) persist() {
-	if r.inflight || (len(r.unsent) == 0 && !r.snapDue) {
-		return
-	}
 	if r.seq-r.snapSeq >= snapshotEvery {
 		r.snapDue = true
 	}
+	// Snapshots are coalesced: at most one per snapshotGap, whatever the
+	// host clicks; the events in between are in the log, so nothing waits.
+	snap := r.snapDue
+	if snap {
+		if wait := snapshotGap - r.clock.Now().Sub(r.snapAt); wait > 0 {
+			snap = false
+			if r.snapTimer == nil {
+				r.snapTimer = r.clock.AfterFunc(wait, func() { _ = r.post(func() { r.snapTimer = nil }) })
+			}
+		}
+	}
+	if r.inflight || (len(r.unsent) == 0 && !snap) {
+		return
+	}
 	j := job{events: r.unsent}
-	if r.snapDue {
+	if snap {
 		j.snap = r.snapshot()
 		r.snapDue = false
 	}
@@ -315,6 +355,7 @@ func (r *Room) snapshot() *store.Snapshot {
 		return nil
 	}
 	r.snapSeq = r.seq
+	r.snapAt = r.clock.Now()
 	return &store.Snapshot{Seq: r.seq, At: r.clock.Now().UTC(), Data: data}
 }
 
@@ -348,8 +389,11 @@ func (r *Room) write(j job) bool {
 			}
 			return true
 		}
+		if attempt == 0 {
+			_ = r.post(r.writeFailed)
+		}
 		if attempt == 0 || attempt%20 == 0 {
-			r.log.Error("store write failed; retrying", "err", err, "attempt", attempt+1)
+			r.log.Error("store write failed; retrying", "err", err, "attempt", attempt+1, "buffered", len(j.events))
 		}
 		select {
 		case <-time.After(backoff):
@@ -357,7 +401,7 @@ func (r *Room) write(j job) bool {
 			r.log.Error("store write abandoned", "events", len(j.events), "err", err)
 			return false
 		}
-		backoff = min(backoff*2, 5*time.Second)
+		backoff = min(backoff*2, maxBackoff)
 	}
 }
 
@@ -390,6 +434,14 @@ func (r *Room) alreadyStored(ctx context.Context, j job) bool {
 func (r *Room) stored(seq uint64) {
 	r.durable = max(r.durable, seq)
 	r.inflight = false
+	if r.writeFailing {
+		r.writeFailing = false
+		r.dirtyView = true
+	}
+	if r.bufferFull && len(r.unsent) < r.maxBuffered/2 {
+		r.bufferFull = false
+		r.log.Info("store buffer drained: players' changes accepted again")
+	}
 	n := 0
 	for _, w := range r.waiting {
 		if w.seq > r.durable {
@@ -398,7 +450,57 @@ func (r *Room) stored(seq uint64) {
 		w.fn()
 		n++
 	}
-	r.waiting = r.waiting[n:]
+	// Delete zeroes the slots it frees: their closures hold connections.
+	r.waiting = slices.Delete(r.waiting, 0, n)
+}
+
+// expired reports whether the room has outlived its time to live: finished
+// rooms after finishedTTL, others after idleTTL without an event (0: never),
+// and nothing of it is waiting for the store.
+func (r *Room) expired(finishedTTL, idleTTL time.Duration) bool {
+	ttl := idleTTL
+	if r.st.Finished {
+		ttl = finishedTTL
+	}
+	// Not while the store is down: stopping writes a final snapshot, and
+	// the sweep would wait for it.
+	return ttl > 0 && r.clock.Now().Sub(r.lastActive) >= ttl && !r.storageUnavailable() && !r.inflight
+}
+
+// writeFailed runs on the loop when a store write has failed: the host
+// view shows that storage is unavailable until a write succeeds.
+func (r *Room) writeFailed() {
+	if !r.writeFailing {
+		r.writeFailing = true
+		r.dirtyView = true
+	}
+}
+
+// setStoreDown records the hub's latest health check of the store.
+func (r *Room) setStoreDown(down bool) {
+	if r.storeDown != down {
+		r.storeDown = down
+		r.dirtyView = true
+	}
+}
+
+// storageUnavailable reports whether changes are waiting on a store that is
+// down: acks wait, and the host is told.
+func (r *Room) storageUnavailable() bool { return r.writeFailing || r.storeDown }
+
+// bufferLeft reports whether the room may accept another player change. The
+// events a room holds for a store that is down are bounded: past the bound
+// players' changes are refused (host commands and timers still run) and one
+// log line says so.
+func (r *Room) bufferLeft() bool {
+	if len(r.unsent) < r.maxBuffered {
+		return true
+	}
+	if !r.bufferFull {
+		r.bufferFull = true
+		r.log.Error("store buffer full: refusing players' changes until the store is back", "buffered", len(r.unsent), "limit", r.maxBuffered)
+	}
+	return false
 }
 
 // armTimer keeps one timer for the current stage's deadline: an open
@@ -458,6 +560,9 @@ func (r *Room) shutdown() {
 	if r.flushTimer != nil {
 		r.flushTimer.Stop()
 	}
+	if r.snapTimer != nil {
+		r.snapTimer.Stop()
+	}
 	final := job{events: r.unsent, snap: r.snapshot()}
 	r.unsent = nil
 	r.jobs <- final // the buffer has room: the writer holds at most one job
@@ -489,6 +594,10 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 	return call(ctx, r, func(reply func(Joined, error)) {
 		if r.st.Finished {
 			reply(Joined{}, ErrFinished)
+			return
+		}
+		if !r.bufferLeft() {
+			reply(Joined{}, ErrStorage)
 			return
 		}
 		if r.st.Locked {
@@ -630,14 +739,43 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 	if s == nil {
 		return // closed meanwhile, or never said hello
 	}
+	// A command re-sent after a reconnect (its ack was lost with the old
+	// socket) is acknowledged again, never applied twice.
+	key := ""
+	if id != "" && len(id) <= maxCommandID {
+		key = string(s.role) + "\x00" + s.player + "\x00" + id
+		if _, ok := r.recent[key]; ok {
+			r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
+			return
+		}
+	}
+	if s.role == RolePlayer && !r.bufferLeft() {
+		r.sendTo(c, r.errorFrame(id, ErrStorage, s.lang))
+		return
+	}
 	err := r.exec(s, typ, data)
 	switch {
 	case errors.Is(err, errDuplicate):
+		r.remember(key)
 		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
 	case err != nil:
 		r.sendTo(c, r.errorFrame(id, err, s.lang))
 	default:
+		r.remember(key)
 		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
+	}
+}
+
+// remember keeps the key of an accepted command, the newest maxRecent.
+func (r *Room) remember(key string) {
+	if key == "" {
+		return
+	}
+	r.recent[key] = struct{}{}
+	r.recentOrder = append(r.recentOrder, key)
+	if len(r.recentOrder) > maxRecent {
+		delete(r.recent, r.recentOrder[0])
+		r.recentOrder = r.recentOrder[1:]
 	}
 }
 

@@ -143,13 +143,20 @@ type fixture struct {
 	c     *Created
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with changes to the hub's configuration.
+func newFixtureWith(t *testing.T, change func(*HubConfig)) *fixture {
 	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
-	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
+	cfg := HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"}
+	if change != nil {
+		change(&cfg)
+	}
+	hub := NewHub(cfg)
 	t.Cleanup(func() {
 		if err := hub.Shutdown(context.Background()); err != nil {
 			t.Error(err)
@@ -346,7 +353,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, seq, err := load(context.Background(), f.hub.deps.store, f.room.ID())
+		st, seq, _, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
 		if err != nil {
 			t.Fatalf("%s: load: %v", when, err)
 		}

@@ -120,6 +120,7 @@ var (
 	ErrStopped      = errors.New("room: stopped")
 	ErrRateLimited  = errors.New("room: too many requests")
 	ErrTooManyConns = errors.New("room: too many connections for one token")
+	ErrStorage      = errors.New("room: storage unavailable and the buffer is full")
 
 	// errDuplicate marks a command already accepted earlier: acked, not logged.
 	errDuplicate = errors.New("room: duplicate")

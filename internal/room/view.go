@@ -24,6 +24,7 @@ const (
 
 type frameOut struct {
 	Type      string `json:"type"`
+	Epoch     string `json:"epoch"`
 	Seq       uint64 `json:"seq"`
 	Time      int64  `json:"time"`
 	ID        string `json:"id,omitempty"`
@@ -43,16 +44,16 @@ func (r *Room) encode(f frameOut) []byte {
 }
 
 func (r *Room) frame(typ string, now time.Time, data any) []byte {
-	return r.encode(frameOut{Type: typ, Seq: r.seq, Time: now.UnixMilli(), Data: data})
+	return r.encode(frameOut{Type: typ, Epoch: r.epoch, Seq: r.seq, Time: now.UnixMilli(), Data: data})
 }
 
 func (r *Room) ackFrame(id string, duplicate bool) []byte {
-	return r.encode(frameOut{Type: "ack", Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
+	return r.encode(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
 }
 
 func (r *Room) errorFrame(id string, err error, lang string) []byte {
 	code := ErrorCode(err)
-	return r.encode(frameOut{Type: "error", Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id,
+	return r.encode(frameOut{Type: "error", Epoch: r.epoch, Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id,
 		Code: code, Message: Message(code, lang)})
 }
 
@@ -227,8 +228,9 @@ type view struct {
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Host        *hostInfo     `json:"host,omitempty"`
-	Game        any           `json:"game,omitempty"`  // a game stage's view for this role
-	Board       any           `json:"board,omitempty"` // a board stage's view for this role
+	Storage     string        `json:"storage,omitempty"` // host only: "unavailable" while the store is down
+	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
+	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
 }
 
 type phoneState struct {
@@ -319,6 +321,9 @@ func (r *Room) view(role Role, now time.Time) *view {
 			slices.Sort(h.AnsweredBy)
 		}
 		v.Host = h
+		if r.storageUnavailable() {
+			v.Storage = "unavailable"
+		}
 	}
 	switch r.st.kind() {
 	case scenario.KindGame:
@@ -813,6 +818,8 @@ func ErrorCode(err error) string {
 		return "bad_request"
 	case errors.Is(err, ErrStopped):
 		return "unavailable"
+	case errors.Is(err, ErrStorage):
+		return "storage_unavailable"
 	}
 	return "internal"
 }
@@ -837,6 +844,7 @@ var messages = map[string][2]string{ // code → {ru, en}
 	"moved_on":             {"Команда уже перешла к следующему шагу.", "Your team has already moved on."},
 	"choice_unavailable":   {"Этот вариант сейчас недоступен.", "This choice is not available now."},
 	"event_used":           {"Это событие уже было.", "This event has already happened."},
+	"storage_unavailable":  {"Сервер временно не может сохранять ответы. Попробуйте через минуту.", "The server cannot save answers right now. Try again in a minute."},
 	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
 }
 

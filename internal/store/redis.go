@@ -191,3 +191,26 @@ func (r *Redis) Close() error {
 	})
 	return r.closeErr
 }
+
+// Ping checks that Redis answers.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// Volatile reports whether the Redis keeps nothing on disk: append-only file
+// off and no RDB save points, so a Redis restart loses every room. A Redis
+// with CONFIG disabled or renamed returns an error: durability unknown.
+func (r *Redis) Volatile(ctx context.Context) (bool, error) {
+	aof, err := r.client.ConfigGet(ctx, "appendonly").Result()
+	if err != nil {
+		return false, fmt.Errorf("redis config get appendonly: %w", err)
+	}
+	save, err := r.client.ConfigGet(ctx, "save").Result()
+	if err != nil {
+		return false, fmt.Errorf("redis config get save: %w", err)
+	}
+	return aof["appendonly"] != "yes" && strings.TrimSpace(save["save"]) == "", nil
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -184,6 +185,28 @@ func hostToken(r *http.Request) string {
 		return t
 	}
 	return r.URL.Query().Get("token")
+}
+
+// audit serves a room's event log, for the host only.
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	rm := s.hub.Room(chi.URLParam(r, "room"))
+	if rm == nil {
+		s.writeError(w, r, room.ErrNotFound)
+		return
+	}
+	if !rm.IsHost(hostToken(r)) {
+		s.writeError(w, r, room.ErrUnauthorized)
+		return
+	}
+	entries, err := rm.Audit(r.Context())
+	if err != nil {
+		s.log.Error("audit", "room", rm.ID(), "err", err)
+		s.writeError(w, r, room.ErrStopped)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="huddle-audit-`+rm.Code()+`.json"`)
+	_ = json.NewEncoder(w).Encode(map[string]any{"room": rm.ID(), "events": entries})
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {

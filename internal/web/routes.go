@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/api/rooms/{room}/qr.png", s.qr)
 	r.Get("/api/rooms/{room}/export.{format}", s.export)
 	s.boardRoutes(r)
+	r.Get("/api/rooms/{room}/audit.json", s.audit)
 
 	r.Get("/ws/{room}", s.websocket)
 

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ type Limits struct {
 	MessagesPerMinute, MessageBurst int // frames per player token
 	CommandsPerMinute, CommandBurst int // frames per host or screen token
 	ConnsPerToken                   int // open sockets per token
+	// PingEvery is how often an idle socket is pinged; a peer that does not
+	// answer within PongTimeout is cut and its phone counts as offline.
+	PingEvery, PongTimeout time.Duration
 }
 
 // DefaultLimits are generous enough for a venue of a few hundred phones
@@ -54,6 +58,8 @@ var DefaultLimits = Limits{
 	MessagesPerMinute: 120, MessageBurst: 30,
 	CommandsPerMinute: 600, CommandBurst: 60,
 	ConnsPerToken: 8,
+	PingEvery:     25 * time.Second, // also keeps NATs and proxies from dropping idle sockets
+	PongTimeout:   20 * time.Second,
 }
 
 func (l Limits) orDefault() Limits {
@@ -70,6 +76,7 @@ func (l Limits) orDefault() Limits {
 		pick(l.MessagesPerMinute, d.MessagesPerMinute), pick(l.MessageBurst, d.MessageBurst),
 		pick(l.CommandsPerMinute, d.CommandsPerMinute), pick(l.CommandBurst, d.CommandBurst),
 		pick(l.ConnsPerToken, d.ConnsPerToken),
+		cmp.Or(l.PingEvery, d.PingEvery), cmp.Or(l.PongTimeout, d.PongTimeout),
 	}
 }
 
@@ -94,6 +101,8 @@ type Server struct {
 	messages *limiter // frames per player token
 	commands *limiter // frames per host or screen token
 	conns    counter  // open sockets per token
+	ping     time.Duration
+	pong     time.Duration
 }
 
 // New returns a Server; its routes are ready.
@@ -116,6 +125,8 @@ func New(cfg Config) *Server {
 		messages:  newLimiter(lim.MessagesPerMinute, lim.MessageBurst),
 		commands:  newLimiter(lim.CommandsPerMinute, lim.CommandBurst),
 		conns:     counter{limit: lim.ConnsPerToken, n: map[string]int{}},
+		ping:      lim.PingEvery,
+		pong:      lim.PongTimeout,
 	}
 	if u, err := url.Parse(s.base); err == nil && u.Host != "" {
 		s.origins = []string{u.Host}
@@ -226,7 +237,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case "rate_limited":
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "60")
-	case "unavailable":
+	case "unavailable", "storage_unavailable":
 		status = http.StatusServiceUnavailable
 	}
 	if status == http.StatusInternalServerError {

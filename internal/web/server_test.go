@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -63,8 +65,23 @@ func startEnv(t testing.TB, st store.Store, scenarios []*scenario.Scenario) *env
 // startEnvWith is startEnv with changes to the server's configuration.
 func startEnvWith(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config)) *env {
 	t.Helper()
+	return startEnvAt(t, st, scenarios, change, "")
+}
+
+// startEnvAt is startEnvWith listening on addr ("" for any free port), so
+// that a restarted server can take over its predecessor's address.
+func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config), addr string) *env {
+	t.Helper()
 	e := &env{t: t, store: st}
 	e.http = httptest.NewUnstartedServer(nil)
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.http.Listener.Close()
+		e.http.Listener = ln
+	}
 	e.url = "http://" + e.http.Listener.Addr().String()
 	e.hub = room.NewHub(room.HubConfig{Store: st, Logger: testLogger(t), PublicURL: e.url})
 	if _, err := e.hub.Restore(context.Background()); err != nil {
@@ -189,7 +206,6 @@ type client struct {
 	all     []frame
 	closed  error
 	done    chan struct{}
-	n       int
 }
 
 func dial(t testing.TB, base, roomID, token string) *client {
@@ -249,13 +265,14 @@ func (cl *client) write(v any) {
 	}
 }
 
+var commandIDs atomic.Int64
+
 // send sends a command and returns its id.
 func (cl *client) send(typ string, data any) string {
 	cl.t.Helper()
-	cl.mu.Lock()
-	cl.n++
-	id := fmt.Sprintf("c%d", cl.n)
-	cl.mu.Unlock()
+	// Ids are unique per sender across reconnects, as the pages make them:
+	// the server takes a known id for a re-sent command.
+	id := fmt.Sprintf("c%d", commandIDs.Add(1))
 	cl.write(map[string]any{"id": id, "type": typ, "data": data})
 	return id
 }
@@ -263,7 +280,13 @@ func (cl *client) send(typ string, data any) string {
 // waitFor waits until cond holds for the client's frames.
 func (cl *client) waitFor(what string, cond func(cl *client) bool) {
 	cl.t.Helper()
-	timer := time.AfterFunc(10*time.Second, func() {
+	cl.waitWithin(10*time.Second, what, cond)
+}
+
+// waitWithin is waitFor with its own time limit.
+func (cl *client) waitWithin(limit time.Duration, what string, cond func(cl *client) bool) {
+	cl.t.Helper()
+	timer := time.AfterFunc(limit, func() {
 		cl.mu.Lock()
 		cl.closed = fmt.Errorf("timed out waiting for %s", what)
 		cl.cond.Broadcast()

@@ -20,8 +20,6 @@ const (
 	sendQueue     = 64       // frames waiting for a slow reader before it is dropped
 	helloTimeout  = 10 * time.Second
 	closeGrace    = 5 * time.Second
-	pingEvery     = 25 * time.Second // also keeps NATs and proxies from dropping idle sockets
-	pongTimeout   = 20 * time.Second
 	maxViolations = 50 // frames refused for rate in a row before the socket is closed
 )
 
@@ -43,6 +41,8 @@ type wsConn struct {
 	once   sync.Once
 	code   websocket.StatusCode
 	reason string
+	ping   time.Duration // see Limits.PingEvery
+	pong   time.Duration
 }
 
 func (w *wsConn) Send(frame []byte) bool {
@@ -75,12 +75,12 @@ func (w *wsConn) Close(code int, reason string) {
 // instead, and a dead one by a ping that gets no pong.
 func (w *wsConn) writer() {
 	ctx := context.Background()
-	ping := time.NewTicker(pingEvery)
+	ping := time.NewTicker(w.ping)
 	defer ping.Stop()
 	for {
 		select {
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, pongTimeout)
+			pctx, cancel := context.WithTimeout(ctx, w.pong)
 			err := w.c.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -132,7 +132,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	c.SetReadLimit(readLimit)
-	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{})}
+	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
 	wrote := make(chan struct{})
 	go func() {
 		defer close(wrote)

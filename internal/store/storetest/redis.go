@@ -38,7 +38,7 @@ func RedisURL(tb testing.TB) string {
 	tb.Helper()
 	findOnce.Do(func() { foundURL, findErr = findRedis() })
 	if findErr != nil {
-		if os.Getenv("CI") == "true" {
+		if ciMode() {
 			tb.Fatalf("storetest: no Redis for tests: %v (set REDIS_URL or put redis-server on PATH)", findErr)
 		}
 		tb.Skipf("storetest: no Redis, skipping: %v", findErr)
@@ -196,3 +196,5 @@ func ping(addr string) error {
 	}
 	return nil
 }
+
+func ciMode() bool { return os.Getenv("CI") == "true" }

@@ -657,7 +657,7 @@ const HANDSHAKE_TIMEOUT = 10000;
  * network or had its tab discarded is re-sent when the page comes back.
  *
  * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
- * onFatal(code, msg) for unauthorized and kicked, outbox (bool).
+ * onFatal(code, msg) for unauthorized, room_gone and kicked, outbox (bool).
  */
 export class Connection {
   constructor(opts) {
@@ -865,11 +865,11 @@ export class Connection {
         const p = msg.id ? this.settle(msg.id) : null;
         if (p) {
           p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code }));
-        } else if (!msg.id && msg.code === 'unauthorized') {
+        } else if (!msg.id && (msg.code === 'unauthorized' || msg.code === 'room_gone')) {
           this.stopped = true;
           this.pending.clear();
           this.saveOutbox();
-          this.onFatal('unauthorized', msg);
+          this.onFatal(msg.code, msg);
         }
         break;
       }
@@ -1198,6 +1198,7 @@ const DICT = {
     kicked_help: 'Если это ошибка, войдите снова под своим именем.',
     join_again: 'Войти снова',
     session_lost: 'Сессия не найдена. Войдите в комнату заново.',
+    room_gone: 'Этой комнаты больше нет: сессия закончилась или ссылка устарела.',
     leave: 'Выйти',
     leave_confirm: 'Выйти из комнаты на этом телефоне?',
     me_label: 'вы',
@@ -1384,6 +1385,7 @@ const DICT = {
     kicked_help: 'If this is a mistake, join again with your name.',
     join_again: 'Join again',
     session_lost: 'Session not found. Please join the room again.',
+    room_gone: 'This room is no longer here: the session has ended or the link is out of date.',
     leave: 'Leave',
     leave_confirm: 'Leave the room on this phone?',
     me_label: 'you',

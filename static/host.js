@@ -254,7 +254,7 @@ function onFrame(msg) {
   } else if (msg.type === 'welcome' && d.role && d.role !== 'host') {
     showMessage(t('access_denied'));
     conn.stop();
-  } else if (msg.type === 'error' && !msg.id && msg.code !== 'unauthorized' && msg.message) {
+  } else if (msg.type === 'error' && !msg.id && msg.code !== 'unauthorized' && msg.code !== 'room_gone' && msg.message) {
     toast(msg.message, 'error');
   }
 }
@@ -294,6 +294,9 @@ function main() {
         const rec = store.get(hostKey);
         if (rec && rec.host_token === token) store.remove(hostKey);
         showMessage(t('access_denied'));
+        $('#h-controls').hidden = true;
+      } else if (code === 'room_gone') {
+        showMessage(t('room_gone'));
         $('#h-controls').hidden = true;
       }
     },

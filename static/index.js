@@ -70,6 +70,10 @@ function renderModeDefault() {
   const opt = $('#team-mode option[value=""]');
   const mode = sc && MODE_KEYS[sc.team_mode];
   setText(opt, mode ? `${t('team_mode_default')}: ${t(mode).toLowerCase()}` : t('team_mode_default'));
+  // The team mode decides how a quiz is scored: a game or a board has none.
+  const hasQuiz = !sc || (sc.stages || []).some((st) => st.kind === 'quiz');
+  $('#team-mode-row').hidden = !hasQuiz;
+  if (!hasQuiz) $('#team-mode').value = '';
 }
 
 function renderTeams() {

@@ -254,7 +254,7 @@ function onFrame(msg) {
       render();
       break;
     case 'error':
-      if (!msg.id && msg.code !== 'unauthorized' && msg.message) toast(msg.message, 'error');
+      if (!msg.id && msg.code !== 'unauthorized' && msg.code !== 'room_gone' && msg.message) toast(msg.message, 'error');
       break;
   }
 }
@@ -272,7 +272,11 @@ function onFatal(code) {
     };
     return;
   }
-  showCodeForm(r ? r.code : '', t('session_lost'));
+  if (code === 'room_gone') {
+    showCodeForm('', t('room_gone'));
+    $('#code-input').value = '';
+  }
+  else showCodeForm(r ? r.code : '', t('session_lost'));
 }
 
 function leave() {

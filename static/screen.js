@@ -714,7 +714,7 @@ function onFrame(msg) {
       render();
       break;
     case 'error':
-      if (!msg.id && msg.code !== 'unauthorized' && msg.message) toast(msg.message, 'error');
+      if (!msg.id && msg.code !== 'unauthorized' && msg.code !== 'room_gone' && msg.message) toast(msg.message, 'error');
       break;
   }
 }
@@ -725,6 +725,9 @@ function onFatal(code) {
     if (rec && rec.host_token === token) store.remove(hostKey);
     $('#controls').hidden = true;
     $('#stage').replaceChildren(message(t('access_denied')));
+  } else if (code === 'room_gone') {
+    $('#controls').hidden = true;
+    $('#stage').replaceChildren(message(t('room_gone')));
   }
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -29,26 +30,47 @@ func validate(files []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, &scenario.Problems{List: probs})
 			continue
 		}
-		questions, cases, nodes := 0, 0, 0
-		for _, st := range sc.Stages {
-			if st.Quiz != nil {
-				questions += len(st.Quiz.Questions)
-			}
-			if st.Game != nil {
-				cases += len(st.Game.Cases)
-				for _, c := range st.Game.Cases {
-					nodes += len(c.Nodes)
-				}
-			}
-		}
-		what := fmt.Sprintf("%d questions", questions)
-		if cases > 0 {
-			what = fmt.Sprintf("%d questions, %d cases, %d decision points", questions, cases, nodes)
-		}
-		fmt.Fprintf(stdout, "%s: ok (%s, %d stages, %s)\n", f, sc.ID, len(sc.Stages), what)
+		fmt.Fprintf(stdout, "%s: ok (%s, %s)\n", f, sc.ID, summary(sc))
 	}
 	if bad > 0 {
 		return exitError{fmt.Sprintf("%d of %d files have problems", bad, len(files))}
 	}
 	return nil
+}
+
+// summary counts what a scenario holds, naming only the kinds it has:
+// "2 stages, 19 questions", "1 stage, 5 cases, 16 decision points".
+func summary(sc *scenario.Scenario) string {
+	questions, cases, nodes, prompts := 0, 0, 0, 0
+	for _, st := range sc.Stages {
+		switch {
+		case st.Quiz != nil:
+			questions += len(st.Quiz.Questions)
+		case st.Game != nil:
+			cases += len(st.Game.Cases)
+			for _, c := range st.Game.Cases {
+				nodes += len(c.Nodes)
+			}
+		case st.Board != nil:
+			prompts += len(st.Board.Prompts)
+		}
+	}
+	parts := []string{count(len(sc.Stages), "stage", "stages")}
+	if questions > 0 {
+		parts = append(parts, count(questions, "question", "questions"))
+	}
+	if cases > 0 {
+		parts = append(parts, count(cases, "case", "cases"), count(nodes, "decision point", "decision points"))
+	}
+	if prompts > 0 {
+		parts = append(parts, count(prompts, "prompt", "prompts"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -48,7 +48,7 @@ func TestValidatePlaysGames(t *testing.T) {
 		t.Fatal("validate passed a game with a node no team reaches")
 	}
 	for _, want := range []string{
-		"ngo-day.ru.yaml: ok (ngo-day, 1 stages, 0 questions, 5 cases, 16 decision points)",
+		"ngo-day.ru.yaml: ok (ngo-day, 1 stage, 5 cases, 16 decision points)",
 		"ngo-day.en.yaml: ok (ngo-day-en,",
 		path + `:18:13: random playthrough: node "hidden" of case "one" was never visited by 10000 random teams`,
 		path + `:23:13: random playthrough: ending "rich" of case "one" was never reached by 10000 random teams`,

@@ -114,6 +114,7 @@ var (
 	ErrForbidden    = errors.New("room: not allowed for this role")
 	ErrUnauthorized = errors.New("room: unknown token")
 	ErrNotFound     = errors.New("room: not found")
+	ErrGone         = errors.New("room: no such room here: it expired or never existed")
 	ErrWrongPhase   = errors.New("room: not possible now")
 	ErrFinished     = errors.New("room: finished")
 	ErrBadRequest   = errors.New("room: bad request")

@@ -792,6 +792,8 @@ func ErrorCode(err error) string {
 		return "event_used"
 	case errors.Is(err, ErrForbidden):
 		return "forbidden"
+	case errors.Is(err, ErrGone):
+		return "room_gone"
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoTeam), errors.Is(err, quiz.ErrUnknownPlayer):
 		return "not_found"
 	case errors.Is(err, ErrFinished):
@@ -828,6 +830,7 @@ var messages = map[string][2]string{ // code → {ru, en}
 	"unauthorized":         {"Ссылка недействительна. Войдите в комнату заново.", "This link is not valid. Join the room again."},
 	"forbidden":            {"Это действие доступно только ведущему.", "Only the facilitator can do this."},
 	"not_found":            {"Не найдено.", "Not found."},
+	"room_gone":            {"Этой комнаты больше нет: сессия закончилась или ссылка устарела.", "This room is no longer here: the session has ended or the link is out of date."},
 	"room_finished":        {"Игра уже завершена.", "The game is over."},
 	"question_closed":      {"Вопрос уже закрыт.", "The question is closed."},
 	"already_answered":     {"Ответ уже принят.", "Your answer is already in."},

@@ -228,7 +228,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusUnauthorized
 	case "forbidden":
 		status = http.StatusForbidden
-	case "not_found":
+	case "not_found", "room_gone":
 		status = http.StatusNotFound
 	case "name_taken", "room_finished", "wrong_phase":
 		status = http.StatusConflict

@@ -437,6 +437,14 @@ func TestWebSocketBadInput(t *testing.T) {
 		t.Fatalf("unknown token: %v %+v", bad.closed, bad.latest["error"])
 	}
 
+	// A room the server does not hold is said in a frame the page can read,
+	// then the socket is closed with 1008.
+	gone := dial(t, e.url, "no-such-room", j.Token)
+	gone.waitFor("close", func(cl *client) bool { return cl.closed != nil })
+	if websocket.CloseStatus(gone.closed) != websocket.StatusPolicyViolation || gone.latest["error"].Code != "room_gone" {
+		t.Fatalf("unknown room: %v %+v", gone.closed, gone.latest["error"])
+	}
+
 	// Garbage gets a typed error and the phone keeps playing.
 	p := dial(t, e.url, c.Room, j.Token)
 	p.waitFor("me", func(cl *client) bool { _, ok := cl.latest["me"]; return ok })

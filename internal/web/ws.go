@@ -115,10 +115,6 @@ func (w *wsConn) writer() {
 // and forwards client frames until the socket closes.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
-	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
-		return
-	}
 	if !s.track() {
 		s.writeError(w, r, room.ErrStopped)
 		return
@@ -130,6 +126,13 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		return // Accept has answered the request
+	}
+	if rm == nil {
+		// A page cannot read an HTTP status from a failed upgrade, so a room
+		// that expired or never existed is said in a frame: the page stops
+		// reconnecting and tells its user.
+		s.roomGone(r.Context(), c)
+		return
 	}
 	c.SetReadLimit(readLimit)
 	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
@@ -235,4 +238,19 @@ func decodeFrame(typ websocket.MessageType, b []byte) (clientFrame, error) {
 		return f, errBinary
 	}
 	return f, json.Unmarshal(b, &f)
+}
+
+// roomGone answers a socket for a room this server does not hold: it waits
+// briefly for the hello to learn the language, sends a room_gone error and
+// closes.
+func (s *Server) roomGone(ctx context.Context, c *websocket.Conn) {
+	defer c.CloseNow()
+	lang := ""
+	if hello, err := readFrame(ctx, c, helloTimeout); err == nil {
+		lang = hello.Lang
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = c.Write(wctx, websocket.MessageText, s.wsError(room.ErrGone, lang))
+	_ = c.Close(websocket.StatusPolicyViolation, "room not found")
 }

@@ -225,6 +225,28 @@ func (s *State) Pick(def *scenario.Game, team string, m Members, player, node, c
 	return false, nil
 }
 
+// Settle decides a vote that every remaining member has already cast: a
+// member left the team (kicked) and was the last one the vote waited for.
+func (s *State) Settle(def *scenario.Game, team string, m Members, node string, at time.Time) error {
+	t, c, n, err := s.team(def, team, node)
+	if err != nil {
+		return err
+	}
+	if s.Decision != scenario.DecideVote || !allVoted(t, m) {
+		return ErrWrongPhase
+	}
+	p, _ := s.Proposal(t, m)
+	s.decide(def, t, c, n, p, ByTeam, at)
+	return nil
+}
+
+// Complete reports whether a team's vote at its current node waits for no
+// one: every member voted. It is false outside vote mode.
+func (s *State) Complete(team string, m Members) bool {
+	t := s.Teams[team]
+	return s.Decision == scenario.DecideVote && t != nil && t.Node != "" && !s.Paused && allVoted(t, m)
+}
+
 func allVoted(t *Team, m Members) bool {
 	for _, p := range m {
 		if _, ok := t.Picks[p]; !ok {

@@ -29,6 +29,7 @@ const (
 	evGameExtend  = "game.extend"  // the host gives every deciding team more time
 	evGameInject  = "game.inject"  // the host injects an event into every team's game
 	evGameCaptain = "game.captain" // the host or the captain hands the captaincy to a member
+	evGameSettle  = "game.settle"  // a vote completed by a member leaving the team is decided
 )
 
 // maxWhyLen is the longest reason a team may give for a choice.
@@ -47,6 +48,11 @@ type gamePickData struct {
 type gameConfirmData struct {
 	Player string `json:"player"`
 	Node   string `json:"node"`
+}
+
+type gameSettleData struct {
+	Team string `json:"team"`
+	Node string `json:"node"`
 }
 
 type gameTimeoutData struct {
@@ -183,6 +189,12 @@ func (s *State) applyGame(ev store.Event) error {
 			return err
 		}
 		err = g.SetCaptain(d.Team, s.members(d.Team), d.Player)
+	case evGameSettle:
+		var d gameSettleData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		err = g.Settle(def, d.Team, s.members(d.Team), d.Node, ev.At)
 	default:
 		return fmt.Errorf("%w: unknown event %q", ErrBadRequest, ev.Type)
 	}
@@ -335,6 +347,21 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		return err
 	}
 	r.gameChanged()
+	return nil
+}
+
+// settleVote decides a team's vote once a member has left it, when every
+// remaining member had voted: nobody is left to wait for.
+func (r *Room) settleVote(team string) error {
+	g, _ := r.st.game()
+	if g == nil || r.st.Finished || !g.Complete(team, r.st.members(team)) {
+		return nil
+	}
+	if err := r.commit(evGameSettle, gameSettleData{Team: team, Node: g.Teams[team].Node}); err != nil {
+		return err
+	}
+	r.dirtyView = true
+	r.markTeam(team)
 	return nil
 }
 

@@ -2,6 +2,8 @@ package room
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +107,54 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 	if n := len(view["teams"].([]any)); n != 3 {
 		t.Errorf("the host sees %d teams, want the 3 that have players", n)
 	}
+}
+
+// TestGameKickSettlesVote: in vote mode a team decides when every member has
+// voted; when the host removes the one member it was waiting for, the vote
+// of the rest is decided at once instead of waiting for the clock.
+func TestGameKickSettlesVote(t *testing.T) {
+	sc, err := scenario.Parse("g.yaml", []byte(strings.Replace(gameYAML, "decision: captain", "decision: vote", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
+	t.Cleanup(func() {
+		if err := hub.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	host := &fakeConn{}
+	f.room.Attach(host, c.HostToken, "en")
+	// Joins fill the smallest team: Anna and Vera are team 1, Boris team 2.
+	_, anna := f.join("Anna")
+	_, boris := f.join("Boris")
+	vera, _ := f.join("Vera")
+	f.sync()
+	if r := f.command(host, "h1", "start", nil); r["type"] != "ack" {
+		t.Fatalf("start: %v", r)
+	}
+	for i, p := range []*fakeConn{anna, boris} {
+		if r := f.command(p, fmt.Sprint("p", i), "game.pick", map[string]any{"node": "a", "choice": "act"}); r["type"] != "ack" {
+			t.Fatalf("pick: %v", r)
+		}
+	}
+	g := f.room.st.Games[0]
+	if tm := g.Teams["t1"]; tm.Node != "a" {
+		t.Fatalf("the team decided with a member still to vote: at %q", tm.Node)
+	}
+	if r := f.command(host, "h2", "kick", map[string]any{"player": vera.Player}); r["type"] != "ack" {
+		t.Fatalf("kick: %v", r)
+	}
+	tm := g.Teams["t1"]
+	if tm.Node != "b" || len(tm.Path) != 1 || tm.Path[0].Choice != "act" || tm.Path[0].By != "team" {
+		t.Fatalf("after the kick the team is at %q with path %+v, want the vote for act decided", tm.Node, tm.Path)
+	}
+	// The decision is an event like any other: a replay arrives at the same place.
+	f.assertReplayEqualsLive("vote settled by a kick")
 }

@@ -860,7 +860,7 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		if qs := r.st.quiz(); qs != nil && qs.AllAnswered(r.st.roster()) {
 			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
 		}
-		return nil
+		return r.settleVote(p.Team)
 	}
 	return ErrBadRequest
 }

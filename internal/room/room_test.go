@@ -338,6 +338,26 @@ func TestKickAndSlowConnection(t *testing.T) {
 // TestReplayEqualsLive: what a restart rebuilds from the store (snapshot plus
 // the events after it) is exactly the live state, at every point where the
 // room has acknowledged what it accepted.
+// assertReplayEqualsLive rebuilds the room from its store and compares it
+// with the live state once everything accepted so far is stored.
+func (f *fixture) assertReplayEqualsLive(when string) {
+	f.t.Helper()
+	live, err := call(context.Background(), f.room, func(reply func([]byte, error)) {
+		f.room.afterDurable(func() { reply(json.Marshal(f.room.st)) })
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	st, seq, _, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
+	if err != nil {
+		f.t.Fatalf("%s: load: %v", when, err)
+	}
+	replayed, _ := json.Marshal(st)
+	if string(replayed) != string(live) {
+		f.t.Fatalf("%s: replayed state differs from the live one (seq %d)\nlive:     %s\nreplayed: %s", when, seq, live, replayed)
+	}
+}
+
 func TestReplayEqualsLive(t *testing.T) {
 	f := newFixture(t)
 	host := &fakeConn{}
@@ -345,23 +365,7 @@ func TestReplayEqualsLive(t *testing.T) {
 	anna, a := f.join("Anna")
 	_, b := f.join("Boris")
 	_, v := f.join("Vera")
-	check := func(when string) {
-		t.Helper()
-		live, err := call(context.Background(), f.room, func(reply func([]byte, error)) {
-			f.room.afterDurable(func() { reply(json.Marshal(f.room.st)) })
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, seq, _, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
-		if err != nil {
-			t.Fatalf("%s: load: %v", when, err)
-		}
-		replayed, _ := json.Marshal(st)
-		if string(replayed) != string(live) {
-			t.Fatalf("%s: replayed state differs from the live one (seq %d)\nlive:     %s\nreplayed: %s", when, seq, live, replayed)
-		}
-	}
+	check := f.assertReplayEqualsLive
 	check("lobby")
 	f.command(host, "h1", "start", nil)
 	f.clock.Advance(2 * time.Second)

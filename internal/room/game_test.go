@@ -1,14 +1,10 @@
 package room
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/huddle-live/huddle/internal/scenario"
-	"github.com/huddle-live/huddle/internal/store"
 )
 
 const gameYAML = `
@@ -43,24 +39,9 @@ stages:
 // their deadlines are equal; when the clock passes it, every team moves on,
 // the one with a proposal by it and the others by the node's default.
 func TestGameTimeoutsEveryTeam(t *testing.T) {
-	sc, err := scenario.Parse("g.yaml", []byte(gameYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
-	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
-	t.Cleanup(func() {
-		if err := hub.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 4}) // nobody joins the fourth
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	f := newFixtureFor(t, gameYAML, 4, nil) // nobody joins the fourth team
 	host := &fakeConn{}
-	f.room.Attach(host, c.HostToken, "en")
+	f.room.Attach(host, f.c.HostToken, "en")
 	_, anna := f.join("Anna") // team 1's captain
 	f.join("Boris")
 	f.join("Vera")
@@ -113,24 +94,9 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 // voted; when the host removes the one member it was waiting for, the vote
 // of the rest is decided at once instead of waiting for the clock.
 func TestGameKickSettlesVote(t *testing.T) {
-	sc, err := scenario.Parse("g.yaml", []byte(strings.Replace(gameYAML, "decision: captain", "decision: vote", 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
-	hub := NewHub(HubConfig{Store: store.NewMemory(), Clock: clock, PublicURL: "http://test"})
-	t.Cleanup(func() {
-		if err := hub.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	f := newFixtureFor(t, strings.Replace(gameYAML, "decision: captain", "decision: vote", 1), 2, nil)
 	host := &fakeConn{}
-	f.room.Attach(host, c.HostToken, "en")
+	f.room.Attach(host, f.c.HostToken, "en")
 	// Joins fill the smallest team: Anna and Vera are team 1, Boris team 2.
 	_, anna := f.join("Anna")
 	_, boris := f.join("Boris")

@@ -147,7 +147,12 @@ func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
 
 // newFixtureWith is newFixture with changes to the hub's configuration.
 func newFixtureWith(t *testing.T, change func(*HubConfig)) *fixture {
-	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+	return newFixtureFor(t, testYAML, 2, change)
+}
+
+// newFixtureFor starts a room of the scenario src with teams teams.
+func newFixtureFor(t *testing.T, src string, teams int, change func(*HubConfig)) *fixture {
+	sc, err := scenario.Parse("t.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +167,7 @@ func newFixtureWith(t *testing.T, change func(*HubConfig)) *fixture {
 			t.Error(err)
 		}
 	})
-	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: teams})
 	if err != nil {
 		t.Fatal(err)
 	}

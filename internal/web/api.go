@@ -187,15 +187,33 @@ func hostToken(r *http.Request) string {
 	return r.URL.Query().Get("token")
 }
 
-// audit serves a room's event log, for the host only.
-func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+// hostRoom finds the request's room and checks its host token; it answers
+// the request itself and returns nil when either fails.
+func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) *room.Room {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
 	if rm == nil {
 		s.writeError(w, r, room.ErrNotFound)
-		return
+		return nil
 	}
 	if !rm.IsHost(hostToken(r)) {
 		s.writeError(w, r, room.ErrUnauthorized)
+		return nil
+	}
+	return rm
+}
+
+// download answers with a file to save: its type, name and bytes, never cached.
+func download(w http.ResponseWriter, ctype, name string, body []byte) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+}
+
+// audit serves a room's event log, for the host only.
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	rm := s.hostRoom(w, r)
+	if rm == nil {
 		return
 	}
 	entries, err := rm.Audit(r.Context())
@@ -204,19 +222,17 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, room.ErrStopped)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="huddle-audit-`+rm.Code()+`.json"`)
-	_ = json.NewEncoder(w).Encode(map[string]any{"room": rm.ID(), "events": entries})
+	body, err := json.Marshal(map[string]any{"room": rm.ID(), "events": entries})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	download(w, "application/json; charset=utf-8", "huddle-audit-"+rm.Code()+".json", body)
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+	rm := s.hostRoom(w, r)
 	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
-		return
-	}
-	if !rm.IsHost(hostToken(r)) {
-		s.writeError(w, r, room.ErrUnauthorized)
 		return
 	}
 	res, err := rm.Results(r.Context())
@@ -245,8 +261,5 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.Filename(res, format)+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	download(w, ctype, export.Filename(res, format), buf.Bytes())
 }

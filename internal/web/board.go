@@ -19,13 +19,8 @@ func (s *Server) boardRoutes(r chi.Router) {
 
 // boardResults finds the room and checks the host token.
 func (s *Server) boardResults(w http.ResponseWriter, r *http.Request) *room.BoardResults {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+	rm := s.hostRoom(w, r)
 	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
-		return nil
-	}
-	if !rm.IsHost(hostToken(r)) {
-		s.writeError(w, r, room.ErrUnauthorized)
 		return nil
 	}
 	res, err := rm.BoardResults(r.Context())
@@ -79,10 +74,7 @@ func (s *Server) boardExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := export.Filename(&room.Results{Room: res.Room}, "board."+format)
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	download(w, ctype, name, buf.Bytes())
 }
 
 func (s *Server) boardPrint(w http.ResponseWriter, r *http.Request) {

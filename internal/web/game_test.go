@@ -1,13 +1,11 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -17,7 +15,6 @@ import (
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
-	"github.com/huddle-live/huddle/internal/store/storetest"
 )
 
 // The shipped business game, played over real WebSockets.
@@ -449,28 +446,7 @@ func framesContain(cl *client, s string) bool {
 }
 
 func TestGameRestartResumes(t *testing.T) {
-	stores := map[string]func(t *testing.T) func() store.Store{
-		"bolt": func(t *testing.T) func() store.Store {
-			path := filepath.Join(t.TempDir(), "huddle.db")
-			return func() store.Store {
-				st, err := store.OpenBolt(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return st
-			}
-		},
-		"redis": func(t *testing.T) func() store.Store {
-			url, prefix := storetest.RedisURL(t), storetest.UniquePrefix(t)
-			return func() store.Store {
-				st, err := store.OpenRedis(context.Background(), url, prefix)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return st
-			}
-		},
-	}
+	stores := reopenableStores()
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			open := open(t)

@@ -459,10 +459,10 @@ func TestQuizOverWebSockets(t *testing.T) {
 	}
 }
 
-// TestRestartResumes plays half a quiz, stops the server, starts a new one
-// on the same store and finishes the quiz with the same players.
-func TestRestartResumes(t *testing.T) {
-	stores := map[string]func(t *testing.T) (open func() store.Store){
+// reopenableStores makes, per store kind, a function that opens the same
+// store again: a restarted server finds what its predecessor stored.
+func reopenableStores() map[string]func(t *testing.T) (open func() store.Store) {
+	return map[string]func(t *testing.T) func() store.Store{
 		"bolt": func(t *testing.T) func() store.Store {
 			path := filepath.Join(t.TempDir(), "huddle.db")
 			return func() store.Store {
@@ -484,6 +484,12 @@ func TestRestartResumes(t *testing.T) {
 			}
 		},
 	}
+}
+
+// TestRestartResumes plays half a quiz, stops the server, starts a new one
+// on the same store and finishes the quiz with the same players.
+func TestRestartResumes(t *testing.T) {
+	stores := reopenableStores()
 	for name, mk := range stores {
 		t.Run(name, func(t *testing.T) {
 			open := mk(t)

@@ -98,3 +98,44 @@ func BenchmarkSubmit(b *testing.B) {
 }
 
 var benchState *quiz.State
+
+// BenchmarkGamePhones: the personal part of every phone's view in a game
+// stage, built for n phones in 20 teams (what one flush does after a
+// change that concerns every team).
+func BenchmarkGamePhones(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sc, err := scenario.Parse("g.yaml", []byte(gameYAML))
+			if err != nil {
+				b.Fatal(err)
+			}
+			hub := NewHub(HubConfig{Store: store.NewMemory()})
+			defer hub.Shutdown(context.Background())
+			c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 20})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := c.Room
+			for i := range n {
+				if _, err := r.Join(context.Background(), fmt.Sprintf("p%d", i), ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_, err = call(context.Background(), r, func(reply func(struct{}, error)) {
+				reply(struct{}{}, r.commit(evStarted, struct{}{}))
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				_, _ = call(context.Background(), r, func(reply func(struct{}, error)) {
+					for _, p := range r.st.Players {
+						_ = r.gameMe(p)
+					}
+					reply(struct{}{}, nil)
+				})
+			}
+		})
+	}
+}

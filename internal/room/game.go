@@ -85,16 +85,9 @@ func (s *State) game() (*GameState, *scenario.Game) {
 	return s.Games[s.Stage], s.Config.Scenario.Stages[s.Stage].Game
 }
 
-// members are a team's active players in join order.
-func (s *State) members(team string) game.Members {
-	var m game.Members
-	for _, p := range s.Players {
-		if !p.Kicked && p.Team == team {
-			m = append(m, p.ID)
-		}
-	}
-	return m
-}
+// members are a team's active players in join order, kept by apply;
+// callers must not change the slice.
+func (s *State) members(team string) game.Members { return s.teamOf[team] }
 
 // playing lists the teams that have active members: teams nobody joined
 // play no game worth showing, so views, rankings and exports leave them out.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,8 @@ type State struct {
 
 	byID    map[string]*Player
 	byToken map[string]*Player
-	active  quiz.Roster // active player → team
+	active  quiz.Roster         // active player → team
+	teamOf  map[string][]string // team → its active players in join order (see members)
 }
 
 // Room phases as the views show them.
@@ -147,11 +149,13 @@ func (s *State) reindex() {
 	s.byID = make(map[string]*Player, len(s.Players))
 	s.byToken = make(map[string]*Player, len(s.Players))
 	s.active = make(quiz.Roster, len(s.Players))
+	s.teamOf = make(map[string][]string, len(s.Teams))
 	for _, p := range s.Players {
 		s.byID[p.ID] = p
 		if !p.Kicked {
 			s.byToken[p.TokenHash] = p
 			s.active[p.ID] = p.Team
+			s.teamOf[p.Team] = append(s.teamOf[p.Team], p.ID)
 		}
 	}
 }
@@ -266,6 +270,7 @@ func (s *State) apply(ev store.Event) error {
 		s.byID[p.ID] = p
 		s.byToken[p.TokenHash] = p
 		s.active[p.ID] = p.Team
+		s.teamOf[p.Team] = append(s.teamOf[p.Team], p.ID)
 	case evKicked:
 		var d playerData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
@@ -278,6 +283,8 @@ func (s *State) apply(ev store.Event) error {
 		p.Kicked = true
 		delete(s.byToken, p.TokenHash)
 		delete(s.active, p.ID)
+		// A new slice, not one edited in place: callers may hold the old one.
+		s.teamOf[p.Team] = slices.DeleteFunc(slices.Clone(s.teamOf[p.Team]), func(id string) bool { return id == p.ID })
 		s.dropBoardVoter(p.ID)
 	case evStarted:
 		if s.Stage >= 0 || s.Finished {

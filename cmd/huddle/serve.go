@@ -41,11 +41,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	defer ln.Close()
 
-	st, where, err := openStore(ctx, cfg)
+	raw, where, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer raw.Close()
+	st := &countingStore{Store: raw}
+	if cfg.Pprof != "" {
+		dln, err := net.Listen("tcp", cfg.Pprof)
+		if err != nil {
+			return fmt.Errorf("listen on %s for -pprof: %w", cfg.Pprof, err)
+		}
+		ds := &http.Server{Handler: debugHandler(st), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ds.Serve(dln) }()
+		defer ds.Close()
+		log.Info("profiling is on", "listen", dln.Addr().String())
+	}
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
 	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base})

@@ -19,7 +19,12 @@ import (
 	"github.com/huddle-live/huddle/static"
 )
 
-const shutdownTimeout = 10 * time.Second
+const (
+	shutdownTimeout = 10 * time.Second
+	// writeEvery keeps a room at ≤ 10 store writes a second whatever the
+	// number of phones; an ack waits at most this much longer.
+	writeEvery = 100 * time.Millisecond
+)
 
 // serve runs the server until ctx ends, then shuts down: stop accepting,
 // final snapshot of every room, close sockets with 1012.
@@ -59,7 +64,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
-	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base})
+	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, WriteEvery: writeEvery})
 	n, err := hub.Restore(ctx)
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,6 +40,7 @@ type hubDeps struct {
 	clock Clock
 	base  string
 	abort context.Context
+	every time.Duration
 }
 
 // HubConfig is what a Hub needs.
@@ -47,6 +49,10 @@ type HubConfig struct {
 	Logger    *slog.Logger
 	Clock     Clock  // nil means SystemClock
 	PublicURL string // base of join links, e.g. "http://192.168.1.10:8080"
+	// WriteEvery is the least time between two store writes of a room:
+	// what accumulates meanwhile is stored as one batch, and acks wait for
+	// it. 0 writes as soon as the previous write is done.
+	WriteEvery time.Duration
 }
 
 // NewHub returns an empty hub.
@@ -60,7 +66,7 @@ func NewHub(cfg HubConfig) *Hub {
 	abort, giveUp := context.WithCancel(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Hub{
-		deps:   hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort},
+		deps:   hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort, every: cfg.WriteEvery},
 		ctx:    ctx,
 		cancel: cancel,
 		giveUp: giveUp,

@@ -103,6 +103,7 @@ type Room struct {
 	jobs     chan job
 	wrote    chan struct{} // closed when the writer has exited
 	abort    context.Context
+	every    time.Duration // least time between two store writes
 
 	// Owned by the loop goroutine.
 	st       *State
@@ -110,6 +111,8 @@ type Room struct {
 	durable  uint64 // events stored
 	unsent   []store.Event
 	inflight bool
+	lastJob  time.Time // when the last write was handed to the writer
+	jobTimer Timer     // armed while a write waits for every to pass
 	snapSeq  uint64
 	snapDue  bool
 	waiting  []waiter
@@ -143,6 +146,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		jobs:     make(chan job, 1),
 		wrote:    make(chan struct{}),
 		abort:    deps.abort,
+		every:    deps.every,
 		st:       st,
 		seq:      seq,
 		durable:  seq,
@@ -290,9 +294,19 @@ func (r *Room) settle() {
 }
 
 func (r *Room) persist() {
-	if r.inflight || (len(r.unsent) == 0 && !r.snapDue) {
+	if r.inflight || (len(r.unsent) == 0 && !r.snapDue) || r.jobTimer != nil {
 		return
 	}
+	// At most one write per r.every: under a burst of answers or joins the
+	// store sees a few large batches a second, not one per event.
+	now := r.clock.Now()
+	if wait := r.every - now.Sub(r.lastJob); wait > 0 {
+		r.jobTimer = r.clock.AfterFunc(wait, func() {
+			_ = r.post(func() { r.jobTimer = nil }) // settle then persists
+		})
+		return
+	}
+	r.lastJob = now
 	if r.seq-r.snapSeq >= snapshotEvery {
 		r.snapDue = true
 	}
@@ -445,6 +459,9 @@ func (r *Room) shutdown() {
 	}
 	if r.flushTimer != nil {
 		r.flushTimer.Stop()
+	}
+	if r.jobTimer != nil {
+		r.jobTimer.Stop()
 	}
 	final := job{events: r.unsent, snap: r.snapshot()}
 	r.unsent = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"slices"
 	"testing"
 	"time"
 
@@ -372,4 +373,74 @@ func TestReplayEqualsLive(t *testing.T) {
 	check("closed on time")
 	f.command(host, "h5", "end", nil)
 	check("finished")
+}
+
+// countingStore counts appends.
+type countingStore struct {
+	store.Store
+	mu      sync.Mutex
+	appends []int // events per append
+}
+
+func (s *countingStore) Append(ctx context.Context, room string, events []store.Event) error {
+	s.mu.Lock()
+	s.appends = append(s.appends, len(events))
+	s.mu.Unlock()
+	return s.Store.Append(ctx, room, events)
+}
+
+func (s *countingStore) batches() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.appends)
+}
+
+// TestWriteEvery: events accepted within WriteEvery of the last write are
+// stored together once it has passed, and acked only then.
+func TestWriteEvery(t *testing.T) {
+	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	cs := &countingStore{Store: store.NewMemory()}
+	hub := NewHub(HubConfig{Store: cs, Clock: clock, WriteEvery: 100 * time.Millisecond})
+	defer hub.Shutdown(context.Background())
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Room
+	roundTrip := func() {
+		t.Helper()
+		if _, err := call(context.Background(), r, func(reply func(struct{}, error)) { reply(struct{}{}, nil) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host := &fakeConn{}
+	r.Attach(host, c.HostToken, "en")
+	r.Command(host, "h1", "lock", json.RawMessage(`{"locked":true}`))
+	r.Command(host, "h2", "lock", json.RawMessage(`{"locked":false}`))
+	roundTrip()
+	roundTrip()
+	if got := cs.batches(); !slices.Equal(got, []int{1}) {
+		t.Fatalf("before WriteEvery passed: appends %v, want only the room's creation", got)
+	}
+	if host.last("ack") != nil {
+		t.Fatal("acked before the events were stored")
+	}
+	clock.Advance(100 * time.Millisecond)
+	// the writer stores and reports back on its own goroutine
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		roundTrip()
+		if a := host.last("ack"); a != nil && a["id"] == "h2" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no ack for h2 after WriteEvery; appends %v", cs.batches())
+		}
+	}
+	if got := cs.batches(); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("after WriteEvery: appends %v, want [1 2]", got)
+	}
 }

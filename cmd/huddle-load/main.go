@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.redis, "redis", "redis://127.0.0.1:6379", "with -store redis: the Redis URL")
 	fs.BoolVar(&cfg.floor, "floor", true, "also measure the bare fan-out floor in the same run")
 	fs.StringVar(&cfg.report, "report", "", "write the JSON report to this file")
-	fs.IntVar(&cfg.workers, "workers", 100, "concurrent joins (each from its own loopback address)")
+	fs.IntVar(&cfg.workers, "workers", 500, "concurrent joins (each from its own loopback address)")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the answer moments and choices")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory and log")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")

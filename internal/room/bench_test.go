@@ -98,3 +98,48 @@ func BenchmarkSubmit(b *testing.B) {
 }
 
 var benchState *quiz.State
+
+// BenchmarkBroadcast measures the phone-wide broadcast: the state frame
+// encoded once and handed to every attached phone. allocs/op must not grow
+// with N: nothing is allocated per recipient.
+func BenchmarkBroadcast(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+			if err != nil {
+				b.Fatal(err)
+			}
+			hub := NewHub(HubConfig{Store: store.NewMemory()})
+			defer hub.Shutdown(context.Background())
+			c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := c.Room
+			for i := range n {
+				j, err := r.Join(context.Background(), fmt.Sprintf("p%d", i), "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Attach(&nullConn{}, j.Token, "ru")
+			}
+			if _, err := call(context.Background(), r, func(reply func(struct{}, error)) {
+				_ = r.commit(evStarted, struct{}{})
+				r.flush()
+				reply(struct{}{}, nil)
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			_, _ = call(context.Background(), r, func(reply func(struct{}, error)) {
+				for range b.N {
+					r.dirtyState = true
+					r.flush()
+				}
+				reply(struct{}{}, nil)
+			})
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/recipient")
+		})
+	}
+}

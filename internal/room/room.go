@@ -257,7 +257,11 @@ func (r *Room) commit(typ string, data any) error {
 	}
 	r.seq = ev.Seq
 	r.unsent = append(r.unsent, ev)
-	r.ranks = nil
+	if d, ok := data.(joinedData); ok && r.ranks != nil && len(r.st.Quizzes) == 0 {
+		r.ranks.joinLobby(r.st, d) // a full ranking per join is quadratic in a filling lobby
+	} else {
+		r.ranks = nil
+	}
 	if r.st.Phase() != before {
 		r.snapDue = true
 		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true

@@ -3,8 +3,11 @@ package room
 import (
 	"context"
 	"encoding/json"
-	"sync"
+	"errors"
+	"fmt"
+	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -442,5 +445,33 @@ func TestWriteEvery(t *testing.T) {
 	}
 	if got := cs.batches(); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("after WriteEvery: appends %v, want [1 2]", got)
+	}
+}
+
+// TestRankingJoinLobby: the ranking kept up to date by joins in the lobby
+// equals one computed from scratch.
+func TestRankingJoinLobby(t *testing.T) {
+	f := newFixture(t)
+	for _, name := range []string{"Anna", "Boris", "Vera", "Gleb"} {
+		f.join(name) // attaching computes the ranking; the next join updates it
+	}
+	if _, err := f.room.Join(context.Background(), "Dina", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(context.Background(), f.room, func(reply func(struct{}, error)) {
+		kept := f.room.ranks
+		if kept == nil {
+			reply(struct{}{}, errors.New("a join dropped the ranking"))
+			return
+		}
+		f.room.ranks = nil
+		fresh := f.room.ranking()
+		if !reflect.DeepEqual(kept, fresh) {
+			reply(struct{}{}, fmt.Errorf("kept %+v\nfresh %+v", kept, fresh))
+			return
+		}
+		reply(struct{}{}, nil)
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

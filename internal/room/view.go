@@ -764,6 +764,22 @@ func (r *Room) ranking() *ranking {
 	return rk
 }
 
+// joinLobby adds a player who joined before any stage began: everyone has
+// 0 points and shares rank 1, so only the newcomer and its team's size and
+// list change. The result equals a full ranking (TestRankingJoinLobby).
+func (rk *ranking) joinLobby(s *State, d joinedData) {
+	if s.teamMode() != scenario.TeamShared {
+		rk.players[d.Player] = standing{id: d.Player, name: d.Name, team: d.Team, rank: 1}
+	}
+	t := rk.teams[d.Team]
+	t.size++
+	rk.teams[d.Team] = t
+	rk.sizes[d.Team]++
+	if len(rk.members[d.Team]) < maxListedMembers {
+		rk.members[d.Team] = append(rk.members[d.Team], d.Name)
+	}
+}
+
 func answerView(question string, a quiz.Answer, by string) *meAnswer {
 	return &meAnswer{Question: question, Options: a.Choice.Options, Number: a.Choice.Number, Text: a.Choice.Text, By: by}
 }

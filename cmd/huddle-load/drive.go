@@ -41,6 +41,9 @@ func (s *session) connectAll(ctx context.Context, workers int, addr string, join
 		})
 	}
 	wg.Wait()
+	for _, hc := range hcs {
+		hc.CloseIdleConnections()
+	}
 	want := int64(len(s.phones)) - failed.Load()
 	waitFor(ctx, 30*time.Second, func() bool { return s.welcomed.Load() >= want })
 	return failed.Load(), time.Since(start)

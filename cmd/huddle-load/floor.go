@@ -20,14 +20,16 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 	if err != nil {
 		return nil, fmt.Errorf("floor host: %w", err)
 	}
-	defer hconn.CloseNow()
+	hostDone := make(chan struct{})
 	go func() { // the host reads nothing it needs, but must read
+		defer close(hostDone)
 		for {
 			if _, _, err := hconn.Read(ctx); err != nil {
 				return
 			}
 		}
 	}()
+	defer func() { _ = hconn.CloseNow(); <-hostDone }()
 	before := t.sample(ctx)
 	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
 		return ws, nil, nil

@@ -47,6 +47,7 @@ type config struct {
 	redis               string
 	floor               bool
 	floorAddr           string // a floor already running; "" starts one
+	floorPID            int    // its process
 	report              string
 	workers             int
 	seed                int64
@@ -185,7 +186,7 @@ func spawnHuddle(ctx context.Context, cfg config, dir string) (*child, target, e
 // floorRun measures the floor: the one given, or one started as a child
 // process of this program so that its CPU and memory are its own.
 func floorRun(ctx context.Context, cfg config, payload int64) (*Result, error) {
-	t := target{addr: cfg.floorAddr}
+	t := target{addr: cfg.floorAddr, pid: cfg.floorPID}
 	if t.addr == "" {
 		self, err := os.Executable()
 		if err != nil {

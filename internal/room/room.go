@@ -67,7 +67,11 @@ const (
 	inboxSize     = 1024
 	coalesceDelay = 100 * time.Millisecond
 	snapshotEvery = 2000 // events between snapshots when no phase changes
-	maxNameLen    = 40
+	// snapshotGap is the least time between two snapshots, taken on the
+	// room's goroutine: each is the whole state, megabytes in a room of
+	// thousands of phones. A restart replays the events after the last one.
+	snapshotGap = 30 * time.Second
+	maxNameLen  = 40
 )
 
 type sub struct {
@@ -115,6 +119,7 @@ type Room struct {
 	jobTimer Timer     // armed while a write waits for every to pass
 	snapSeq  uint64
 	snapDue  bool
+	snapAt   time.Time // when the last snapshot was taken
 	waiting  []waiter
 	subs     map[Conn]*sub
 	byPlayer map[string]map[Conn]struct{}
@@ -281,13 +286,13 @@ func (r *Room) afterDurable(fn func()) {
 // settle runs after every message: it hands new events to the writer, keeps
 // the question timer in step with the state and sends the views.
 func (r *Room) settle() {
-	r.persist()
 	r.armTimer()
-	if r.urgent {
+	switch {
+	case r.urgent:
+		// A phase change goes out before the store write is prepared: that
+		// may snapshot the whole state, which takes a while in a big room.
 		r.flush()
-		return
-	}
-	if (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil {
+	case (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil:
 		r.flushTimer = r.clock.AfterFunc(coalesceDelay, func() {
 			_ = r.post(func() {
 				r.flushTimer = nil
@@ -295,6 +300,7 @@ func (r *Room) settle() {
 			})
 		})
 	}
+	r.persist()
 }
 
 func (r *Room) persist() {
@@ -315,9 +321,10 @@ func (r *Room) persist() {
 		r.snapDue = true
 	}
 	j := job{events: r.unsent}
-	if r.snapDue {
+	if r.snapDue && (r.snapAt.IsZero() || now.Sub(r.snapAt) >= snapshotGap) {
 		j.snap = r.snapshot()
 		r.snapDue = false
+		r.snapAt = now
 	}
 	r.unsent = nil
 	r.inflight = true

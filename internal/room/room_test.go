@@ -381,8 +381,9 @@ func TestReplayEqualsLive(t *testing.T) {
 // countingStore counts appends.
 type countingStore struct {
 	store.Store
-	mu      sync.Mutex
-	appends []int // events per append
+	mu        sync.Mutex
+	appends   []int // events per append
+	snapshots int
 }
 
 func (s *countingStore) Append(ctx context.Context, room string, events []store.Event) error {
@@ -390,6 +391,19 @@ func (s *countingStore) Append(ctx context.Context, room string, events []store.
 	s.appends = append(s.appends, len(events))
 	s.mu.Unlock()
 	return s.Store.Append(ctx, room, events)
+}
+
+func (s *countingStore) SaveSnapshot(ctx context.Context, room string, snap store.Snapshot) error {
+	s.mu.Lock()
+	s.snapshots++
+	s.mu.Unlock()
+	return s.Store.SaveSnapshot(ctx, room, snap)
+}
+
+func (s *countingStore) snaps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshots
 }
 
 func (s *countingStore) batches() []int {
@@ -473,5 +487,38 @@ func TestRankingJoinLobby(t *testing.T) {
 		reply(struct{}{}, nil)
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSnapshotGap: phase changes within snapshotGap of the last snapshot do
+// not each write one; the next write after the gap does.
+func TestSnapshotGap(t *testing.T) {
+	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	cs := &countingStore{Store: store.NewMemory()}
+	hub := NewHub(HubConfig{Store: cs, Clock: clock})
+	defer hub.Shutdown(context.Background())
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	host := &fakeConn{}
+	c.Room.Attach(host, c.HostToken, "en")
+	if cs.snaps() != 1 {
+		t.Fatalf("after creation: %d snapshots, want 1", cs.snaps())
+	}
+	f.command(host, "h1", "start", nil) // a phase change
+	f.command(host, "h2", "close", nil) // another
+	if cs.snaps() != 1 {
+		t.Fatalf("phase changes within the gap: %d snapshots, want still 1", cs.snaps())
+	}
+	clock.Advance(snapshotGap)
+	f.command(host, "h3", "next", nil)
+	if cs.snaps() != 2 {
+		t.Fatalf("after the gap: %d snapshots, want 2", cs.snaps())
 	}
 }

@@ -521,7 +521,13 @@ func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
 			return
 		}
 		r.dirtyView = true
-		r.markTeam(team)
+		// Teammates' phones list the first maxListedMembers names: only
+		// while the list grows do they need a new "me". Marking a whole
+		// large team per join sent every phone ten updates a second while
+		// thousands joined.
+		if r.teamSize(team) <= maxListedMembers {
+			r.markTeam(team)
+		}
 		r.afterDurable(func() {
 			reply(Joined{Room: r.id, Player: id, Token: token, Team: team}, nil)
 		})
@@ -727,6 +733,17 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		return nil
 	}
 	return ErrBadRequest
+}
+
+// teamSize counts a team's active members.
+func (r *Room) teamSize(team string) int {
+	n := 0
+	for _, p := range r.st.Players {
+		if p.Team == team && !p.Kicked {
+			n++
+		}
+	}
+	return n
 }
 
 // markTeam marks every member of a team for a personal update.

@@ -522,3 +522,44 @@ func TestSnapshotGap(t *testing.T) {
 		t.Fatalf("after the gap: %d snapshots, want 2", cs.snaps())
 	}
 }
+
+// TestJoinUpdatesListedTeammates: teammates get a new "me" while the names
+// they are shown grow, and not once the list is full.
+func TestJoinUpdatesListedTeammates(t *testing.T) {
+	f := newFixture(t)
+	first, err := f.room.Join(context.Background(), "p0", "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeConn{}
+	f.room.Attach(c, first.Token, "en")
+	mes := func() int {
+		f.clock.Advance(coalesceDelay)
+		f.sync()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		n := 0
+		for _, fr := range c.frames {
+			if fr["type"] == "me" {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 1; i < maxListedMembers; i++ {
+		if _, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := mes()
+	members := c.last("me")["data"].(map[string]any)["team"].(map[string]any)["members"].([]any)
+	if len(members) != maxListedMembers {
+		t.Fatalf("members listed = %d, want %d", len(members), maxListedMembers)
+	}
+	if _, err := f.room.Join(context.Background(), "late", "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if after := mes(); after != before {
+		t.Fatalf("a join past the listed %d sent %d more \"me\"", maxListedMembers, after-before)
+	}
+}

@@ -563,3 +563,42 @@ func TestJoinUpdatesListedTeammates(t *testing.T) {
 		t.Fatalf("a join past the listed %d sent %d more \"me\"", maxListedMembers, after-before)
 	}
 }
+
+// TestViewListsAreBounded: in a big room the host view names only the
+// listed players as having answered and lists the first viewPlayers
+// players on the leaderboard; its counts still cover everyone.
+func TestViewListsAreBounded(t *testing.T) {
+	f := newFixture(t)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	const n = viewPlayers + 1
+	conns := make([]*fakeConn, n)
+	for i := range conns {
+		j, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = &fakeConn{}
+		f.room.Attach(conns[i], j.Token, "en")
+	}
+	f.join("last") // in t2; does not answer, so the question stays open
+	f.command(host, "h1", "start", nil)
+	for i, c := range conns {
+		f.room.Command(c, fmt.Sprint("a", i), "answer", json.RawMessage(`{"question":"q1","options":["a"]}`))
+	}
+	f.sync()
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	view := host.last("view")["data"].(map[string]any)
+	if got := view["question"].(map[string]any)["answered"]; got != float64(n) {
+		t.Fatalf("answered = %v, want %d", got, n)
+	}
+	if got := len(view["host"].(map[string]any)["answered_by"].([]any)); got != maxListedPlayers {
+		t.Fatalf("answered_by names %d, want the %d listed", got, maxListedPlayers)
+	}
+	f.command(host, "h2", "close", nil)
+	view = host.last("view")["data"].(map[string]any)
+	if got := len(view["leaderboard"].(map[string]any)["players"].([]any)); got != viewPlayers {
+		t.Fatalf("leaderboard lists %d players, want %d", got, viewPlayers)
+	}
+}

@@ -28,6 +28,7 @@ type config struct {
 	RoomTTL     time.Duration
 	IdleTTL     time.Duration
 	StoreBuffer int
+	Pprof       string // address of the profiling and store-counter listener; "" is off
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -46,6 +47,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
 	fs.StringVar(&c.PublicURL, "public-url", env("HUDDLE_PUBLIC_URL", ""), "base URL phones use, for join links and QR codes; default http://<LAN address>:<port> (HUDDLE_PUBLIC_URL)")
 	fs.StringVar(&c.Scenarios, "scenarios", env("HUDDLE_SCENARIOS", "scenarios"), "directory of scenario files (HUDDLE_SCENARIOS)")
+	fs.StringVar(&c.Pprof, "pprof", env("HUDDLE_PPROF", ""), "address for /debug/pprof and /debug/store (store write counters), e.g. 127.0.0.1:6060; off when empty. Never expose it (HUDDLE_PPROF)")
 	proxies := env("HUDDLE_TRUSTED_PROXIES", "")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HUDDLE_TRUSTED_PROXIES)")
 	roomTTL, idleTTL := env("HUDDLE_ROOM_TTL", "24h"), env("HUDDLE_IDLE_TTL", "168h")

@@ -19,7 +19,12 @@ import (
 	"github.com/huddle-live/huddle/static"
 )
 
-const shutdownTimeout = 10 * time.Second
+const (
+	shutdownTimeout = 10 * time.Second
+	// writeEvery keeps a room at ≤ 10 store writes a second whatever the
+	// number of phones; an ack waits at most this much longer.
+	writeEvery = 100 * time.Millisecond
+)
 
 // serve runs the server until ctx ends, then shuts down: stop accepting,
 // final snapshot of every room, close sockets with 1012.
@@ -41,17 +46,30 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	defer ln.Close()
 
-	st, where, err := openStore(ctx, cfg)
+	raw, where, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if rs, ok := st.(*store.Redis); ok {
+	defer raw.Close()
+	if rs, ok := raw.(*store.Redis); ok {
 		warnVolatile(ctx, rs, log)
+	}
+	st := raw
+	if cfg.Pprof != "" {
+		counting := &countingStore{Store: raw}
+		st = counting
+		dln, err := net.Listen("tcp", cfg.Pprof)
+		if err != nil {
+			return fmt.Errorf("listen on %s for -pprof: %w", cfg.Pprof, err)
+		}
+		ds := &http.Server{Handler: debugHandler(counting), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ds.Serve(dln) }()
+		defer ds.Close()
+		log.Info("profiling is on", "listen", dln.Addr().String())
 	}
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
-	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base,
+	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, WriteEvery: writeEvery,
 		FinishedTTL: cfg.RoomTTL, IdleTTL: cfg.IdleTTL, MaxBuffered: cfg.StoreBuffer})
 	n, err := hub.Restore(ctx)
 	if err != nil {

@@ -44,6 +44,7 @@ type hubDeps struct {
 	base        string
 	abort       context.Context
 	maxBuffered int
+	every       time.Duration
 }
 
 // HubConfig is what a Hub needs.
@@ -63,6 +64,10 @@ type HubConfig struct {
 	// HealthEvery is how often the store is pinged, when it can be, so the
 	// host sees "storage unavailable" even in a quiet room; 0 means 2 s.
 	HealthEvery time.Duration
+	// WriteEvery is the least time between two store writes of a room:
+	// what accumulates meanwhile is stored as one batch, and acks wait for
+	// it. 0 writes as soon as the previous write is done.
+	WriteEvery time.Duration
 }
 
 // Pinger is a store that can say whether it is reachable.
@@ -89,7 +94,7 @@ func NewHub(cfg HubConfig) *Hub {
 	abort, giveUp := context.WithCancel(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
-		deps:        hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort, maxBuffered: cfg.MaxBuffered},
+		deps:        hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort, maxBuffered: cfg.MaxBuffered, every: cfg.WriteEvery},
 		ctx:         ctx,
 		cancel:      cancel,
 		giveUp:      giveUp,

@@ -67,12 +67,15 @@ var SystemClock Clock = systemClock{}
 const (
 	inboxSize     = 1024
 	coalesceDelay = 100 * time.Millisecond
-	snapshotEvery = 2000        // events between snapshots when no phase changes
-	snapshotGap   = time.Second // at least this between two snapshots of a room
-	maxNameLen    = 40
-	maxCommandID  = 64          // longer client message ids are not remembered
-	maxRecent     = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
-	maxBackoff    = time.Second // between store retries: a returning store is used within about a second
+	snapshotEvery = 2000 // events between snapshots when no phase changes
+	// snapshotGap is the least time between two snapshots, taken on the
+	// room's goroutine: each is the whole state, megabytes in a room of
+	// thousands of phones. A restart replays the events after the last one.
+	snapshotGap  = 30 * time.Second
+	maxNameLen   = 40
+	maxCommandID = 64          // longer client message ids are not remembered
+	maxRecent    = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
+	maxBackoff   = time.Second // between store retries: a returning store is used within about a second
 
 	// DefaultMaxBuffered is how many events a room holds for a store that is
 	// down before it refuses players' changes.
@@ -113,6 +116,7 @@ type Room struct {
 	wrote    chan struct{} // closed when the writer has exited
 	abort    context.Context
 	cancel   context.CancelFunc // stops this room alone (expiry); set by the hub
+	every    time.Duration      // least time between two store writes
 
 	// Owned by the loop goroutine.
 	st        *State
@@ -120,6 +124,8 @@ type Room struct {
 	durable   uint64 // events stored
 	unsent    []store.Event
 	inflight  bool
+	lastJob   time.Time // when the last write was handed to the writer
+	jobTimer  Timer     // armed while a write waits for every to pass
 	snapSeq   uint64
 	snapDue   bool
 	snapAt    time.Time // when the last snapshot was taken
@@ -164,6 +170,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		jobs:     make(chan job, 1),
 		wrote:    make(chan struct{}),
 		abort:    deps.abort,
+		every:    deps.every,
 		st:       st,
 		seq:      seq,
 		durable:  seq,
@@ -284,7 +291,11 @@ func (r *Room) commit(typ string, data any) error {
 	r.seq = ev.Seq
 	r.lastActive = ev.At
 	r.unsent = append(r.unsent, ev)
-	r.ranks = nil
+	if d, ok := data.(joinedData); ok && r.ranks != nil && r.st.Stage < 0 {
+		r.ranks.joinLobby(r.st, d) // a full ranking per join is quadratic in a filling lobby
+	} else {
+		r.ranks = nil
+	}
 	if r.st.Phase() != before || r.st.Stage != stage || r.st.gameStep() != step {
 		r.snapDue = true
 		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
@@ -304,13 +315,13 @@ func (r *Room) afterDurable(fn func()) {
 // settle runs after every message: it hands new events to the writer, keeps
 // the question timer in step with the state and sends the views.
 func (r *Room) settle() {
-	r.persist()
 	r.armTimer()
-	if r.urgent {
+	switch {
+	case r.urgent:
+		// A phase change goes out before the store write is prepared: that
+		// may snapshot the whole state, which takes a while in a big room.
 		r.flush()
-		return
-	}
-	if (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil {
+	case (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil:
 		r.flushTimer = r.clock.AfterFunc(coalesceDelay, func() {
 			_ = r.post(func() {
 				r.flushTimer = nil
@@ -318,26 +329,37 @@ func (r *Room) settle() {
 			})
 		})
 	}
+	r.persist()
 }
 
 func (r *Room) persist() {
 	if r.seq-r.snapSeq >= snapshotEvery {
 		r.snapDue = true
 	}
+	now := r.clock.Now()
 	// Snapshots are coalesced: at most one per snapshotGap, whatever the
 	// host clicks; the events in between are in the log, so nothing waits.
 	snap := r.snapDue
 	if snap {
-		if wait := snapshotGap - r.clock.Now().Sub(r.snapAt); wait > 0 {
+		if wait := snapshotGap - now.Sub(r.snapAt); wait > 0 {
 			snap = false
 			if r.snapTimer == nil {
 				r.snapTimer = r.clock.AfterFunc(wait, func() { _ = r.post(func() { r.snapTimer = nil }) })
 			}
 		}
 	}
-	if r.inflight || (len(r.unsent) == 0 && !snap) {
+	if r.inflight || (len(r.unsent) == 0 && !snap) || r.jobTimer != nil {
 		return
 	}
+	// At most one write per r.every: under a burst of answers or joins the
+	// store sees a few large batches a second, not one per event.
+	if wait := r.every - now.Sub(r.lastJob); wait > 0 {
+		r.jobTimer = r.clock.AfterFunc(wait, func() {
+			_ = r.post(func() { r.jobTimer = nil }) // settle then persists
+		})
+		return
+	}
+	r.lastJob = now
 	j := job{events: r.unsent}
 	if snap {
 		j.snap = r.snapshot()
@@ -563,6 +585,9 @@ func (r *Room) shutdown() {
 	if r.snapTimer != nil {
 		r.snapTimer.Stop()
 	}
+	if r.jobTimer != nil {
+		r.jobTimer.Stop()
+	}
 	final := job{events: r.unsent, snap: r.snapshot()}
 	r.unsent = nil
 	r.jobs <- final // the buffer has room: the writer holds at most one job
@@ -623,7 +648,13 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 			return
 		}
 		r.dirtyView = true
-		r.markTeam(team)
+		// Teammates' phones list the first maxListedMembers names: only
+		// while the list grows do they need a new "me". Marking a whole
+		// large team per join sent every phone ten updates a second while
+		// thousands joined.
+		if r.teamSize(team) <= maxListedMembers {
+			r.markTeam(team)
+		}
 		r.afterDurable(func() {
 			reply(Joined{Room: r.id, Player: id, Token: token, Team: team}, nil)
 		})
@@ -863,6 +894,17 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		return r.settleVote(p.Team)
 	}
 	return ErrBadRequest
+}
+
+// teamSize counts a team's active members.
+func (r *Room) teamSize(team string) int {
+	n := 0
+	for _, p := range r.st.Players {
+		if p.Team == team && !p.Kicked {
+			n++
+		}
+	}
+	return n
 }
 
 // markTeam marks every member of a team for a personal update.

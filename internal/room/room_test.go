@@ -3,6 +3,10 @@ package room
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -388,4 +392,229 @@ func TestReplayEqualsLive(t *testing.T) {
 	check("closed on time")
 	f.command(host, "h5", "end", nil)
 	check("finished")
+}
+
+// countingStore counts appends.
+type countingStore struct {
+	store.Store
+	mu        sync.Mutex
+	appends   []int // events per append
+	snapshots int
+}
+
+func (s *countingStore) Append(ctx context.Context, room string, events []store.Event) error {
+	s.mu.Lock()
+	s.appends = append(s.appends, len(events))
+	s.mu.Unlock()
+	return s.Store.Append(ctx, room, events)
+}
+
+func (s *countingStore) SaveSnapshot(ctx context.Context, room string, snap store.Snapshot) error {
+	s.mu.Lock()
+	s.snapshots++
+	s.mu.Unlock()
+	return s.Store.SaveSnapshot(ctx, room, snap)
+}
+
+func (s *countingStore) snaps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshots
+}
+
+func (s *countingStore) batches() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.appends)
+}
+
+// TestWriteEvery: events accepted within WriteEvery of the last write are
+// stored together once it has passed, and acked only then.
+func TestWriteEvery(t *testing.T) {
+	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	cs := &countingStore{Store: store.NewMemory()}
+	hub := NewHub(HubConfig{Store: cs, Clock: clock, WriteEvery: 100 * time.Millisecond})
+	defer hub.Shutdown(context.Background())
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Room
+	roundTrip := func() {
+		t.Helper()
+		if _, err := call(context.Background(), r, func(reply func(struct{}, error)) { reply(struct{}{}, nil) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host := &fakeConn{}
+	r.Attach(host, c.HostToken, "en")
+	r.Command(host, "h1", "lock", json.RawMessage(`{"locked":true}`))
+	r.Command(host, "h2", "lock", json.RawMessage(`{"locked":false}`))
+	roundTrip()
+	roundTrip()
+	if got := cs.batches(); !slices.Equal(got, []int{1}) {
+		t.Fatalf("before WriteEvery passed: appends %v, want only the room's creation", got)
+	}
+	if host.last("ack") != nil {
+		t.Fatal("acked before the events were stored")
+	}
+	clock.Advance(100 * time.Millisecond)
+	// the writer stores and reports back on its own goroutine
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		roundTrip()
+		if a := host.last("ack"); a != nil && a["id"] == "h2" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no ack for h2 after WriteEvery; appends %v", cs.batches())
+		}
+	}
+	if got := cs.batches(); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("after WriteEvery: appends %v, want [1 2]", got)
+	}
+}
+
+// TestRankingJoinLobby: the ranking kept up to date by joins in the lobby
+// equals one computed from scratch.
+func TestRankingJoinLobby(t *testing.T) {
+	f := newFixture(t)
+	for _, name := range []string{"Anna", "Boris", "Vera", "Gleb"} {
+		f.join(name) // attaching computes the ranking; the next join updates it
+	}
+	if _, err := f.room.Join(context.Background(), "Dina", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(context.Background(), f.room, func(reply func(struct{}, error)) {
+		kept := f.room.ranks
+		if kept == nil {
+			reply(struct{}{}, errors.New("a join dropped the ranking"))
+			return
+		}
+		f.room.ranks = nil
+		fresh := f.room.ranking()
+		if !reflect.DeepEqual(kept, fresh) {
+			reply(struct{}{}, fmt.Errorf("kept %+v\nfresh %+v", kept, fresh))
+			return
+		}
+		reply(struct{}{}, nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSnapshotGap: phase changes within snapshotGap of the last snapshot do
+// not each write one; the next write after the gap does.
+func TestSnapshotGap(t *testing.T) {
+	sc, err := scenario.Parse("t.yaml", []byte(testYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	cs := &countingStore{Store: store.NewMemory()}
+	hub := NewHub(HubConfig{Store: cs, Clock: clock})
+	defer hub.Shutdown(context.Background())
+	c, err := hub.Create(context.Background(), sc, CreateOptions{TeamCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, clock: clock, hub: hub, room: c.Room, c: c}
+	host := &fakeConn{}
+	c.Room.Attach(host, c.HostToken, "en")
+	if cs.snaps() != 1 {
+		t.Fatalf("after creation: %d snapshots, want 1", cs.snaps())
+	}
+	f.command(host, "h1", "start", nil) // a phase change
+	f.command(host, "h2", "close", nil) // another
+	if cs.snaps() != 1 {
+		t.Fatalf("phase changes within the gap: %d snapshots, want still 1", cs.snaps())
+	}
+	clock.Advance(snapshotGap)
+	f.command(host, "h3", "next", nil)
+	if cs.snaps() != 2 {
+		t.Fatalf("after the gap: %d snapshots, want 2", cs.snaps())
+	}
+}
+
+// TestJoinUpdatesListedTeammates: teammates get a new "me" while the names
+// they are shown grow, and not once the list is full.
+func TestJoinUpdatesListedTeammates(t *testing.T) {
+	f := newFixture(t)
+	first, err := f.room.Join(context.Background(), "p0", "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeConn{}
+	f.room.Attach(c, first.Token, "en")
+	mes := func() int {
+		f.clock.Advance(coalesceDelay)
+		f.sync()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		n := 0
+		for _, fr := range c.frames {
+			if fr["type"] == "me" {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 1; i < maxListedMembers; i++ {
+		if _, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := mes()
+	members := c.last("me")["data"].(map[string]any)["team"].(map[string]any)["members"].([]any)
+	if len(members) != maxListedMembers {
+		t.Fatalf("members listed = %d, want %d", len(members), maxListedMembers)
+	}
+	if _, err := f.room.Join(context.Background(), "late", "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if after := mes(); after != before {
+		t.Fatalf("a join past the listed %d sent %d more \"me\"", maxListedMembers, after-before)
+	}
+}
+
+// TestViewListsAreBounded: in a big room the host view names only the
+// listed players as having answered and lists the first viewPlayers
+// players on the leaderboard; its counts still cover everyone.
+func TestViewListsAreBounded(t *testing.T) {
+	f := newFixture(t)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	const n = viewPlayers + 1
+	conns := make([]*fakeConn, n)
+	for i := range conns {
+		j, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = &fakeConn{}
+		f.room.Attach(conns[i], j.Token, "en")
+	}
+	f.join("last") // in t2; does not answer, so the question stays open
+	f.command(host, "h1", "start", nil)
+	for i, c := range conns {
+		f.room.Command(c, fmt.Sprint("a", i), "answer", json.RawMessage(`{"question":"q1","options":["a"]}`))
+	}
+	f.sync()
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	view := host.last("view")["data"].(map[string]any)
+	if got := view["question"].(map[string]any)["answered"]; got != float64(n) {
+		t.Fatalf("answered = %v, want %d", got, n)
+	}
+	if got := len(view["host"].(map[string]any)["answered_by"].([]any)); got != maxListedPlayers {
+		t.Fatalf("answered_by names %d, want the %d listed", got, maxListedPlayers)
+	}
+	f.command(host, "h2", "close", nil)
+	view = host.last("view")["data"].(map[string]any)
+	if got := len(view["leaderboard"].(map[string]any)["players"].([]any)); got != viewPlayers {
+		t.Fatalf("leaderboard lists %d players, want %d", got, viewPlayers)
+	}
 }

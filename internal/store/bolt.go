@@ -13,11 +13,16 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Layout: rooms/<room>/events/<big-endian seq> = record, rooms/<room>/snap = record.
+// Layout: rooms/<room>/events/<big-endian seq> = record,
+// rooms/<room>/snapshot/snap = record. The snapshot has a bucket of its own
+// so that appending an event does not rewrite it: a room's bucket holds only
+// the two small bucket headers. Files written before kept it at
+// rooms/<room>/snap; it is still read from there.
 var (
-	roomsBucket  = []byte("rooms")
-	eventsBucket = []byte("events")
-	snapKey      = []byte("snap")
+	roomsBucket    = []byte("rooms")
+	eventsBucket   = []byte("events")
+	snapshotBucket = []byte("snapshot")
+	snapKey        = []byte("snap")
 )
 
 // boltLockTimeout bounds the wait for the file lock: a second process on the
@@ -142,7 +147,14 @@ func (b *Bolt) SaveSnapshot(ctx context.Context, room string, s Snapshot) error 
 		if err != nil {
 			return err
 		}
-		return r.Put(snapKey, v)
+		sb, err := r.CreateBucketIfNotExists(snapshotBucket)
+		if err != nil {
+			return err
+		}
+		if err := r.Delete(snapKey); err != nil { // the old place
+			return err
+		}
+		return sb.Put(snapKey, v)
 	})
 	if err != nil {
 		return fmt.Errorf("bolt save snapshot room %q: %w", room, err)
@@ -165,6 +177,9 @@ func (b *Bolt) LoadSnapshot(ctx context.Context, room string) (Snapshot, bool, e
 			return nil
 		}
 		v := r.Get(snapKey)
+		if sb := r.Bucket(snapshotBucket); sb != nil {
+			v = sb.Get(snapKey)
+		}
 		if v == nil {
 			return nil
 		}

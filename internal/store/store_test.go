@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	bolt "go.etcd.io/bbolt"
 	"go.uber.org/goleak"
 
 	"github.com/huddle-live/huddle/internal/store"
@@ -136,6 +137,77 @@ func TestOpenRedisBadURL(t *testing.T) {
 
 // BenchmarkAppend measures one Append of a batch of events of about 200
 // bytes; ns/event is the cost per stored event.
+// TestBoltOldSnapshotPlace reads a snapshot where files written before kept
+// it (next to the events bucket), and a new snapshot replaces it.
+func TestBoltOldSnapshotPlace(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "huddle.db")
+	b, err := store.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := b.SaveSnapshot(ctx, "r", store.Snapshot{Seq: 7, At: at, Data: json.RawMessage(`{"old":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { // move it to the old place
+		r := tx.Bucket([]byte("rooms")).Bucket([]byte("r"))
+		v := append([]byte(nil), r.Bucket([]byte("snapshot")).Get([]byte("snap"))...)
+		if err := r.DeleteBucket([]byte("snapshot")); err != nil {
+			return err
+		}
+		return r.Put([]byte("snap"), v)
+	})
+	if cerr := db.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+
+	b, err = store.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, ok, err := b.LoadSnapshot(ctx, "r")
+	if err != nil || !ok || s.Seq != 7 || string(s.Data) != `{"old":true}` {
+		t.Fatalf("old place: %+v, %v, %v", s, ok, err)
+	}
+	if err := b.SaveSnapshot(ctx, "r", store.Snapshot{Seq: 9, At: at, Data: json.RawMessage(`{"new":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok, err := b.LoadSnapshot(ctx, "r"); err != nil || !ok || s.Seq != 9 {
+		t.Fatalf("after a new snapshot: %+v, %v, %v", s, ok, err)
+	}
+}
+
+// BenchmarkAppendBesideSnapshot appends to a room that has a large
+// snapshot, as a live room of thousands of players does: the append must
+// not rewrite the snapshot.
+func BenchmarkAppendBesideSnapshot(b *testing.B) {
+	s := openBolt(b)
+	defer s.Close()
+	ctx := context.Background()
+	snap := json.RawMessage(fmt.Sprintf(`{"x":%q}`, strings.Repeat("x", 2<<20)))
+	if err := s.SaveSnapshot(ctx, "bench", store.Snapshot{Seq: 0, At: time.Now(), Data: snap}); err != nil {
+		b.Fatal(err)
+	}
+	data := json.RawMessage(`{"player":"p-0123456789","question":"q12","options":["a"]}`)
+	var seq uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		seq++
+		if err := s.Append(ctx, "bench", []store.Event{{Seq: seq, At: time.Now(), Type: "answer", Data: data}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkAppend(b *testing.B) {
 	data := json.RawMessage(fmt.Sprintf(`{"player":"p-0123456789","team":"red","question":12,"answer":[1,3],"ms":1834,"text":%q}`,
 		strings.Repeat("x", 100)))

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// runFloor plays the same questions against the bare fan-out server: the
+// same phones, the same payload size, the same answers; no room logic.
+func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, error) {
+	res := &Result{Target: "floor", N: cfg.n}
+	ws := "ws://" + t.addr + "/"
+	s := newSession(cfg.n, cfg.questions)
+	hconn, _, err := websocket.Dial(ctx, ws, nil)
+	if err != nil {
+		return nil, fmt.Errorf("floor host: %w", err)
+	}
+	hostDone := make(chan struct{})
+	go func() { // the host reads nothing it needs, but must read
+		defer close(hostDone)
+		for {
+			if _, _, err := hconn.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { _ = hconn.CloseNow(); <-hostDone }()
+	before := t.sample(ctx)
+	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
+		return ws, nil, nil
+	})
+	defer s.closeAll()
+	res.join(cfg.n, errs, took, s)
+	time.Sleep(300 * time.Millisecond)
+	joined := t.sample(ctx)
+	want := int(s.welcomed.Load())
+	res.memory(before, joined, want)
+
+	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
+	open := make([]int64, cfg.questions)
+	start := t.sample(ctx)
+	s.frames.Store(0)
+	s.bytes.Store(0)
+	for k := range cfg.questions {
+		open[k] = time.Now().UnixNano()
+		if err := hconn.Write(ctx, websocket.MessageText, fmt.Appendf(nil, "B %d %d", k, payload)); err != nil {
+			return nil, err
+		}
+		s.answerAll(ctx, k, time.Unix(0, open[k]), cfg.window, answerFrames(k), rng)
+		waitFor(ctx, 30*time.Second, func() bool { return acksIn(s, k) })
+	}
+	end := t.sample(ctx)
+	res.questions(s, open, nil, start, end)
+	return res, nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/huddle-live/huddle/internal/loadtest/floor"
+	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/web"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestSmoke runs the generator in-process against an in-process huddle and
+// floor with 200 phones, so that it cannot rot: the report must be
+// complete and every answer counted. It asserts no speed.
+func TestSmoke(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeQuiz(dir); err != nil {
+		t.Fatal(err)
+	}
+	scs, err := scenario.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenBolt(filepath.Join(dir, "data", "huddle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	hub := room.NewHub(room.HubConfig{Store: st, PublicURL: base, WriteEvery: 100 * time.Millisecond})
+	srv := web.New(web.Config{Hub: hub, Scenarios: scs, PublicURL: base})
+	hs.Config.Handler = srv
+	hs.Start()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		srv.Wait()
+		hs.Close()
+	}()
+	fl := floor.New()
+	fs := httptest.NewServer(fl)
+	defer fs.Close()
+	defer fl.Close()
+
+	const n, questions = 200, 3
+	cfg := config{n: n, teams: 4, questions: questions, window: 300 * time.Millisecond,
+		addr: hs.Listener.Addr().String(), pid: os.Getpid(), floor: true,
+		floorAddr: fs.Listener.Addr().String(), floorPID: os.Getpid(), workers: 20, seed: 1}
+	rep, err := bench(context.Background(), cfg, t.Output())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.print(t.Output())
+	for _, r := range []*Result{rep.Huddle, rep.Floor} {
+		if r == nil {
+			t.Fatal("a result is missing")
+		}
+		if r.Joined != n || r.JoinErrors != 0 || r.JoinsPerSec <= 0 {
+			t.Errorf("%s: joined %d, %d errors, %.0f/s", r.Target, r.Joined, r.JoinErrors, r.JoinsPerSec)
+		}
+		if r.QuestionsRun != questions || r.Undelivered != 0 || r.FanoutP99MS <= 0 || r.DeliveryP50MS <= 0 {
+			t.Errorf("%s: %d questions, %d undelivered, fan-out p99 %.1f ms", r.Target, r.QuestionsRun, r.Undelivered, r.FanoutP99MS)
+		}
+		if r.AnswersSent != n*questions || r.AnswersAcked != n*questions {
+			t.Errorf("%s: %d answers sent, %d acked, want %d", r.Target, r.AnswersSent, r.AnswersAcked, n*questions)
+		}
+		if r.FramesDelivered < int64(n*questions) || r.PayloadBytes < 500 || r.RSSJoinedMB <= 0 {
+			t.Errorf("%s: %d frames, %d-byte payload, %.1f MB RSS", r.Target, r.FramesDelivered, r.PayloadBytes, r.RSSJoinedMB)
+		}
+		if r.ErrorFrames != 0 || r.Dropped != 0 {
+			t.Errorf("%s: %d error frames, %d dropped sockets", r.Target, r.ErrorFrames, r.Dropped)
+		}
+	}
+	h := rep.Huddle
+	if h.NotCounted != 0 || h.BurstMaxMS <= 0 || h.AnswersPerSec <= 0 {
+		t.Errorf("huddle: %d questions not all counted, burst %.1f ms", h.NotCounted, h.BurstMaxMS)
+	}
+	if len(h.Leaderboard) != 4 || h.Leaderboard[0].Rank != 1 {
+		t.Errorf("leaderboard = %+v, want 4 teams", h.Leaderboard)
+	}
+	if rep.Floor.PayloadBytes != h.PayloadBytes {
+		t.Errorf("floor frames are %d bytes, huddle's %d", rep.Floor.PayloadBytes, h.PayloadBytes)
+	}
+	if rep.Ratio == nil || rep.Ratio.FanoutP99 <= 0 || rep.Ratio.CPUPerMsg <= 0 {
+		t.Errorf("ratio = %+v", rep.Ratio)
+	}
+}

@@ -1,0 +1,240 @@
+// Command huddle-load plays a room of phones against a huddle server over
+// real WebSockets, then the same load against a bare fan-out server (the
+// floor) in the same run, and reports both side by side.
+//
+//	huddle-load -spawn ./huddle -n 10000 -report run.json
+//	huddle-load -addr 127.0.0.1:8080 -n 1000        (a server already running)
+//	huddle-load floor -addr 127.0.0.1:9000          (serve the floor; started by -floor)
+//
+// docs/benchmarks.md describes the method and the figures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/loadtest/floor"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "huddle-load:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	n, teams, questions int
+	window              time.Duration
+	addr                string // a huddle server already running; "" with spawn
+	pid                 int    // its process, for CPU and memory
+	debug               string // its -pprof address, for store counters
+	spawn               string // huddle binary to start
+	store               string // bolt or redis, with spawn
+	redis               string
+	floor               bool
+	floorAddr           string // a floor already running; "" starts one
+	floorPID            int    // its process
+	report              string
+	workers             int
+	seed                int64
+	keep                bool // keep the spawned server's files
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "floor" {
+		return serveFloor(ctx, args[2:], stderr)
+	}
+	var cfg config
+	fs := flag.NewFlagSet("huddle-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.n, "n", 1000, "phones")
+	fs.IntVar(&cfg.teams, "teams", 10, "teams (2 to 20)")
+	fs.IntVar(&cfg.questions, "questions", 30, "questions to run (at most 40, the benchmark quiz's length)")
+	fs.DurationVar(&cfg.window, "window", 2*time.Second, "every phone answers at a random moment within this time of the question opening")
+	fs.StringVar(&cfg.addr, "addr", "", "address of a huddle server already running, e.g. 127.0.0.1:8080; it must serve the benchmark quiz (-write-scenario)")
+	fs.IntVar(&cfg.pid, "pid", 0, "with -addr: the server's process id, for CPU and memory")
+	fs.StringVar(&cfg.debug, "debug", "", "with -addr: the server's -pprof address, for store write counts")
+	fs.StringVar(&cfg.spawn, "spawn", "", "path of a huddle binary to start for the run (instead of -addr)")
+	fs.StringVar(&cfg.store, "store", "bolt", "with -spawn: bolt or redis")
+	fs.StringVar(&cfg.redis, "redis", "redis://127.0.0.1:6379", "with -store redis: the Redis URL")
+	fs.BoolVar(&cfg.floor, "floor", true, "also measure the bare fan-out floor in the same run")
+	fs.StringVar(&cfg.report, "report", "", "write the JSON report to this file")
+	fs.IntVar(&cfg.workers, "workers", 500, "concurrent joins (each from its own loopback address)")
+	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the answer moments and choices")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory and log")
+	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *writeScenario != "" {
+		return writeQuiz(*writeScenario)
+	}
+	if cfg.questions < 1 || cfg.questions > quizLength {
+		return fmt.Errorf("-questions must be 1 to %d", quizLength)
+	}
+	if (cfg.addr == "") == (cfg.spawn == "") {
+		return errors.New("give either -addr of a running server or -spawn with a huddle binary")
+	}
+	rep, err := bench(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	rep.print(stdout)
+	if cfg.report != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(cfg.report, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bench runs huddle, then the floor, and returns the report.
+func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
+	if err := raiseFileLimit(cfg.n + 200); err != nil {
+		return nil, err
+	}
+	rep := &Report{Started: time.Now().UTC(), LoadStart: loadavg(), N: cfg.n, Teams: cfg.teams,
+		Questions: cfg.questions, WindowMS: cfg.window.Milliseconds(), Store: cfg.store}
+	t := target{addr: cfg.addr, pid: cfg.pid, debug: cfg.debug}
+	if cfg.spawn != "" {
+		dir, err := os.MkdirTemp("", "huddle-load-")
+		if err != nil {
+			return nil, err
+		}
+		if !cfg.keep {
+			defer os.RemoveAll(dir)
+		}
+		c, tt, err := spawnHuddle(ctx, cfg, dir)
+		if err != nil {
+			return nil, err
+		}
+		defer c.stop()
+		t = tt
+	} else {
+		rep.Store = ""
+	}
+	fmt.Fprintf(log, "huddle: %d phones at %s\n", cfg.n, t.addr)
+	h, err := runHuddle(ctx, cfg, t)
+	if err != nil {
+		return nil, fmt.Errorf("huddle: %w", err)
+	}
+	rep.Huddle = h
+	if cfg.floor {
+		payload := max(h.PayloadBytes, 64)
+		fmt.Fprintf(log, "floor: %d phones, %d-byte frames\n", cfg.n, payload)
+		f, err := floorRun(ctx, cfg, payload)
+		if err != nil {
+			return nil, fmt.Errorf("floor: %w", err)
+		}
+		rep.Floor = f
+		rep.ratios()
+	}
+	rep.LoadEnd = loadavg()
+	return rep, nil
+}
+
+// spawnHuddle starts huddle with the benchmark quiz, its store in dir and
+// profiling on a loopback port.
+func spawnHuddle(ctx context.Context, cfg config, dir string) (*child, target, error) {
+	if err := writeQuiz(filepath.Join(dir, "scenarios")); err != nil {
+		return nil, target{}, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, target{}, err
+	}
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, target{}, err
+	}
+	args := []string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
+		"-data", filepath.Join(dir, "data"), "-log-level", "warn", "-public-url", "http://" + addr}
+	switch cfg.store {
+	case "bolt":
+	case "redis":
+		args = append(args, "-redis", cfg.redis, "-redis-prefix", fmt.Sprintf("huddle-load:%d:", time.Now().UnixNano()))
+	default:
+		return nil, target{}, fmt.Errorf("-store %q: bolt or redis", cfg.store)
+	}
+	logf, err := os.Create(filepath.Join(dir, "huddle.log"))
+	if err != nil {
+		return nil, target{}, err
+	}
+	defer logf.Close()
+	c, err := spawn(ctx, "http://"+addr+"/healthz", logf, cfg.spawn, args...)
+	if err != nil {
+		return nil, target{}, err
+	}
+	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug}, nil
+}
+
+// floorRun measures the floor: the one given, or one started as a child
+// process of this program so that its CPU and memory are its own.
+func floorRun(ctx context.Context, cfg config, payload int64) (*Result, error) {
+	t := target{addr: cfg.floorAddr, pid: cfg.floorPID}
+	if t.addr == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		logf, err := os.CreateTemp("", "huddle-load-floor-*.log")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(logf.Name())
+		defer logf.Close()
+		c, err := spawn(ctx, "http://"+addr+"/healthz", logf, self, "floor", "-addr", addr)
+		if err != nil {
+			return nil, err
+		}
+		defer c.stop()
+		t = target{addr: addr, pid: c.cmd.Process.Pid}
+	}
+	return runFloor(ctx, cfg, t, int(payload))
+}
+
+// serveFloor is the floor's process.
+func serveFloor(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("huddle-load floor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fl := floor.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("/", fl)
+	hs := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fl.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	return nil
+}

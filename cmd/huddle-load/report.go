@@ -1,0 +1,263 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// Report is what one run of the generator writes as JSON.
+type Report struct {
+	Started   time.Time `json:"started"`
+	LoadStart string    `json:"load_start"` // /proc/loadavg before the run
+	LoadEnd   string    `json:"load_end"`
+	N         int       `json:"n"`
+	Teams     int       `json:"teams"`
+	Questions int       `json:"questions"`
+	WindowMS  int64     `json:"window_ms"`
+	Store     string    `json:"store,omitempty"`
+	Huddle    *Result   `json:"huddle"`
+	Floor     *Result   `json:"floor,omitempty"`
+	Ratio     *Ratio    `json:"ratio,omitempty"` // huddle / floor
+}
+
+// Result is what was measured against one server.
+type Result struct {
+	Target string `json:"target"`
+	N      int    `json:"n"`
+
+	Joined      int     `json:"joined"`
+	JoinErrors  int64   `json:"join_errors"`
+	JoinSeconds float64 `json:"join_seconds"`
+	JoinsPerSec float64 `json:"joins_per_s"`
+
+	QuestionsRun int `json:"questions_run"`
+	// Fan-out: from the host's command to the last phone receiving the
+	// question, one figure per question.
+	FanoutP50MS float64 `json:"fanout_p50_ms"`
+	FanoutP99MS float64 `json:"fanout_p99_ms"`
+	FanoutMaxMS float64 `json:"fanout_max_ms"`
+	// Delivery: the same per phone and question.
+	DeliveryP50MS float64 `json:"delivery_p50_ms"`
+	DeliveryP99MS float64 `json:"delivery_p99_ms"`
+	Undelivered   int     `json:"undelivered"` // phone × question that never arrived
+
+	AnswersSent  int     `json:"answers_sent"`
+	AnswersAcked int     `json:"answers_acked"`
+	AckP50MS     float64 `json:"ack_p50_ms"`
+	AckP99MS     float64 `json:"ack_p99_ms"`
+	ErrorFrames  int64   `json:"error_frames"`
+	Dropped      int64   `json:"dropped_sockets"`
+	// Burst: from the last answer sent to the host view counting all.
+	BurstP50MS    float64 `json:"burst_p50_ms,omitempty"`
+	BurstMaxMS    float64 `json:"burst_max_ms,omitempty"`
+	NotCounted    int     `json:"questions_not_all_counted"`
+	AnswersPerSec float64 `json:"answers_per_s,omitempty"` // answers / (all counted − first sent), mean over questions
+
+	PayloadBytes    int64   `json:"payload_bytes"` // a question's state frame
+	FramesDelivered int64   `json:"frames_delivered"`
+	BytesDelivered  int64   `json:"bytes_delivered"`
+	Seconds         float64 `json:"seconds"` // of the question phase
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	CPUPerMsgUS     float64 `json:"cpu_us_per_msg"`
+	CPUPercent      float64 `json:"cpu_percent"` // of one core
+
+	RSSBeforeMB   float64 `json:"rss_before_mb"`
+	RSSJoinedMB   float64 `json:"rss_joined_mb"`
+	RSSPerPhoneKB float64 `json:"rss_per_phone_kb"` // growth from joining / phones
+
+	StoreWrites       int64      `json:"store_writes,omitempty"`
+	StoreEvents       int64      `json:"store_events,omitempty"`
+	StoreWritesPerSec float64    `json:"store_writes_per_s_per_room,omitempty"`
+	Leaderboard       []Standing `json:"leaderboard,omitempty"`
+}
+
+// Ratio is huddle's figure over the floor's.
+type Ratio struct {
+	FanoutP50   float64 `json:"fanout_p50"`
+	FanoutP99   float64 `json:"fanout_p99"`
+	CPUPerMsg   float64 `json:"cpu_per_msg"`
+	RSSPerPhone float64 `json:"rss_per_phone"`
+}
+
+func ms(ns int64) float64 { return float64(ns) / 1e6 }
+
+// pct is the p-th percentile (nearest rank) of sorted.
+func pct(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p/100*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func (r *Result) join(n int, errs int64, took time.Duration, s *session) {
+	r.Joined = int(s.welcomed.Load())
+	r.JoinErrors = errs + int64(n-int(errs)-r.Joined)
+	r.JoinSeconds = took.Seconds()
+	if took > 0 {
+		r.JoinsPerSec = float64(r.Joined) / took.Seconds()
+	}
+}
+
+func (r *Result) memory(before, joined sample, n int) {
+	r.RSSBeforeMB = float64(before.rss) / (1 << 20)
+	r.RSSJoinedMB = float64(joined.rss) / (1 << 20)
+	if n > 0 {
+		r.RSSPerPhoneKB = float64(joined.rss-before.rss) / 1024 / float64(n)
+	}
+}
+
+// questions turns what the phones recorded into the result's figures.
+// counted is nil for the floor, which has no host view.
+func (r *Result) questions(s *session, open, counted []int64, start, end sample) {
+	r.QuestionsRun = len(open)
+	var fanout, delivery, ack, burst []int64
+	var rate float64
+	for k, o := range open {
+		if s.lastRecv[k].Load() != 0 {
+			fanout = append(fanout, s.lastRecv[k].Load()-o)
+		}
+		var first, last int64
+		for _, p := range s.phones {
+			if p == nil {
+				continue
+			}
+			g := p.got[k].Load()
+			if g == 0 {
+				r.Undelivered++
+				continue
+			}
+			delivery = append(delivery, g-o)
+			if sent := p.sent[k].Load(); sent != 0 {
+				r.AnswersSent++
+				if first == 0 || sent < first {
+					first = sent
+				}
+				last = max(last, sent)
+				if a := p.acked[k].Load(); a != 0 {
+					r.AnswersAcked++
+					ack = append(ack, a-sent)
+				}
+			}
+		}
+		if counted != nil {
+			if counted[k] == 0 {
+				r.NotCounted++
+			} else {
+				burst = append(burst, counted[k]-last)
+				if counted[k] > first {
+					rate += float64(s.recv[k].Load()) / (float64(counted[k]-first) / 1e9)
+				}
+			}
+		}
+	}
+	for _, v := range [][]int64{fanout, delivery, ack, burst} {
+		slices.Sort(v)
+	}
+	r.FanoutP50MS, r.FanoutP99MS = ms(pct(fanout, 50)), ms(pct(fanout, 99))
+	if len(fanout) > 0 {
+		r.FanoutMaxMS = ms(fanout[len(fanout)-1])
+	}
+	r.DeliveryP50MS, r.DeliveryP99MS = ms(pct(delivery, 50)), ms(pct(delivery, 99))
+	r.AckP50MS, r.AckP99MS = ms(pct(ack, 50)), ms(pct(ack, 99))
+	if len(burst) > 0 {
+		r.BurstP50MS, r.BurstMaxMS = ms(pct(burst, 50)), ms(burst[len(burst)-1])
+		r.AnswersPerSec = rate / float64(len(burst))
+	}
+	r.ErrorFrames = s.errs.Load()
+	r.Dropped = s.dropped.Load()
+	r.PayloadBytes = s.stateSize.Load()
+	r.FramesDelivered = s.frames.Load()
+	r.BytesDelivered = s.bytes.Load()
+	r.Seconds = end.at.Sub(start.at).Seconds()
+	r.CPUSeconds = (end.cpu - start.cpu).Seconds()
+	if r.FramesDelivered > 0 {
+		r.CPUPerMsgUS = r.CPUSeconds * 1e6 / float64(r.FramesDelivered)
+	}
+	if r.Seconds > 0 {
+		r.CPUPercent = 100 * r.CPUSeconds / r.Seconds
+	}
+	if start.haveStore && end.haveStore {
+		r.StoreWrites = end.writes - start.writes
+		r.StoreEvents = end.events - start.events
+		r.StoreWritesPerSec = float64(r.StoreWrites) / r.Seconds
+	}
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func (rep *Report) ratios() {
+	if rep.Floor == nil || rep.Huddle == nil {
+		return
+	}
+	h, f := rep.Huddle, rep.Floor
+	rep.Ratio = &Ratio{
+		FanoutP50:   ratio(h.FanoutP50MS, f.FanoutP50MS),
+		FanoutP99:   ratio(h.FanoutP99MS, f.FanoutP99MS),
+		CPUPerMsg:   ratio(h.CPUPerMsgUS, f.CPUPerMsgUS),
+		RSSPerPhone: ratio(h.RSSPerPhoneKB, f.RSSPerPhoneKB),
+	}
+}
+
+// print writes the human summary.
+func (rep *Report) print(w io.Writer) {
+	fmt.Fprintf(w, "\n%d phones, %d teams, %d questions, answer window %d ms, store %s; load %s → %s\n",
+		rep.N, rep.Teams, rep.Questions, rep.WindowMS, rep.Store, rep.LoadStart, rep.LoadEnd)
+	row := func(name, unit string, f func(*Result) float64, rf func(*Ratio) float64) {
+		fmt.Fprintf(w, "  %-34s %12.2f", name+" ("+unit+")", f(rep.Huddle))
+		if rep.Floor != nil {
+			fmt.Fprintf(w, " %12.2f", f(rep.Floor))
+			if rf != nil {
+				fmt.Fprintf(w, " %8.2f×", rf(rep.Ratio))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  %-34s %12s", "", "huddle")
+	if rep.Floor != nil {
+		fmt.Fprintf(w, " %12s %9s", "floor", "ratio")
+	}
+	fmt.Fprintln(w)
+	row("joined", "phones", func(r *Result) float64 { return float64(r.Joined) }, nil)
+	row("join errors", "", func(r *Result) float64 { return float64(r.JoinErrors) }, nil)
+	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, nil)
+	row("fan-out p50, last phone", "ms", func(r *Result) float64 { return r.FanoutP50MS }, func(r *Ratio) float64 { return r.FanoutP50 })
+	row("fan-out p99, last phone", "ms", func(r *Result) float64 { return r.FanoutP99MS }, func(r *Ratio) float64 { return r.FanoutP99 })
+	row("delivery p50, any phone", "ms", func(r *Result) float64 { return r.DeliveryP50MS }, nil)
+	row("delivery p99, any phone", "ms", func(r *Result) float64 { return r.DeliveryP99MS }, nil)
+	row("undelivered", "phone×question", func(r *Result) float64 { return float64(r.Undelivered) }, nil)
+	row("answers sent", "", func(r *Result) float64 { return float64(r.AnswersSent) }, nil)
+	row("answers acked", "", func(r *Result) float64 { return float64(r.AnswersAcked) }, nil)
+	row("ack p50", "ms", func(r *Result) float64 { return r.AckP50MS }, nil)
+	row("ack p99", "ms", func(r *Result) float64 { return r.AckP99MS }, nil)
+	fmt.Fprintf(w, "  %-34s %12.2f\n", "last answer → all counted p50 (ms)", rep.Huddle.BurstP50MS)
+	fmt.Fprintf(w, "  %-34s %12.2f\n", "last answer → all counted max (ms)", rep.Huddle.BurstMaxMS)
+	fmt.Fprintf(w, "  %-34s %12d\n", "questions not all counted", rep.Huddle.NotCounted)
+	fmt.Fprintf(w, "  %-34s %12.0f\n", "answers/s (first sent → counted)", rep.Huddle.AnswersPerSec)
+	row("state frame", "bytes", func(r *Result) float64 { return float64(r.PayloadBytes) }, nil)
+	row("frames delivered", "", func(r *Result) float64 { return float64(r.FramesDelivered) }, nil)
+	row("server CPU", "s", func(r *Result) float64 { return r.CPUSeconds }, nil)
+	row("server CPU", "% of a core", func(r *Result) float64 { return r.CPUPercent }, nil)
+	row("CPU per delivered frame", "µs", func(r *Result) float64 { return r.CPUPerMsgUS }, func(r *Ratio) float64 { return r.CPUPerMsg })
+	row("RSS joined", "MB", func(r *Result) float64 { return r.RSSJoinedMB }, nil)
+	row("RSS per phone", "KB", func(r *Result) float64 { return r.RSSPerPhoneKB }, func(r *Ratio) float64 { return r.RSSPerPhone })
+	row("error frames", "", func(r *Result) float64 { return float64(r.ErrorFrames) }, nil)
+	row("dropped sockets", "", func(r *Result) float64 { return float64(r.Dropped) }, nil)
+	if rep.Huddle.StoreWrites > 0 {
+		fmt.Fprintf(w, "  %-34s %12.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)
+	}
+	if lb := rep.Huddle.Leaderboard; len(lb) > 0 {
+		fmt.Fprintf(w, "  leaderboard:")
+		for _, t := range lb[:min(3, len(lb))] {
+			fmt.Fprintf(w, " %d. %s %d;", t.Rank, t.Name, t.Points)
+		}
+		fmt.Fprintln(w)
+	}
+}

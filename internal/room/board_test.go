@@ -1,7 +1,6 @@
 package room
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -263,19 +262,7 @@ func FuzzBoardCommand(f *testing.F) {
 		r.flush() // builds every audience's view
 		_ = r.st.boardResults()
 
-		live, err := json.Marshal(r.st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		replayed := newState(cfg, t0)
-		for _, ev := range r.unsent {
-			if err := replayed.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
-				t.Fatalf("replay %s: %v", ev.Type, err)
-			}
-		}
-		if again, _ := json.Marshal(replayed); string(again) != string(live) {
-			t.Fatalf("replay differs:\nlive   %s\nreplay %s", live, again)
-		}
+		checkReplay(t, r, cfg, t0)
 	})
 }
 

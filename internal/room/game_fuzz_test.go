@@ -1,7 +1,6 @@
 package room
 
 import (
-	"encoding/json"
 	"log/slog"
 	"testing"
 	"time"
@@ -84,19 +83,6 @@ func FuzzGame(f *testing.F) {
 		r.flush() // builds every audience's view
 		_ = r.st.results()
 
-		live, err := json.Marshal(r.st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		replayed := newState(cfg, t0)
-		for _, ev := range r.unsent {
-			if err := replayed.apply(ev); err != nil {
-				t.Fatalf("replay %s: %v", ev.Type, err)
-			}
-		}
-		again, _ := json.Marshal(replayed)
-		if string(again) != string(live) {
-			t.Fatalf("replay differs\nlive:     %s\nreplayed: %s", live, again)
-		}
+		checkReplay(t, r, cfg, t0)
 	})
 }

@@ -1013,7 +1013,7 @@ export function initPage() {
 const DICT = {
   ru: {
     language: 'Язык',
-    brand_tagline: 'Живые занятия: командный квиз',
+    brand_tagline: 'Живые занятия: квиз, деловая игра, хакатон',
     connecting: 'Подключение…',
     reconnecting: 'Нет связи. Переподключаемся…',
     storage_unavailable: 'Хранилище недоступно: игра идёт, но ответы пока не сохраняются и участники ждут подтверждения. Ничего не перезапускайте — всё сохранится, когда хранилище вернётся.',
@@ -1205,7 +1205,7 @@ const DICT = {
   },
   en: {
     language: 'Language',
-    brand_tagline: 'Live sessions: team quiz',
+    brand_tagline: 'Live sessions: quiz, business game, hackathon',
     connecting: 'Connecting…',
     reconnecting: 'Connection lost. Reconnecting…',
     storage_unavailable: 'Storage unavailable: the game goes on, but answers are not saved yet and players wait for confirmation. Do not restart anything — everything is saved once storage is back.',

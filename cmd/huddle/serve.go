@@ -140,13 +140,7 @@ func printBanner(w io.Writer, base, dir string, scenarios []*scenario.Scenario) 
 	fmt.Fprintf(w, "\n  huddle is running. Open %s on the laptop connected to the projector.\n", base)
 	fmt.Fprintf(w, "  Scenarios in %s:\n", dir)
 	for _, sc := range scenarios {
-		questions := 0
-		for _, st := range sc.Stages {
-			if st.Quiz != nil {
-				questions += len(st.Quiz.Questions)
-			}
-		}
-		fmt.Fprintf(w, "    %-24s %s (%s, %d questions)\n", sc.ID, sc.Title, sc.Language, questions)
+		fmt.Fprintf(w, "    %-24s %s (%s, %s)\n", sc.ID, sc.Title, sc.Language, summary(sc))
 	}
 	fmt.Fprintln(w)
 }

@@ -203,5 +203,9 @@ func TestBrowserBoard(t *testing.T) {
 	if !b.evalBool(doc, `document.querySelector('main.doc').textContent.includes('Руководители учреждения')`) {
 		t.Error("the printable document lacks the phone's card")
 	}
+	// A long unbroken word from a phone stays on the page.
+	if b.evalBool(doc, `[...document.querySelectorAll('main.doc *')].some((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== 'inline')`) {
+		t.Error("text runs off the printable document's page")
+	}
 	b.screenshot(doc, "board-print-1240x1754.png")
 }

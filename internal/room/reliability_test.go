@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -304,7 +305,16 @@ func TestRoomsExpire(t *testing.T) {
 		t.Fatalf("not expired after %v", d)
 		return d
 	}
-	d := advance(2*time.Hour, func() bool { return f.hub.Room(f.room.ID()) == nil })
+	// A room leaves the hub first, then stops (closing its sockets) and is
+	// deleted from the store: expired means all three happened.
+	stored := func(id string) bool {
+		rooms, _ := f.hub.deps.store.Rooms(context.Background())
+		return slices.Contains(rooms, id)
+	}
+	gone := func(id string) func() bool {
+		return func() bool { return f.hub.Room(id) == nil && !stored(id) }
+	}
+	d := advance(2*time.Hour, gone(f.room.ID()))
 	if d < time.Hour-time.Minute {
 		t.Fatalf("finished room expired after %v, want an hour", d)
 	}
@@ -318,7 +328,7 @@ func TestRoomsExpire(t *testing.T) {
 	if len(rooms) != 1 || rooms[0] != idle.Room.ID() {
 		t.Fatalf("store keeps %v", rooms)
 	}
-	advance(3*time.Hour, func() bool { return f.hub.Room(idle.Room.ID()) == nil })
+	advance(3*time.Hour, gone(idle.Room.ID()))
 	if rooms, _ := f.hub.deps.store.Rooms(context.Background()); len(rooms) != 0 {
 		t.Fatalf("store keeps %v", rooms)
 	}

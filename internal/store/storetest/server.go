@@ -54,7 +54,7 @@ func (s *Server) Start() {
 		return
 	}
 	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "yes")
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
 	}

@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.report, "report", "", "write the JSON report to this file")
 	fs.IntVar(&cfg.workers, "workers", 500, "concurrent joins (each from its own loopback address)")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the answer moments and choices")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory and log")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory, log and Redis keys")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -119,7 +119,16 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 		if !cfg.keep {
 			defer os.RemoveAll(dir)
 		}
-		c, tt, err := spawnHuddle(ctx, cfg, dir)
+		prefix := fmt.Sprintf("huddle-load:%d:", time.Now().UnixNano())
+		if cfg.store == "redis" && !cfg.keep {
+			// Runs after the server has stopped (defers run last first).
+			defer func() {
+				if err := dropKeys(cfg.redis, prefix); err != nil {
+					fmt.Fprintf(log, "Redis keys under %s left: %v\n", prefix, err)
+				}
+			}()
+		}
+		c, tt, err := spawnHuddle(ctx, cfg, dir, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -148,9 +157,9 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 	return rep, nil
 }
 
-// spawnHuddle starts huddle with the benchmark quiz, its store in dir and
-// profiling on a loopback port.
-func spawnHuddle(ctx context.Context, cfg config, dir string) (*child, target, error) {
+// spawnHuddle starts huddle with the benchmark quiz, its store in dir (or
+// in Redis under prefix) and profiling on a loopback port.
+func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, target, error) {
 	if err := writeQuiz(filepath.Join(dir, "scenarios")); err != nil {
 		return nil, target{}, err
 	}
@@ -167,7 +176,7 @@ func spawnHuddle(ctx context.Context, cfg config, dir string) (*child, target, e
 	switch cfg.store {
 	case "bolt":
 	case "redis":
-		args = append(args, "-redis", cfg.redis, "-redis-prefix", fmt.Sprintf("huddle-load:%d:", time.Now().UnixNano()))
+		args = append(args, "-redis", cfg.redis, "-redis-prefix", prefix)
 	default:
 		return nil, target{}, fmt.Errorf("-store %q: bolt or redis", cfg.store)
 	}

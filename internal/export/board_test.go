@@ -199,16 +199,9 @@ func TestBoardDOCX(t *testing.T) {
 }
 
 // TestBoardDOCXOpensInLibreOffice converts the DOCX to PDF with LibreOffice,
-// as a person opening it would. It needs LibreOffice: CI installs it, and
-// under CI a missing LibreOffice fails the test.
+// as a person opening it would.
 func TestBoardDOCXOpensInLibreOffice(t *testing.T) {
-	lo, err := exec.LookPath("libreoffice")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("libreoffice is not installed")
-		}
-		t.Skip("libreoffice is not installed")
-	}
+	lo := libreOffice(t)
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	if err := BoardDOCX(&buf, boardFixture(), "ru"); err != nil {

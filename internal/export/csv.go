@@ -2,10 +2,10 @@ package export
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/huddle-live/huddle/internal/room"
 )
@@ -18,47 +18,64 @@ const utf8BOM = "\uFEFF"
 // row, and nothing else, so that the file also suits programs; a room that
 // asked no questions but played a game gets every step of every team's
 // path instead. Headers and yes/no are Russian unless lang is "en". The
-// file starts with a UTF-8 BOM.
+// file is written by writeCSV.
 func CSV(w io.Writer, r *room.Results, lang string) error {
 	if r == nil {
 		return errNoResults
-	}
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString(utf8BOM); err != nil {
-		return fmt.Errorf("export csv: %w", err)
 	}
 	t := answers(r, labelsFor(lang))
 	if len(r.Questions) == 0 && len(r.Games) > 0 {
 		t = gamePaths(r, labelsFor(lang))
 	}
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(t.header); err != nil {
-		return fmt.Errorf("export csv: %w", err)
-	}
-	record := make([]string, len(t.header))
-	for _, row := range t.rows {
-		for i, c := range row {
-			record[i] = c.csv()
-		}
-		if err := cw.Write(record); err != nil {
-			return fmt.Errorf("export csv: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("export csv: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
+	if err := writeCSV(w, t.header, t.rows); err != nil {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	return nil
 }
 
-// csv formats c as a CSV field: numbers with a '.' decimal point, text
-// neutralised.
-func (c cell) csv() string {
-	if c.isNum {
-		return strconv.FormatFloat(c.num, 'f', -1, 64)
+// writeCSV writes every CSV file of an export: a UTF-8 BOM, the header, then
+// the rows, separated by commas. Numbers are written bare, with a '.'
+// decimal point; every text cell, headers included, is neutralised and
+// quoted.
+//
+// Excel splits a CSV at the locale's list separator, which is ';' wherever
+// the decimal separator is a comma (Russian among them), and there it reads
+// our quotes only where a field begins with one. So a text is made safe for
+// both readings: quoted, it stays one cell when split at ','; neutralised
+// at its start and after every ';' or line break in it, no piece that a
+// split at ';' could make starts a formula.
+func writeCSV(w io.Writer, header []string, rows [][]cell) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(utf8BOM)
+	head := make([]cell, len(header))
+	for i, h := range header {
+		head[i] = text(h)
 	}
-	return neutralise(c.text)
+	writeCSVRow(bw, head)
+	for _, row := range rows {
+		writeCSVRow(bw, row)
+	}
+	return bw.Flush() // a bufio.Writer keeps its first error
+}
+
+func writeCSVRow(bw *bufio.Writer, row []cell) {
+	for i, c := range row {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString(c.csv())
+	}
+	bw.WriteByte('\n')
+}
+
+// csv formats c as a CSV field: a number bare with a '.' decimal point, a
+// text neutralised and quoted, a blank cell empty.
+func (c cell) csv() string {
+	switch {
+	case c.isNum:
+		return strconv.FormatFloat(c.num, 'f', -1, 64)
+	case c.text == "":
+		return ""
+	}
+	return `"` + strings.ReplaceAll(neutralise(c.text), `"`, `""`) + `"`
 }

@@ -76,23 +76,47 @@ func asciiSafe(s string) string {
 	return b.String()
 }
 
-// neutralise defuses text that a spreadsheet would read as a formula by
-// prefixing it with an apostrophe (the OWASP "CSV injection" advice). A
-// plain negative decimal such as "-3.5", the answer to a numeric question,
-// cannot be a formula and is left alone so that it still reads as a number.
+// neutralise defuses text that a spreadsheet would read as a formula: a
+// text beginning with '=', '+', '-', '@', a tab or a carriage return gets a
+// leading apostrophe (the OWASP "CSV injection" advice). So does every
+// piece of it that a CSV reader could split off as a field of its own: the
+// text after a ';' (the list separator of Russian and many other locales)
+// or a line break, when it begins with such a character, perhaps behind
+// quotes. A plain negative decimal such as "-3.5", the answer to a numeric
+// question, cannot be a formula and is left alone so that it still reads as
+// a number.
 func neutralise(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if isNegativeDecimal(s) {
-			return s
-		}
-		return "'" + s
+	lead := formulaStart(s[0]) && !isNegativeDecimal(s)
+	if !lead && !strings.ContainsAny(s, ";\n\r") {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	if lead {
+		b.WriteByte('\'')
+	}
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		switch s[i] {
+		case ';', '\n', '\r':
+			j := i + 1
+			for j < len(s) && s[j] == '"' {
+				j++
+			}
+			if j < len(s) && formulaStart(s[j]) {
+				b.WriteByte('\'')
+			}
+		}
+	}
+	return b.String()
 }
+
+// formulaStart reports whether a spreadsheet may take a field that begins
+// with c for a formula.
+func formulaStart(c byte) bool { return strings.IndexByte("=+-@\t\r", c) >= 0 }
 
 // isNegativeDecimal reports whether s is "-" followed by digits with at
 // most one '.' between digits, and nothing else.

@@ -313,7 +313,7 @@ func TestNeutralise(t *testing.T) {
 		"-2+3":         "'-2+3",
 		"@SUM(A1)":     "'@SUM(A1)",
 		"\t=1":         "'\t=1",
-		"\r=1":         "'\r=1",
+		"\r=1":         "'\r'=1", // a reader that splits at a CR starts a field at "=1" too
 		"-":            "'-",
 		"-3.5":         "-3.5", // a plain negative number cannot be a formula
 		"-12":          "-12",
@@ -321,6 +321,17 @@ func TestNeutralise(t *testing.T) {
 		"-.5":          "'-.5",
 		"-1e5":         "'-1e5",
 		"-1.2.3":       "'-1.2.3",
+		// Where a reader splitting at ';' or a line break starts a field.
+		"x;=1+1":      "x;'=1+1",
+		"x;y":         "x;y",
+		"x; =1+1":     "x; =1+1", // a leading space is text to Excel and LibreOffice
+		`x;"=1+1`:     `x;'"=1+1`,
+		`x;"";+1`:     `x;"";'+1`,
+		"a;;-1;@b":    "a;;'-1;'@b",
+		"=1;=2":       "'=1;'=2",
+		"x\n=1\r\n+2": "x\n'=1\r\n'+2",
+		"x;":          "x;",
+		"x,=1":        "x,=1", // quoted, a comma never splits a cell
 	} {
 		if got := neutralise(in); got != want {
 			t.Errorf("neutralise(%q) = %q, want %q", in, got, want)

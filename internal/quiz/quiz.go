@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/huddle-live/huddle/internal/scenario"
 )
@@ -366,6 +369,9 @@ func (s *State) TeamAnswer(roster Roster, team string) (Answer, bool) {
 	return best, found
 }
 
+// MaxTextLen is the longest text answer, in characters.
+const MaxTextLen = 200
+
 // Normalize checks a choice against the question and returns it in canonical
 // form: options sorted and unique, text trimmed.
 func Normalize(q *scenario.Question, c Choice) (Choice, error) {
@@ -394,7 +400,7 @@ func Normalize(q *scenario.Question, c Choice) (Choice, error) {
 		return Choice{Number: &n}, nil
 	case scenario.Text:
 		t := strings.TrimSpace(c.Text)
-		if t == "" || len(c.Options) > 0 || c.Number != nil || len(t) > 200 {
+		if t == "" || len(c.Options) > 0 || c.Number != nil || utf8.RuneCountInString(t) > MaxTextLen {
 			return Choice{}, ErrInvalidChoice
 		}
 		return Choice{Text: t}, nil
@@ -449,10 +455,10 @@ func Grade(q *scenario.Question, c Choice) float64 {
 	return 0
 }
 
-// NormalizeText folds a short text answer for comparison: lower case, ё as е,
-// runs of spaces and punctuation at the ends removed.
+// NormalizeText folds a short text answer for comparison: Unicode NFC, lower
+// case, ё as е, runs of spaces and punctuation at the ends removed.
 func NormalizeText(s string) string {
-	s = strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(s, "ё", "е"), "Ё", "Е"))
+	s = strings.ReplaceAll(strings.ToLower(norm.NFC.String(s)), "ё", "е")
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
 }

@@ -2,6 +2,7 @@ package quiz
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,7 @@ func TestNormalizeRejects(t *testing.T) {
 		{"numeric missing", 3, Choice{Text: "60"}},
 		{"text empty", 4, Choice{Text: "   "}},
 		{"text too long", 4, Choice{Text: string(make([]byte, 201))}},
+		{"text too long in Cyrillic", 4, Choice{Text: strings.Repeat("я", MaxTextLen+1)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -354,5 +356,27 @@ func TestKickedPlayerNotScored(t *testing.T) {
 	}
 	if _, ok := s.Last().Answers["p2"]; !ok {
 		t.Fatal("kicked player's answer dropped from the record")
+	}
+}
+
+func TestNormalizeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Канберра. ":    "канберра",
+		"Ёлка":            "елка",
+		"Е\u0308лка":      "елка", // decomposed, as some keyboards send it
+		"И\u0306од":       "йод",
+		"Йод":             "йод",
+		"New   York!":     "new york",
+		"\u00e9t\u00e9":   "\u00e9t\u00e9",
+		"e\u0301te\u0301": "\u00e9t\u00e9",
+	} {
+		if got := NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	q := testQuiz(scenario.TeamAverage)
+	long := strings.Repeat("я", MaxTextLen) // 400 bytes
+	if c, err := Normalize(&q.Questions[4], Choice{Text: long}); err != nil || c.Text != long {
+		t.Errorf("a text answer of %d Cyrillic letters: %v", MaxTextLen, err)
 	}
 }

@@ -292,9 +292,9 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		var err error
 		if typ == evGamePick {
 			why := ""
-			if c.Why != "" {
+			if strings.TrimSpace(c.Why) != "" { // blank: no reason given
 				if why, err = CleanText(c.Why, maxWhyLen); err != nil {
-					return ErrBadRequest
+					return err
 				}
 			}
 			err = r.commit(evGamePick, gamePickData{Player: p.ID, Node: c.Node, Choice: c.Choice, Why: why})

@@ -819,6 +819,14 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		if err := json.Unmarshal(data, &a); err != nil || a.Question == "" {
 			return ErrBadRequest
 		}
+		if a.Text != "" {
+			// Cleaned like a name before anyone sees it or it is grouped on
+			// the projector; a text that cleans to nothing is refused.
+			var err error
+			if a.Text, err = CleanText(a.Text, quiz.MaxTextLen); err != nil {
+				return err
+			}
+		}
 		if r.st.Finished {
 			return ErrFinished
 		}

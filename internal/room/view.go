@@ -1,6 +1,7 @@
 package room
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -451,12 +452,19 @@ func (r *Room) revealInfo() *revealInfo {
 		})
 		ri.Numbers = ri.Numbers[:min(len(ri.Numbers), 10)]
 	case scenario.Text:
+		// Answers were cleaned when they came in, so texts that differ only
+		// in what cleaning removes are one; they group by their folded form.
+		// A group shows its most common spelling, the first to get there on
+		// a tie, so that the projector shows the same one every time.
+		slices.SortFunc(answers, func(a, b quiz.Answer) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.N, b.N)) })
 		counts := map[string]int{}
 		shown := map[string]string{}
+		spellings := map[string]int{}
 		for _, a := range answers {
 			k := quiz.NormalizeText(a.Choice.Text)
 			counts[k]++
-			if _, ok := shown[k]; !ok {
+			spellings[a.Choice.Text]++
+			if cur, ok := shown[k]; !ok || spellings[a.Choice.Text] > spellings[cur] {
 				shown[k] = a.Choice.Text
 			}
 		}

@@ -323,7 +323,9 @@ func (s *Service) ByLogin(ctx context.Context, login string) (Account, error) {
 }
 
 // Get returns an account by id.
-func (s *Service) Get(ctx context.Context, id string) (Account, error) { return s.store.Account(ctx, id) }
+func (s *Service) Get(ctx context.Context, id string) (Account, error) {
+	return s.store.Account(ctx, id)
+}
 
 // List returns every account, oldest first.
 func (s *Service) List(ctx context.Context) ([]Account, error) { return s.store.Accounts(ctx) }

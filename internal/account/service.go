@@ -161,6 +161,14 @@ func (s *Service) Register(ctx context.Context, token string, n NewAccount) (Acc
 	if token == "" {
 		return Account{}, ErrTicket
 	}
+	// A link that does not exist costs no password hashing.
+	tickets, err := s.store.Tickets(ctx, s.now())
+	if err != nil {
+		return Account{}, err
+	}
+	if !slices.ContainsFunc(tickets, func(t Ticket) bool { return t.Hash == HashToken(token) }) {
+		return Account{}, ErrTicket
+	}
 	a, err := s.build(ctx, n)
 	if err != nil {
 		return Account{}, err

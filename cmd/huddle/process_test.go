@@ -73,11 +73,11 @@ stages:
 type proc struct {
 	t       testing.TB
 	session string // the instance's facilitator's session cookie
-	cmd  *exec.Cmd
-	log  *os.File
-	base string
-	done chan struct{}
-	err  error
+	cmd     *exec.Cmd
+	log     *os.File
+	base    string
+	done    chan struct{}
+	err     error
 }
 
 // instance is what stays the same across restarts: address, store, scenarios.
@@ -85,10 +85,10 @@ type instance struct {
 	t       testing.TB
 	session string // signed in on the first start; sessions survive restarts
 	empty   bool   // no facilitator: the server starts with no account
-	addr string
-	env  []string
-	dir  string
-	runs int
+	addr    string
+	env     []string
+	dir     string
+	runs    int
 }
 
 func newInstance(t testing.TB, env ...string) *instance {

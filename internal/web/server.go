@@ -23,6 +23,7 @@ import (
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
 )
 
 // Config is what a Server needs.
@@ -38,6 +39,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Limits         Limits // zero fields take DefaultLimits'
 	// Accounts are the facilitators: creating a room needs one signed in.
+	// nil keeps them in memory, with no account: nobody can create rooms.
 	Accounts *account.Service
 }
 
@@ -115,6 +117,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Accounts == nil {
+		cfg.Accounts = account.New(account.Config{Store: store.NewMemory().Accounts(), Logger: cfg.Logger})
 	}
 	lim := cfg.Limits.orDefault()
 	s := &Server{

@@ -224,9 +224,15 @@ type client struct {
 
 func dial(t testing.TB, base, roomID, token string) *client {
 	t.Helper()
+	return dialWith(t, base, roomID, token, nil)
+}
+
+// dialWith is dial with headers on the upgrade request.
+func dialWith(t testing.TB, base, roomID, token string, header http.Header) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, nil)
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

@@ -41,7 +41,7 @@ function exportsOf(r) {
   );
 }
 
-function coBlock(r) {
+function coBlock(r, live) {
   const list = h(
     'ul',
     { class: 'co-list' },
@@ -52,14 +52,14 @@ function coBlock(r) {
             null,
             h('span', { text: `${p.name} (${p.login})` }),
             r.mine
-              ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', text: t('co_remove'), onclick: () => removeCo(r, p) })
+              ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'co-remove', text: t('co_remove'), onclick: () => removeCo(r, p) })
               : null,
           ),
         )
       : h('li', { class: 'muted', text: t('co_none') }),
   );
   let form = null;
-  if (r.mine) {
+  if (r.mine && live) {
     const input = h('input', { type: 'text', maxlength: 100, autocapitalize: 'none', spellcheck: 'false', placeholder: t('co_login_placeholder'), 'aria-label': t('co_login_placeholder'), 'data-testid': 'co-login' });
     form = h(
       'form',
@@ -100,7 +100,7 @@ function card(r) {
     r.status === 'expired' ? h('p', { class: 'help', text: t('expired_help') }) : null,
     h('div', { class: 'room-actions' }, actions),
     live ? exportsOf(r) : null,
-    coBlock(r),
+    live || r.co.length ? coBlock(r, live) : null,
   );
 }
 

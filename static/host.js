@@ -30,6 +30,7 @@ import {
 } from '/static/app.js';
 import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
 import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
+import '/static/account.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -278,10 +279,11 @@ function main() {
   $('#h-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');
   });
-  if (!room || !token) {
+  if (!room) {
     showMessage(t('no_token'));
     return;
   }
+  // Without a token the socket asks as the signed-in facilitator, if any.
   const status = mountConnBanner();
   conn = new Connection({
     room,
@@ -293,7 +295,10 @@ function main() {
       if (code === 'unauthorized') {
         const rec = store.get(hostKey);
         if (rec && rec.host_token === token) store.remove(hostKey);
-        showMessage(t('access_denied'));
+        showMessage(t(token ? 'access_denied' : 'no_token_signin'));
+        if (!token) {
+          $('#h-message').after(h('a', { class: 'btn btn-primary btn-xl', href: '/signin?next=' + encodeURIComponent(location.pathname), text: t('signin_button') }));
+        }
         $('#h-controls').hidden = true;
       } else if (code === 'room_gone') {
         showMessage(t('room_gone'));

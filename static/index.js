@@ -2,6 +2,9 @@
 // settings, creates a room and this laptop becomes the projector with host
 // controls.
 import { $, api, applyI18n, h, initPage, lang, setText, store, t, fmtCode } from '/static/app.js';
+import { currentFacilitator, mountAccountBar, toSignIn } from '/static/account.js';
+
+let me = null; // the signed-in facilitator
 
 const MIN_TEAMS = 2;
 const MAX_TEAMS = 10;
@@ -191,6 +194,7 @@ async function createRoom(ev) {
     });
     location.assign(`/screen/${encodeURIComponent(res.room)}#h=${res.host_token}`);
   } catch (e) {
+    if (e.status === 401) return toSignIn(); // signed out meanwhile (elsewhere, everywhere)
     err.textContent = e.message;
     err.hidden = false;
     btn.disabled = false;
@@ -198,8 +202,15 @@ async function createRoom(ev) {
   }
 }
 
-function main() {
+async function main() {
   initPage();
+  currentFacilitator()
+    .then((m) => {
+      me = m;
+      if (!me) return toSignIn();
+      mountAccountBar(me, 'nav_new');
+    })
+    .catch(() => {});
   $('#team-fewer').addEventListener('click', () => {
     teamCount = Math.max(MIN_TEAMS, teamCount - 1);
     renderTeams();
@@ -216,6 +227,7 @@ function main() {
     renderModeDefault();
     renderTeams();
     renderRecent();
+    mountAccountBar(me, 'nav_new');
   });
   renderTeams();
   renderRecent();

@@ -34,6 +34,7 @@ import {
   toast,
 } from '/static/app.js';
 import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
+import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
 
 const room = pathPart(1);
@@ -106,6 +107,12 @@ function activeTeams(v, list) {
 
 function message(text) {
   return h('section', { class: 'screen-message' }, h('p', { text }));
+}
+
+function signInMessage() {
+  const box = message(t('no_token_signin'));
+  box.append(h('a', { class: 'btn btn-primary btn-xl', href: '/signin?next=' + encodeURIComponent(location.pathname), text: t('signin_button') }));
+  return box;
 }
 
 // ------------------------------------------------------------ lobby
@@ -675,7 +682,14 @@ function openRemote() {
   const rec = store.get(hostKey) || {};
   const base = view ? baseOf(view.room.join_url) : location.origin;
   const enc = encodeURIComponent(room);
-  const hostUrl = rec.host_url && rec.host_url.includes('#') ? rec.host_url : `${base}/host/${enc}#h=${token}`;
+  // Opened through the facilitator's session, the page holds no token: the
+  // phone signs in instead.
+  let hostUrl = `${base}/host/${enc}`;
+  if (rec.host_url && rec.host_url.includes('#')) hostUrl = rec.host_url;
+  else if (token) hostUrl = `${base}/host/${enc}#h=${token}`;
+  const help = $('#remote-dialog p');
+  help.dataset.i18n = token ? 'remote_help' : 'remote_help_session';
+  help.textContent = t(help.dataset.i18n);
   $('#remote-url').value = hostUrl;
   let screenUrl = '';
   if (rec.screen_url && rec.screen_url.includes('#')) screenUrl = rec.screen_url;
@@ -724,7 +738,8 @@ function onFatal(code) {
     const rec = store.get(hostKey);
     if (rec && rec.host_token === token) store.remove(hostKey);
     $('#controls').hidden = true;
-    $('#stage').replaceChildren(message(t('access_denied')));
+    if (token) $('#stage').replaceChildren(message(t('access_denied')));
+    else $('#stage').replaceChildren(signInMessage());
   } else if (code === 'room_gone') {
     $('#controls').hidden = true;
     $('#stage').replaceChildren(message(t('room_gone')));
@@ -771,10 +786,11 @@ function main() {
   document.addEventListener('keydown', wake);
   wake();
 
-  if (!room || !token) {
+  if (!room) {
     $('#stage').replaceChildren(message(t('no_token')));
     return;
   }
+  // Without a token the socket asks as the signed-in facilitator, if any.
   const status = mountConnBanner();
   conn = new Connection({ room, token, lang: lang(), onFrame, onStatus: status, onFatal });
   window.addEventListener('langchange', () => {

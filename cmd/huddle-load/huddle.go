@@ -24,8 +24,12 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 		Code      string `json:"code"`
 		HostToken string `json:"host_token"`
 	}
+	session, err := signIn(ctx, hc, base, t.login, t.password)
+	if err != nil {
+		return nil, fmt.Errorf("sign in as %s: %w", t.login, err)
+	}
 	body := fmt.Sprintf(`{"scenario":%q,"team_count":%d,"lang":"en"}`, scenarioID, cfg.teams)
-	if err := postJSON(ctx, hc, base+"/api/rooms", body, &created); err != nil {
+	if err := postJSONAs(ctx, hc, session, base+"/api/rooms", body, &created); err != nil {
 		return nil, fmt.Errorf("create room: %w", err)
 	}
 	ws := "ws://" + t.addr + "/ws/" + created.Room
@@ -114,11 +118,44 @@ func acksIn(s *session, k int) bool {
 }
 
 func postJSON(ctx context.Context, hc *http.Client, url, body string, out any) error {
+	return postJSONAs(ctx, hc, nil, url, body, out)
+}
+
+// signIn signs a facilitator in and returns the session cookie.
+func signIn(ctx context.Context, hc *http.Client, base, login, password string) (*http.Cookie, error) {
+	b, _ := json.Marshal(map[string]string{"login": login, "password": password})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/account/signin", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(msg))
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "huddle_session" {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("no session cookie")
+}
+
+// postJSONAs is postJSON with a facilitator's session cookie, if any.
+func postJSONAs(ctx context.Context, hc *http.Client, session *http.Cookie, url, body string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if session != nil {
+		req.AddCookie(session)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return err

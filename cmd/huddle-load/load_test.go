@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/loadtest/floor"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -39,7 +40,11 @@ func TestSmoke(t *testing.T) {
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
 	hub := room.NewHub(room.HubConfig{Store: st, PublicURL: base, WriteEvery: 100 * time.Millisecond})
-	srv := web.New(web.Config{Hub: hub, Scenarios: scs, PublicURL: base})
+	accounts := account.New(account.Config{Store: st.Accounts()})
+	if _, err := accounts.Add(context.Background(), account.NewAccount{Name: "Load", Login: "load", Password: "load password"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(web.Config{Hub: hub, Scenarios: scs, PublicURL: base, Accounts: accounts})
 	hs.Config.Handler = srv
 	hs.Start()
 	defer func() {
@@ -59,7 +64,8 @@ func TestSmoke(t *testing.T) {
 	const n, questions = 200, 3
 	cfg := config{n: n, teams: 4, questions: questions, window: 300 * time.Millisecond,
 		addr: hs.Listener.Addr().String(), pid: os.Getpid(), floor: true,
-		floorAddr: fs.Listener.Addr().String(), floorPID: os.Getpid(), workers: 20, seed: 1}
+		floorAddr: fs.Listener.Addr().String(), floorPID: os.Getpid(), workers: 20, seed: 1,
+		login: "load", password: "load password"}
 	rep, err := bench(context.Background(), cfg, t.Output())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,8 +19,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,7 +54,8 @@ type config struct {
 	report              string
 	workers             int
 	seed                int64
-	keep                bool // keep the spawned server's files
+	keep                bool   // keep the spawned server's files
+	login, password     string // a facilitator of the -addr server; -spawn makes its own
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.workers, "workers", 500, "concurrent joins (each from its own loopback address)")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the answer moments and choices")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory, log and Redis keys")
+	fs.StringVar(&cfg.login, "login", os.Getenv("HUDDLE_LOGIN"), "with -addr: a facilitator's login, to create the room (HUDDLE_LOGIN)")
+	fs.StringVar(&cfg.password, "password", os.Getenv("HUDDLE_PASSWORD"), "with -addr: that facilitator's password (HUDDLE_PASSWORD)")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -88,6 +94,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if (cfg.addr == "") == (cfg.spawn == "") {
 		return errors.New("give either -addr of a running server or -spawn with a huddle binary")
+	}
+	if cfg.addr != "" && (cfg.login == "" || cfg.password == "") {
+		return errors.New("with -addr, give -login and -password of a facilitator of that server (huddle facilitator add)")
 	}
 	rep, err := bench(ctx, cfg, stdout)
 	if err != nil {
@@ -110,7 +119,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 	}
 	rep := &Report{Started: time.Now().UTC(), LoadStart: loadavg(), N: cfg.n, Teams: cfg.teams,
 		Questions: cfg.questions, WindowMS: cfg.window.Milliseconds(), Store: cfg.store}
-	t := target{addr: cfg.addr, pid: cfg.pid, debug: cfg.debug}
+	t := target{addr: cfg.addr, pid: cfg.pid, debug: cfg.debug, login: cfg.login, password: cfg.password}
 	if cfg.spawn != "" {
 		dir, err := os.MkdirTemp("", "huddle-load-")
 		if err != nil {
@@ -171,15 +180,24 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 	if err != nil {
 		return nil, target{}, err
 	}
-	args := []string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
-		"-data", filepath.Join(dir, "data"), "-log-level", "warn", "-public-url", "http://" + addr}
+	storeArgs := []string{"-data", filepath.Join(dir, "data")}
 	switch cfg.store {
 	case "bolt":
 	case "redis":
-		args = append(args, "-redis", cfg.redis, "-redis-prefix", prefix)
+		storeArgs = append(storeArgs, "-redis", cfg.redis, "-redis-prefix", prefix)
 	default:
 		return nil, target{}, fmt.Errorf("-store %q: bolt or redis", cfg.store)
 	}
+	// The room is created by a facilitator, made on the same store before
+	// the server opens it.
+	login, password := "load@huddle", rand.Text()
+	add := exec.CommandContext(ctx, cfg.spawn, append([]string{"facilitator", "add", "-login", login, "-name", "huddle-load"}, storeArgs...)...)
+	add.Stdin = strings.NewReader(password + "\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		return nil, target{}, fmt.Errorf("huddle facilitator add: %v\n%s", err, out)
+	}
+	args := append([]string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
+		"-log-level", "warn", "-public-url", "http://" + addr}, storeArgs...)
 	logf, err := os.Create(filepath.Join(dir, "huddle.log"))
 	if err != nil {
 		return nil, target{}, err
@@ -189,7 +207,7 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 	if err != nil {
 		return nil, target{}, err
 	}
-	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug}, nil
+	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}, nil
 }
 
 // floorRun measures the floor: the one given, or one started as a child

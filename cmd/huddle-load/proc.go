@@ -17,9 +17,10 @@ import (
 // target is a server under load: where it listens, which process to watch
 // (0 for none) and where its store counters are (empty for none).
 type target struct {
-	addr  string
-	pid   int
-	debug string // host:port of huddle's -pprof listener
+	login, password string // a facilitator who may create the room
+	addr            string
+	pid             int
+	debug           string // host:port of huddle's -pprof listener
 }
 
 // sample is what a target's process and store had done at one moment.

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
@@ -72,6 +74,7 @@ type options struct {
 	redis     string
 	warmup    time.Duration
 	ttl       time.Duration
+	session   string // the soak facilitator's session cookie, who creates the rooms
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -124,7 +127,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, FinishedTTL: o.ttl, IdleTTL: 10 * time.Minute})
 	lim := web.DefaultLimits
 	lim.JoinsPerMinute, lim.JoinBurst = 1e6, 1e6
-	srv := web.New(web.Config{Hub: hub, Scenarios: []*scenario.Scenario{sc}, PublicURL: base, Logger: log, Limits: lim})
+	accounts := account.New(account.Config{Store: st.(interface{ Accounts() store.Accounts }).Accounts(), Logger: log})
+	fac, err := accounts.Add(ctx, account.NewAccount{Name: "Soak", Login: "soak", Password: crand.Text()})
+	if err != nil {
+		return err
+	}
+	if o.session, _, err = accounts.StartSession(ctx, fac.ID); err != nil {
+		return err
+	}
+	srv := web.New(web.Config{Hub: hub, Scenarios: []*scenario.Scenario{sc}, PublicURL: base, Logger: log, Limits: lim, Accounts: accounts})
 	hs := &http.Server{Handler: srv}
 	go func() { _ = hs.Serve(ln) }()
 	defer func() {
@@ -200,7 +211,7 @@ func session(ctx context.Context, base string, o options, rng *rand.Rand) error 
 		Room, Code string
 		HostToken  string `json:"host_token"`
 	}
-	if err := post(base+"/api/rooms", map[string]any{"scenario": "soak", "team_count": 4}, &created); err != nil {
+	if err := postAs(o.session, base+"/api/rooms", map[string]any{"scenario": "soak", "team_count": 4}, &created); err != nil {
 		return err
 	}
 	host, err := dial(ctx, base, created.Room, created.HostToken)
@@ -242,9 +253,20 @@ func session(ctx context.Context, base string, o options, rng *rand.Rand) error 
 	return host.command("end")
 }
 
-func post(url string, body, out any) error {
+func post(url string, body, out any) error { return postAs("", url, body, out) }
+
+// postAs is post with a facilitator's session cookie ("" for none).
+func postAs(session, url string, body, out any) error {
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", strings.NewReader(string(b)))
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(b)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "huddle_session", Value: session})
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}

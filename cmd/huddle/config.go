@@ -42,9 +42,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("huddle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("HUDDLE_ADDR", ":8080"), "listen address (HUDDLE_ADDR)")
-	fs.StringVar(&c.DataDir, "data", env("HUDDLE_DATA", "./data"), "directory of the embedded store (HUDDLE_DATA)")
-	fs.StringVar(&c.RedisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, Redis is the store instead of -data (REDIS_URL)")
-	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
+	storeFlags(fs, env, &c)
 	fs.StringVar(&c.PublicURL, "public-url", env("HUDDLE_PUBLIC_URL", ""), "base URL phones use, for join links and QR codes; default http://<LAN address>:<port> (HUDDLE_PUBLIC_URL)")
 	fs.StringVar(&c.Scenarios, "scenarios", env("HUDDLE_SCENARIOS", "scenarios"), "directory of scenario files (HUDDLE_SCENARIOS)")
 	fs.StringVar(&c.Pprof, "pprof", env("HUDDLE_PPROF", ""), "address for /debug/pprof and /debug/store (store write counters), e.g. 127.0.0.1:6060; off when empty. Never expose it (HUDDLE_PPROF)")
@@ -82,6 +80,24 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	c.Proxies = p
 	return c, nil
+}
+
+// storeFlags adds the flags that choose the store: the server and
+// `huddle facilitator` share them.
+func storeFlags(fs *flag.FlagSet, env func(key, def string) string, c *config) {
+	fs.StringVar(&c.DataDir, "data", env("HUDDLE_DATA", "./data"), "directory of the embedded store (HUDDLE_DATA)")
+	fs.StringVar(&c.RedisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, Redis is the store instead of -data (REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
+}
+
+// envOr reads an environment variable with a default.
+func envOr(getenv func(string) string) func(key, def string) string {
+	return func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
 }
 
 // parseTTL reads a duration such as "24h" or "90m"; "0" means forever.

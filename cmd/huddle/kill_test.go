@@ -76,7 +76,7 @@ func TestKillRestart(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(kills), 7))
 			p := in.start()
 			s := &session{t: t, acked: map[string]bool{}, ackedAll: map[string]bool{}}
-			if code := postJSON(t, p.base+"/api/rooms", map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
+			if code := p.createRoom(t, map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
 				t.Fatalf("create room: %d", code)
 			}
 			for i := range 8 {
@@ -270,7 +270,7 @@ func (s *session) reset(p *proc) {
 	s.t.Helper()
 	players := len(s.players)
 	*s = session{t: s.t, acked: map[string]bool{}, ackedAll: map[string]bool{}, ids: s.ids, answers: s.answers, phase: "lobby"}
-	if code := postJSON(s.t, p.base+"/api/rooms", map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
+	if code := p.createRoom(s.t, map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &s.room); code != http.StatusCreated {
 		s.t.Fatalf("create room: %d", code)
 	}
 	for i := range players {

@@ -3,6 +3,7 @@
 //
 //	huddle [flags]           serve (see -h)
 //	huddle validate FILE...  check scenario files; exit 1 on any problem
+//	huddle facilitator add|list|remove|reset-password  manage facilitators' accounts
 package main
 
 import (
@@ -36,6 +37,9 @@ func (e exitError) Error() string { return e.msg }
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "validate" {
 		return validate(args[2:], stdout)
+	}
+	if len(args) > 1 && args[1] == "facilitator" {
+		return facilitator(ctx, args[2:], getenv, os.Stdin, stdout, stderr)
 	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {

@@ -71,21 +71,24 @@ stages:
 
 // proc is one run of the huddle binary.
 type proc struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	log  *os.File
-	base string
-	done chan struct{}
-	err  error
+	t       testing.TB
+	session string // the instance's facilitator's session cookie
+	cmd     *exec.Cmd
+	log     *os.File
+	base    string
+	done    chan struct{}
+	err     error
 }
 
 // instance is what stays the same across restarts: address, store, scenarios.
 type instance struct {
-	t    testing.TB
-	addr string
-	env  []string
-	dir  string
-	runs int
+	t       testing.TB
+	session string // signed in on the first start; sessions survive restarts
+	empty   bool   // no facilitator: the server starts with no account
+	addr    string
+	env     []string
+	dir     string
+	runs    int
 }
 
 func newInstance(t testing.TB, env ...string) *instance {
@@ -117,6 +120,9 @@ func (in *instance) start() *proc {
 	if err != nil {
 		in.t.Fatal(err)
 	}
+	if in.runs == 1 && !in.empty {
+		in.facilitator("add", "-login", processLogin, "-name", "Process")
+	}
 	cmd := exec.Command(huddleBinary(in.t))
 	cmd.Env = in.env
 	cmd.Stdout, cmd.Stderr = log, log // files: no copying goroutines
@@ -136,6 +142,10 @@ func (in *instance) start() *proc {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				if in.session == "" && !in.empty {
+					in.session = signIn(in.t, p.base, processLogin, processPassword)
+				}
+				p.session = in.session
 				return p
 			}
 		}
@@ -179,8 +189,28 @@ func (p *proc) term(limit time.Duration) (time.Duration, error) {
 
 func postJSON(t testing.TB, url string, body, out any) int {
 	t.Helper()
+	return postJSONAs(t, "", url, body, out)
+}
+
+// createRoom creates a room as the instance's facilitator.
+func (p *proc) createRoom(t testing.TB, body, out any) int {
+	t.Helper()
+	return postJSONAs(t, p.session, p.base+"/api/rooms", body, out)
+}
+
+// postJSONAs is postJSON with a session cookie ("" for none).
+func postJSONAs(t testing.TB, session, url string, body, out any) int {
+	t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "huddle_session", Value: session})
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

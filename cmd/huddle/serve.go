@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
@@ -75,11 +76,19 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)
 	}
-	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: os.DirFS(cfg.Scenarios), PublicURL: base, Logger: log, TrustedProxies: cfg.Proxies})
+	accounts := account.New(account.Config{Store: accountsOf(raw), Logger: log})
+	setup, setupUntil, err := accounts.Setup(ctx)
+	if err != nil {
+		return fmt.Errorf("facilitator accounts: %w", err)
+	}
+	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: os.DirFS(cfg.Scenarios), PublicURL: base, Logger: log, TrustedProxies: cfg.Proxies, Accounts: accounts})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
 	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)
 	printBanner(stdout, base, cfg.Scenarios, scenarios)
+	if setup != "" {
+		printSetup(stdout, base, setup, setupUntil)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -21,7 +21,7 @@ func TestGracefulRestart(t *testing.T) {
 	in := newInstance(t)
 	p := in.start()
 	var room createdRoom
-	if code := postJSON(t, p.base+"/api/rooms", map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &room); code != http.StatusCreated {
+	if code := p.createRoom(t, map[string]any{"scenario": "process", "team_count": 2, "lang": "en"}, &room); code != http.StatusCreated {
 		t.Fatalf("create room: %d", code)
 	}
 	const phones = 20

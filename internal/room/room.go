@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -83,9 +84,10 @@ const (
 )
 
 type sub struct {
-	role   Role
-	player string
-	lang   string
+	role    Role
+	player  string
+	lang    string
+	session bool // a signed-in facilitator's, not a token's: reissued links leave it open
 }
 
 type waiter struct {
@@ -102,8 +104,8 @@ type job struct {
 // to the room's goroutine.
 type Room struct {
 	id, code string
-	info     Info // immutable after creation: read without the loop
-	hostHash string
+	info     Info                   // immutable after creation: read without the loop
+	hostHash atomic.Pointer[string] // read without the loop; reissued links replace it
 	log      *slog.Logger
 	store    store.Store
 	clock    Clock
@@ -159,7 +161,6 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		id:       st.Config.ID,
 		code:     st.Config.Code,
 		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.teamMode()), Teams: slices.Clone(st.Teams), Sectors: hasBoard(st.Config.Scenario)},
-		hostHash: st.Config.HostHash,
 		log:      deps.log.With("room", st.Config.ID),
 		store:    deps.store,
 		clock:    deps.clock,
@@ -187,6 +188,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 	if r.maxBuffered <= 0 {
 		r.maxBuffered = DefaultMaxBuffered
 	}
+	r.hostHash.Store(&st.Config.HostHash)
 	return r
 }
 
@@ -212,7 +214,7 @@ func (r *Room) Info() Info { return r.info }
 
 // IsHost reports whether token is the room's host token.
 func (r *Room) IsHost(token string) bool {
-	return token != "" && subtle.ConstantTimeCompare([]byte(HashToken(token)), []byte(r.hostHash)) == 1
+	return token != "" && subtle.ConstantTimeCompare([]byte(HashToken(token)), []byte(*r.hostHash.Load())) == 1
 }
 
 // run is the room's goroutine. It returns when ctx ends, after a final
@@ -702,6 +704,12 @@ func (r *Room) attach(c Conn, token, lang string) {
 		}
 		s.role, s.player = RolePlayer, p.ID
 	}
+	r.attachSub(c, s)
+}
+
+// attachSub adds a connection whose role is settled and sends it the
+// welcome and its first view.
+func (r *Room) attachSub(c Conn, s *sub) {
 	r.subs[c] = s
 	welcome := map[string]any{"role": s.role, "room": r.id}
 	if s.player != "" {

@@ -319,6 +319,8 @@ func (s *State) apply(ev store.Event) error {
 		return qs.Close(s.stageDef(), s.roster(), ev.At, d.By)
 	case evNext:
 		return s.next(ev.At)
+	case evLinks:
+		return s.applyLinks(ev)
 	case evLocked:
 		var d lockData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {

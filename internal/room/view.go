@@ -882,6 +882,18 @@ var messages = map[string][2]string{ // code → {ru, en}
 	"event_used":           {"Это событие уже было.", "This event has already happened."},
 	"storage_unavailable":  {"Сервер временно не может сохранять ответы. Попробуйте через минуту.", "The server cannot save answers right now. Try again in a minute."},
 	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
+
+	// Facilitators' accounts.
+	"sign_in_required": {"Войдите как ведущий.", "Sign in as a facilitator."},
+	"bad_credentials":  {"Неверный логин или пароль.", "Wrong login or password."},
+	"login_taken":      {"Этот логин уже занят.", "This login is taken."},
+	"bad_login":        {"Логин или e-mail: от 3 до 100 букв, цифр или знаков . - _ @ +", "A login or e-mail: 3 to 100 letters, digits or . - _ @ +"},
+	"bad_password":     {"Пароль должен быть от 10 до 256 символов.", "A password must be 10 to 256 characters."},
+	"link_invalid":     {"Ссылка недействительна: срок истёк, её уже использовали или учётная запись уже создана.", "This link is not valid: it expired, was used, or the account already exists."},
+	"owner_only":       {"Это может сделать только автор комнаты.", "Only the room's owner can do this."},
+	"no_facilitator":   {"Ведущего с таким логином нет.", "There is no facilitator with this login."},
+	"cross_site":       {"Запрос с другого сайта отклонён.", "A request from another site was refused."},
+	"json_only":        {"Запрос должен быть в формате JSON.", "The request must be JSON."},
 }
 
 // Message returns the sentence for an error code in the language ("ru"

@@ -13,6 +13,7 @@ import (
 type Memory struct {
 	mu    sync.Mutex
 	rooms map[string]*memRoom
+	accts *MemoryAccounts // made by Accounts
 }
 
 type memRoom struct {

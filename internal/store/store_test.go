@@ -242,3 +242,23 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+func TestMemoryAccounts(t *testing.T) {
+	storetest.RunAccounts(t, func(*testing.T) store.Accounts { return store.NewMemory().Accounts() })
+}
+
+func TestBoltAccounts(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) store.Accounts {
+		b := openBolt(t)
+		t.Cleanup(func() { b.Close() })
+		return b.Accounts()
+	})
+}
+
+func TestRedisAccounts(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) store.Accounts {
+		r := openRedis(t)
+		t.Cleanup(func() { r.Close() })
+		return r.Accounts()
+	})
+}

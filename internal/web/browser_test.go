@@ -17,7 +17,7 @@ import (
 )
 
 // TestBrowserQuiz plays a short quiz through the real pages in Chromium: the
-// facilitator creates a room on the landing page, the projector shows the
+// facilitator signs in and creates a room on the landing page, the projector shows the
 // join code, three phones join and answer by tapping, the facilitator steps
 // through questions with the projector's control bar, and the projector ends
 // on the leaderboard with all three names. Screenshots of the projector and
@@ -33,6 +33,7 @@ func TestBrowserQuiz(t *testing.T) {
 	// The facilitator creates a room from the first scenario. Average mode
 	// ranks players too, so the leaderboard lists everyone by name.
 	projector := b.tab(1920, 1080, false)
+	b.signIn(projector, base, testLogin, testPassword)
 	b.do(projector, "open the landing page",
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(testid("scenario")),

@@ -14,7 +14,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.healthz)
 
 	r.Get("/api/scenarios", s.listScenarios)
-	r.Post("/api/rooms", s.createRoom)
+	r.With(s.guard, s.signedIn).Post("/api/rooms", s.createRoom)
 	r.Get("/api/join/{code}", s.joinInfo)
 	r.Post("/api/join", s.join)
 	r.Get("/api/rooms/{room}/qr.png", s.qr)
@@ -24,12 +24,13 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/ws/{room}", s.websocket)
 
-	r.Get("/", s.page("index.html"))
+	r.Get("/", s.pageFor("index.html"))
 	r.Get("/screen/{room}", s.page("screen.html"))
 	r.Get("/host/{room}", s.page("host.html"))
 	r.Get("/play", s.page("play.html"))
 	r.Get("/j/{code}", s.page("play.html"))
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	r.Get("/media/*", s.serveMedia)
+	s.accountRoutes(r)
 	return r
 }

@@ -20,8 +20,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
 )
 
 // Config is what a Server needs.
@@ -36,6 +38,9 @@ type Config struct {
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
 	Limits         Limits // zero fields take DefaultLimits'
+	// Accounts are the facilitators: creating a room needs one signed in.
+	// nil keeps them in memory, with no account: nobody can create rooms.
+	Accounts *account.Service
 }
 
 // Limits are the per-client limits. docs/security.md explains each.
@@ -83,6 +88,7 @@ func (l Limits) orDefault() Limits {
 // Server serves huddle's HTTP API, pages and WebSockets.
 type Server struct {
 	hub       *room.Hub
+	accounts  *account.Service
 	scenarios map[string]*scenario.Scenario
 	order     []*scenario.Scenario
 	static    fs.FS
@@ -103,6 +109,8 @@ type Server struct {
 	conns    counter  // open sockets per token
 	ping     time.Duration
 	pong     time.Duration
+
+	sessionSockets sessionSockets // WebSockets opened by a signed-in facilitator
 }
 
 // New returns a Server; its routes are ready.
@@ -110,9 +118,13 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Accounts == nil {
+		cfg.Accounts = account.New(account.Config{Store: store.NewMemory().Accounts(), Logger: cfg.Logger})
+	}
 	lim := cfg.Limits.orDefault()
 	s := &Server{
 		hub:       cfg.Hub,
+		accounts:  cfg.Accounts,
 		scenarios: map[string]*scenario.Scenario{},
 		order:     cfg.Scenarios,
 		static:    cfg.Static,
@@ -220,14 +232,25 @@ type apiError struct {
 // request's language, mapping codes to HTTP statuses in one place.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := room.ErrorCode(err)
+	if c := accountCode(err); c != "" {
+		code = c
+	}
 	status := http.StatusInternalServerError
 	switch code {
-	case "bad_request", "bad_name", "invalid_choice":
+	case "bad_request", "bad_name", "invalid_choice", "bad_login", "bad_password":
 		status = http.StatusBadRequest
-	case "unauthorized":
+	case "unauthorized", "sign_in_required", "bad_credentials":
 		status = http.StatusUnauthorized
-	case "forbidden":
+	case "forbidden", "owner_only", "cross_site":
 		status = http.StatusForbidden
+	case "no_facilitator":
+		status = http.StatusNotFound
+	case "login_taken":
+		status = http.StatusConflict
+	case "link_invalid":
+		status = http.StatusGone
+	case "json_only":
+		status = http.StatusUnsupportedMediaType
 	case "not_found", "room_gone":
 		status = http.StatusNotFound
 	case "name_taken", "room_finished", "wrong_phase":

@@ -87,7 +87,7 @@ func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, ch
 	if _, err := e.hub.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t)}
+	cfg := Config{Hub: e.hub, Scenarios: scenarios, Static: static.FS, PublicURL: e.url, Logger: testLogger(t), Accounts: testAccounts(t, st, e.url)}
 	if change != nil {
 		change(&cfg)
 	}
@@ -134,8 +134,22 @@ func startTestServer(t *testing.T) string {
 
 func postJSON(t testing.TB, url string, body, out any) int {
 	t.Helper()
+	return postJSONAs(t, "", url, body, out)
+}
+
+// postJSONAs is postJSON with a facilitator's session cookie ("" for none).
+func postJSONAs(t testing.TB, session, url string, body, out any) int {
+	t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +173,7 @@ type created struct {
 func createRoom(t testing.TB, base string, req map[string]any) created {
 	t.Helper()
 	var c created
-	if code := postJSON(t, base+"/api/rooms", req, &c); code != http.StatusCreated {
+	if code := postJSONAs(t, testSession(t, base), base+"/api/rooms", req, &c); code != http.StatusCreated {
 		t.Fatalf("create room: status %d", code)
 	}
 	return c
@@ -210,9 +224,15 @@ type client struct {
 
 func dial(t testing.TB, base, roomID, token string) *client {
 	t.Helper()
+	return dialWith(t, base, roomID, token, nil)
+}
+
+// dialWith is dial with headers on the upgrade request.
+func dialWith(t testing.TB, base, roomID, token string, header http.Header) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, nil)
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -348,7 +368,7 @@ func latestData[T any](cl *client, typ string) (T, bool) {
 
 func TestHealthzAndPages(t *testing.T) {
 	base := startTestServer(t)
-	for _, path := range []string{"/healthz", "/", "/play", "/j/123456", "/screen/x", "/host/x", "/static/app.js", "/api/scenarios"} {
+	for _, path := range []string{"/healthz", "/", "/signin", "/setup", "/invite", "/rooms", "/play", "/j/123456", "/screen/x", "/host/x", "/static/app.js", "/api/scenarios"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -366,7 +386,7 @@ func TestHealthzAndPages(t *testing.T) {
 func TestAPIErrors(t *testing.T) {
 	base := startTestServer(t)
 	var e struct{ Error, Message string }
-	if code := postJSON(t, base+"/api/rooms", map[string]any{"scenario": "nope"}, &e); code != http.StatusNotFound || e.Error != "not_found" || e.Message == "" {
+	if code := postJSONAs(t, testSession(t, base), base+"/api/rooms", map[string]any{"scenario": "nope"}, &e); code != http.StatusNotFound || e.Error != "not_found" || e.Message == "" {
 		t.Errorf("unknown scenario: %d %+v", code, e)
 	}
 	if code := postJSON(t, base+"/api/join", map[string]any{"code": "000000", "name": "A"}, &e); code != http.StatusNotFound {

@@ -152,18 +152,30 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		conn.Close(int(websocket.StatusPolicyViolation), "expected hello")
 		return
 	}
-	limit := s.messages
-	if rm.IsHost(hello.Token) {
+	limit, key := s.messages, hello.Token
+	// Without a token, a facilitator who runs the room comes in by session.
+	f, bySession := signedInFacilitator{}, false
+	if hello.Token == "" {
+		f, bySession = s.runs(r, rm.ID())
+		key = "session:" + f.session.Hash
+	}
+	if bySession || rm.IsHost(hello.Token) {
 		c.SetReadLimit(hostReadLimit)
 		limit = s.commands
 	}
-	if !s.conns.acquire(hello.Token) {
+	if !s.conns.acquire(key) {
 		conn.Send(s.wsError(room.ErrTooManyConns, hello.Lang))
 		conn.Close(int(websocket.StatusPolicyViolation), "too many connections")
 		return
 	}
-	defer s.conns.release(hello.Token)
-	rm.Attach(conn, hello.Token, hello.Lang)
+	defer s.conns.release(key)
+	if bySession {
+		s.sessionSockets.add(conn, sessionSocket{session: f.session.Hash, account: f.ID, room: rm.ID(), lang: hello.Lang})
+		defer s.sessionSockets.remove(conn)
+		rm.AttachHost(conn, hello.Lang)
+	} else {
+		rm.Attach(conn, hello.Token, hello.Lang)
+	}
 	defer rm.Detach(conn)
 	violations := 0
 	for {
@@ -172,7 +184,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 			return // closed, or over the read limit: the socket is done
 		}
 		// Every frame counts against the token's rate, garbage too.
-		if !limit.allow(hello.Token) {
+		if !limit.allow(key) {
 			if violations++; violations > maxViolations {
 				conn.Close(int(websocket.StatusPolicyViolation), "rate limit")
 				return

@@ -207,8 +207,12 @@ type Info struct {
 	Sectors  bool   `json:"sectors,omitempty"` // ask people at join whether they work for a state institution or an NGO
 }
 
-// Info returns the room's public description.
-func (r *Room) Info() Info { return r.info }
+// Info returns the room's public description, a copy of its own.
+func (r *Room) Info() Info {
+	info := r.info
+	info.Teams = slices.Clone(r.info.Teams)
+	return info
+}
 
 // IsHost reports whether token is the room's host token.
 func (r *Room) IsHost(token string) bool {
@@ -916,7 +920,10 @@ func (r *Room) markTeam(team string) {
 	}
 }
 
-// Results returns the room's results for export.
+// Results returns the room's results for export. They are built on the
+// room's goroutine and share no map or slice with its state
+// (TestResultsShareNothing), so an export may read them while the room
+// goes on.
 func (r *Room) Results(ctx context.Context) (*Results, error) {
 	return call(ctx, r, func(reply func(*Results, error)) { reply(r.st.results(), nil) })
 }

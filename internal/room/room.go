@@ -73,7 +73,7 @@ const (
 	// thousands of phones. A restart replays the events after the last one.
 	snapshotGap  = 30 * time.Second
 	maxNameLen   = 40
-	maxCommandID = 64          // longer client message ids are not remembered
+	maxCommandID = 64          // longer client message ids are refused
 	maxRecent    = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
 	maxBackoff   = time.Second // between store retries: a returning store is used within about a second
 
@@ -774,10 +774,14 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 	if s == nil {
 		return // closed meanwhile, or never said hello
 	}
+	if len(id) > maxCommandID {
+		r.sendTo(c, r.errorFrame(id, ErrBadRequest, s.lang))
+		return
+	}
 	// A command re-sent after a reconnect (its ack was lost with the old
 	// socket) is acknowledged again, never applied twice.
 	key := ""
-	if id != "" && len(id) <= maxCommandID {
+	if id != "" {
 		key = string(s.role) + "\x00" + s.player + "\x00" + id
 		if _, ok := r.recent[key]; ok {
 			r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
@@ -814,6 +818,11 @@ func (r *Room) remember(key string) {
 	}
 }
 
+// hostCommands are the room's own commands only the host may send; a type
+// that is neither one of them nor a player's or a stage's is a bad request,
+// from any role.
+var hostCommands = map[string]bool{"start": true, "next": true, "close": true, "end": true, "lock": true, "kick": true}
+
 func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 	if typ == "answer" {
 		if s.role != RolePlayer {
@@ -847,6 +856,9 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		return r.execGame(s, typ, data)
 	case strings.HasPrefix(typ, boardEventPrefix):
 		return r.execBoard(s, typ, data)
+	}
+	if !hostCommands[typ] {
+		return ErrBadRequest
 	}
 	if s.role != RoleHost {
 		return ErrForbidden

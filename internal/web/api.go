@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -94,9 +93,6 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		TeamMode: scenario.TeamMode(req.TeamMode), Teams: req.Teams, TeamCount: req.TeamCount, Lang: req.Lang,
 	})
 	if err != nil {
-		if errors.Is(err, room.ErrShutdown) {
-			err = room.ErrStopped
-		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -27,6 +27,8 @@ const (
 	CodeInvalidChoice      Code = "invalid_choice"
 	CodeWrongPhase         Code = "wrong_phase"
 	CodeRoomLocked         Code = "room_locked"
+	CodeRoomFull           Code = "room_full"
+	CodeTooManyRooms       Code = "too_many_rooms"
 	CodeRateLimited        Code = "rate_limited"
 	CodeTooManyConnections Code = "too_many_connections"
 	CodeNameTaken          Code = "name_taken"
@@ -73,6 +75,8 @@ var codeTable = map[Code]CodeInfo{
 	CodeInvalidChoice:      {Status: http.StatusBadRequest, RU: "Такой ответ не подходит к вопросу.", EN: "That answer does not fit the question."},
 	CodeWrongPhase:         {Status: http.StatusConflict, RU: "Сейчас это сделать нельзя.", EN: "This is not possible right now."},
 	CodeRoomLocked:         {Status: http.StatusForbidden, RU: "Вход в комнату закрыт ведущим.", EN: "The facilitator has closed the room to new players."},
+	CodeRoomFull:           {Status: http.StatusForbidden, RU: "В комнате уже столько участников, сколько она вмещает.", EN: "The room already holds as many participants as it can."},
+	CodeTooManyRooms:       {Status: http.StatusServiceUnavailable, RetryAfter: "600", RU: "На сервере открыто столько комнат, сколько он может держать. Попробуйте позже или обратитесь к администратору.", EN: "The server holds as many rooms as it can. Try again later or ask the administrator."},
 	CodeRateLimited:        {Status: http.StatusTooManyRequests, RetryAfter: "60", RU: "Слишком много попыток. Подождите минуту и попробуйте снова.", EN: "Too many attempts. Wait a minute and try again."},
 	CodeTooManyConnections: {Status: http.StatusTooManyRequests, Close: StatusPolicy, RU: "Слишком много открытых вкладок с этим участником. Закройте лишние.", EN: "Too many open tabs for this player. Close the extra ones."},
 	CodeNameTaken:          {Status: http.StatusConflict, RU: "Это имя уже занято в комнате — добавьте фамилию или инициал.", EN: "That name is taken in this room — add an initial."},
@@ -131,6 +135,8 @@ var errorCodes = []struct {
 	{ErrRateLimited, CodeRateLimited},
 	{ErrTooManyConns, CodeTooManyConnections},
 	{ErrLocked, CodeRoomLocked},
+	{ErrRoomFull, CodeRoomFull},
+	{ErrTooManyRooms, CodeTooManyRooms},
 	{ErrNameTaken, CodeNameTaken},
 	{ErrBadName, CodeBadName},
 	{ErrBadRequest, CodeBadRequest},

@@ -138,8 +138,10 @@ type Room struct {
 	storeDown    bool // the hub's health check cannot reach the store
 	bufferFull   bool // unsent reached maxBuffered; logged once until it drains
 	maxBuffered  int
+	maxPlayers   int    // active players the room takes
 	epoch        string // changes whenever the room is loaded into a process
 	lastActive   time.Time
+	lastConn     time.Time           // when a socket last came or went
 	recent       map[string]struct{} // client message ids of accepted commands, per sender
 	recentOrder  []string            // the same keys, oldest first
 
@@ -180,12 +182,16 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		dirtyMe:  map[string]bool{},
 
 		maxBuffered: deps.maxBuffered,
+		maxPlayers:  deps.maxPlayers,
 		epoch:       newToken()[:8],
 		lastActive:  deps.clock.Now(),
 		recent:      map[string]struct{}{},
 	}
 	if r.maxBuffered <= 0 {
 		r.maxBuffered = DefaultMaxBuffered
+	}
+	if r.maxPlayers <= 0 {
+		r.maxPlayers = DefaultMaxPlayers
 	}
 	return r
 }
@@ -480,17 +486,43 @@ func (r *Room) stored(seq uint64) {
 	r.waiting = slices.Delete(r.waiting, 0, n)
 }
 
-// expired reports whether the room has outlived its time to live: finished
-// rooms after finishedTTL, others after idleTTL without an event (0: never),
-// and nothing of it is waiting for the store.
-func (r *Room) expired(finishedTTL, idleTTL time.Duration) bool {
-	ttl := idleTTL
-	if r.st.Finished {
-		ttl = finishedTTL
+// ttls are the times to live of rooms; 0 is forever.
+type ttls struct {
+	finished time.Duration // a finished room's, after its last event
+	idle     time.Duration // an unfinished room's, after its last event
+	unjoined time.Duration // a room nobody ever joined, after its last event or socket
+}
+
+// of is the time to live of a room in state st, and whether it is the
+// shorter one of a room nobody joined.
+func (t ttls) of(st *State) (ttl time.Duration, unjoined bool) {
+	switch {
+	case st.Finished:
+		return t.finished, false
+	case len(st.Players) == 0 && t.unjoined > 0 && (t.idle == 0 || t.unjoined < t.idle):
+		return t.unjoined, true
+	}
+	return t.idle, false
+}
+
+// expired reports whether the room has outlived its time to live (see
+// ttls) and nothing of it is waiting for the store. A room nobody joined
+// does not expire while a socket is open on it: a projector waiting for
+// the audience keeps it.
+func (r *Room) expired(t ttls) bool {
+	ttl, unjoined := t.of(r.st)
+	since := r.lastActive
+	if unjoined {
+		if len(r.subs) > 0 {
+			return false
+		}
+		if r.lastConn.After(since) {
+			since = r.lastConn
+		}
 	}
 	// Not while the store is down: stopping writes a final snapshot, and
 	// the sweep would wait for it.
-	return ttl > 0 && r.clock.Now().Sub(r.lastActive) >= ttl && !r.storageUnavailable() && !r.inflight
+	return ttl > 0 && r.clock.Now().Sub(since) >= ttl && !r.storageUnavailable() && !r.inflight
 }
 
 // writeFailed runs on the loop when a store write has failed: the host
@@ -592,7 +624,13 @@ func (r *Room) shutdown() {
 	if r.jobTimer != nil {
 		r.jobTimer.Stop()
 	}
-	final := job{events: r.unsent, snap: r.snapshot()}
+	// The final snapshot only speeds up the next start; a room with no
+	// event since its last one has nothing to add, and thousands of idle
+	// rooms would only hold up the shutdown.
+	final := job{events: r.unsent}
+	if r.seq > r.snapSeq {
+		final.snap = r.snapshot()
+	}
 	r.unsent = nil
 	r.jobs <- final // the buffer has room: the writer holds at most one job
 	close(r.jobs)
@@ -631,6 +669,10 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 		}
 		if r.st.Locked {
 			reply(Joined{}, ErrLocked)
+			return
+		}
+		if len(r.st.active) >= r.maxPlayers {
+			reply(Joined{}, ErrRoomFull)
 			return
 		}
 		if team == "" {
@@ -679,6 +721,7 @@ var (
 	ErrNameTaken = errors.New("room: name taken")
 	ErrNoTeam    = errors.New("room: no such team")
 	ErrLocked    = errors.New("room: locked to new players")
+	ErrRoomFull  = errors.New("room: as many players as the room may hold")
 )
 
 // Attach connects c with the token from its hello frame. An unknown token
@@ -707,6 +750,7 @@ func (r *Room) attach(c Conn, token, lang string) {
 		s.role, s.player = RolePlayer, p.ID
 	}
 	r.subs[c] = s
+	r.lastConn = r.clock.Now()
 	welcome := map[string]any{"role": s.role, "room": r.id}
 	if s.player != "" {
 		welcome["player"] = s.player
@@ -738,6 +782,7 @@ func (r *Room) drop(c Conn) {
 		return
 	}
 	delete(r.subs, c)
+	r.lastConn = r.clock.Now()
 	if s.player != "" {
 		delete(r.byPlayer[s.player], c)
 		if len(r.byPlayer[s.player]) == 0 {

@@ -28,6 +28,7 @@ const (
 	CodeWrongPhase         Code = "wrong_phase"
 	CodeRoomLocked         Code = "room_locked"
 	CodeRoomFull           Code = "room_full"
+	CodeRemoved            Code = "removed"
 	CodeTooManyRooms       Code = "too_many_rooms"
 	CodeRateLimited        Code = "rate_limited"
 	CodeTooManyConnections Code = "too_many_connections"
@@ -76,6 +77,7 @@ var codeTable = map[Code]CodeInfo{
 	CodeWrongPhase:         {Status: http.StatusConflict, RU: "Сейчас это сделать нельзя.", EN: "This is not possible right now."},
 	CodeRoomLocked:         {Status: http.StatusForbidden, RU: "Вход в комнату закрыт ведущим.", EN: "The facilitator has closed the room to new players."},
 	CodeRoomFull:           {Status: http.StatusForbidden, RU: "В комнате уже столько участников, сколько она вмещает.", EN: "The room already holds as many participants as it can."},
+	CodeRemoved:            {Status: http.StatusForbidden, RU: "Ведущий удалил участника с этим именем или с этого устройства. Войти снова можно, только если ведущий разрешит.", EN: "The facilitator removed a participant with this name or from this device. You can join again only if the facilitator lets you back in."},
 	CodeTooManyRooms:       {Status: http.StatusServiceUnavailable, RetryAfter: "600", RU: "На сервере открыто столько комнат, сколько он может держать. Попробуйте позже или обратитесь к администратору.", EN: "The server holds as many rooms as it can. Try again later or ask the administrator."},
 	CodeRateLimited:        {Status: http.StatusTooManyRequests, RetryAfter: "60", RU: "Слишком много попыток. Подождите минуту и попробуйте снова.", EN: "Too many attempts. Wait a minute and try again."},
 	CodeTooManyConnections: {Status: http.StatusTooManyRequests, Close: StatusPolicy, RU: "Слишком много открытых вкладок с этим участником. Закройте лишние.", EN: "Too many open tabs for this player. Close the extra ones."},
@@ -136,6 +138,7 @@ var errorCodes = []struct {
 	{ErrTooManyConns, CodeTooManyConnections},
 	{ErrLocked, CodeRoomLocked},
 	{ErrRoomFull, CodeRoomFull},
+	{ErrRemoved, CodeRemoved},
 	{ErrTooManyRooms, CodeTooManyRooms},
 	{ErrNameTaken, CodeNameTaken},
 	{ErrBadName, CodeBadName},

@@ -644,18 +644,53 @@ func (r *Room) shutdown() {
 // Join adds a player. team "" assigns the smallest team. It returns once the
 // join is stored.
 func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
-	return r.JoinAs(ctx, name, team, "")
+	return r.JoinAs(ctx, JoinRequest{Name: name, Team: team})
 }
 
-// JoinAs adds a player who says which sector they work in: "state", "ngo",
-// or "" for not telling.
-func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, error) {
-	name, err := CleanName(name)
+// JoinRequest is what a phone sends to join.
+type JoinRequest struct {
+	Name   string
+	Team   string // "" assigns the smallest team
+	Sector string // "state", "ngo", or "" for not telling
+	// Device is a random id the phone keeps across joins, so that a player
+	// the host removed cannot come back under another name from the same
+	// phone; "" when the client has none.
+	Device string
+}
+
+// Device ids are letters, digits, '-' and '_', this long.
+const minDevice, maxDevice = 16, 64
+
+// validDevice reports whether d is a device id: random, never shown, so
+// nothing to clean, only a shape to check.
+func validDevice(d string) bool {
+	if len(d) < minDevice || len(d) > maxDevice {
+		return false
+	}
+	for _, c := range d {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// JoinAs adds a player as req says.
+func (r *Room) JoinAs(ctx context.Context, req JoinRequest) (Joined, error) {
+	name, err := CleanName(req.Name)
 	if err != nil {
 		return Joined{}, err
 	}
+	team, sector := req.Team, req.Sector
 	if sector != "" && sector != board.SectorState && sector != board.SectorNGO {
 		return Joined{}, ErrBadRequest
+	}
+	device := ""
+	if req.Device != "" {
+		if !validDevice(req.Device) {
+			return Joined{}, ErrBadRequest
+		}
+		device = HashToken(req.Device)
 	}
 	token := newToken()
 	return call(ctx, r, func(reply func(Joined, error)) {
@@ -683,13 +718,17 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 			return
 		}
 		for _, p := range r.st.Players {
-			if !p.Kicked && strings.EqualFold(p.Name, name) {
+			switch {
+			case p.barred() && (strings.EqualFold(p.Name, name) || device != "" && p.DeviceHash == device):
+				reply(Joined{}, ErrRemoved)
+				return
+			case !p.Kicked && strings.EqualFold(p.Name, name):
 				reply(Joined{}, ErrNameTaken)
 				return
 			}
 		}
 		id := uuid.NewString()
-		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token)}); err != nil {
+		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token), DeviceHash: device}); err != nil {
 			reply(Joined{}, err)
 			return
 		}
@@ -722,6 +761,7 @@ var (
 	ErrNoTeam    = errors.New("room: no such team")
 	ErrLocked    = errors.New("room: locked to new players")
 	ErrRoomFull  = errors.New("room: as many players as the room may hold")
+	ErrRemoved   = errors.New("room: removed by the host")
 )
 
 // Attach connects c with the token from its hello frame. An unknown token
@@ -866,7 +906,7 @@ func (r *Room) remember(key string) {
 // hostCommands are the room's own commands only the host may send; a type
 // that is neither one of them nor a player's or a stage's is a bad request,
 // from any role.
-var hostCommands = map[string]bool{"start": true, "next": true, "close": true, "end": true, "lock": true, "kick": true}
+var hostCommands = map[string]bool{"start": true, "next": true, "close": true, "end": true, "lock": true, "kick": true, "readmit": true}
 
 func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 	if typ == "answer" {
@@ -953,6 +993,16 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
 		}
 		return r.settleVote(p.Team)
+	case "readmit":
+		var d playerData
+		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {
+			return ErrBadRequest
+		}
+		if err := r.commit(evReadmitted, d); err != nil {
+			return err
+		}
+		r.dirtyView = true
+		return nil
 	}
 	return ErrBadRequest
 }

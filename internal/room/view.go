@@ -231,8 +231,16 @@ type view struct {
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Host        *hostInfo     `json:"host,omitempty"`
 	Storage     string        `json:"storage,omitempty"` // host only: "unavailable" while the store is down
+	Removed     []removedInfo `json:"removed,omitempty"` // host only: players removed and not let back in
 	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
 	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
+}
+
+// removedInfo is a removed player in the host's view.
+type removedInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Team string `json:"team"`
 }
 
 type phoneState struct {
@@ -277,6 +285,9 @@ func (r *Room) view(role Role, now time.Time) *view {
 	members := map[string][]playerInfo{}
 	for _, p := range r.st.Players {
 		if p.Kicked {
+			if role == RoleHost && p.barred() && len(v.Removed) < maxListedPlayers {
+				v.Removed = append(v.Removed, removedInfo{ID: p.ID, Name: p.Name, Team: p.Team})
+			}
 			continue
 		}
 		online := len(r.byPlayer[p.ID]) > 0

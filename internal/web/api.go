@@ -134,6 +134,7 @@ type joinRequest struct {
 	Name   string `json:"name"`
 	Team   string `json:"team"`
 	Sector string `json:"sector"` // "state", "ngo" or "": only asked when the scenario has a board
+	Device string `json:"device"` // the phone's own random id, kept across joins; optional
 }
 
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +151,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if rm == nil {
 		return
 	}
-	j, err := rm.JoinAs(r.Context(), req.Name, req.Team, req.Sector)
+	j, err := rm.JoinAs(r.Context(), room.JoinRequest{Name: req.Name, Team: req.Team, Sector: req.Sector, Device: req.Device})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

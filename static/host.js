@@ -1,6 +1,7 @@
 // host.js: the facilitator's remote on a phone. Same host connection as the
 // projector's control bar, plus what only the host may see: the correct
-// answer while the question is open, who answered, kick, exports.
+// answer while the question is open, who answered, kick and let back in,
+// exports.
 import {
   isLastQuestion,
   $,
@@ -156,6 +157,34 @@ function renderTeams(v) {
   );
 }
 
+// renderRemoved lists the players the host removed, each with a way to let
+// them back in: until then their name and phone are refused on join.
+let removedKey = '';
+function renderRemoved(v) {
+  const removed = v.removed || [];
+  const key = JSON.stringify([lang(), removed]);
+  if (key === removedKey) return;
+  removedKey = key;
+  $('#h-removed').hidden = removed.length === 0;
+  $('#h-removed-list').replaceChildren(
+    ...removed.map((p) =>
+      h(
+        'li',
+        { class: 'h-player', 'data-player': p.id },
+        h('span', { class: 'h-player-name', text: p.name }),
+        h('button', {
+          type: 'button',
+          class: 'btn btn-small btn-ghost h-readmit',
+          'data-testid': 'readmit',
+          'aria-label': `${t('readmit')}: ${p.name}`,
+          text: t('readmit'),
+          onclick: () => readmit(p),
+        }),
+      ),
+    ),
+  );
+}
+
 function render() {
   const v = view;
   if (!v) return;
@@ -215,6 +244,7 @@ function render() {
   if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);
+  renderRemoved(v);
 
   $('#h-exports').hidden = false;
   const enc = encodeURIComponent(room);
@@ -245,6 +275,10 @@ async function command(type, data) {
 async function kick(p) {
   if (!confirm(t('kick_confirm', { name: p.name }))) return;
   if (await command('kick', { player: p.id })) toast(t('kicked_ok'));
+}
+
+async function readmit(p) {
+  if (await command('readmit', { player: p.id })) toast(t('readmitted_ok', { name: p.name }));
 }
 
 function onFrame(msg) {
@@ -310,6 +344,7 @@ function main() {
     applyI18n();
     conn.setLang(lang());
     teamsKey = '';
+    removedKey = '';
     timerKey = '';
     questionKey = '';
     render();

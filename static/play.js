@@ -35,6 +35,7 @@ import { boardPhone, bt } from '/static/board.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
+const DEVICE_KEY = 'huddle.device';
 const playerKey = (room) => 'huddle.player.' + room;
 
 const CHOICE_TYPES = new Set(['single', 'multiple', 'truefalse', 'poll']);
@@ -196,6 +197,19 @@ function renderSectorPicker() {
   );
 }
 
+// deviceId is this phone's own random id, kept across joins and rooms, so
+// that a player the host removed is not let back in under another name.
+// crypto.getRandomValues, unlike randomUUID, works on a plain-http LAN.
+function deviceId() {
+  let id = store.get(DEVICE_KEY);
+  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return id;
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  id = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  store.set(DEVICE_KEY, id);
+  return id;
+}
+
 async function join(ev) {
   ev.preventDefault();
   const err = $('#join-error');
@@ -213,7 +227,7 @@ async function join(ev) {
   btn.disabled = true;
   setText(btn, t('joining'));
   try {
-    const res = await api('POST', '/api/join', { code: joinInfo.code, name, team, sector });
+    const res = await api('POST', '/api/join', { code: joinInfo.code, name, team, sector, device: deviceId() });
     store.set(NAME_KEY, name);
     const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title };
     store.set(playerKey(res.room), r);

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/web"
 )
 
@@ -27,6 +28,9 @@ type config struct {
 	Proxies     []netip.Prefix
 	RoomTTL     time.Duration
 	IdleTTL     time.Duration
+	UnjoinedTTL time.Duration
+	MaxRooms    int
+	MaxPlayers  int
 	StoreBuffer int
 	Pprof       string // address of the profiling and store-counter listener; "" is off
 }
@@ -51,6 +55,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	roomTTL, idleTTL := env("HUDDLE_ROOM_TTL", "24h"), env("HUDDLE_IDLE_TTL", "168h")
 	fs.Func("room-ttl", "how long a finished room is kept, live and exportable, after its last event; 0 keeps it forever (HUDDLE_ROOM_TTL, default 24h)", func(s string) error { roomTTL = s; return nil })
 	fs.Func("idle-ttl", "how long an unfinished room is kept after its last event; 0 keeps it forever (HUDDLE_IDLE_TTL, default 168h)", func(s string) error { idleTTL = s; return nil })
+	unjoinedTTL := env("HUDDLE_UNJOINED_TTL", "1h")
+	fs.Func("unjoined-ttl", "how long a room nobody has joined is kept after its last event or the last socket that left it, while none is open; 0 keeps it as long as -idle-ttl (HUDDLE_UNJOINED_TTL, default 1h)", func(s string) error { unjoinedTTL = s; return nil })
+	maxRooms := env("HUDDLE_MAX_ROOMS", strconv.Itoa(room.DefaultMaxRooms))
+	fs.Func("max-rooms", "live rooms the server holds; past it creating a room fails with too_many_rooms (HUDDLE_MAX_ROOMS, default 1000, at most 100000)", func(s string) error { maxRooms = s; return nil })
+	maxPlayers := env("HUDDLE_MAX_PLAYERS", strconv.Itoa(room.DefaultMaxPlayers))
+	fs.Func("max-players", "active players one room takes; past it joining fails with room_full (HUDDLE_MAX_PLAYERS, default 20000)", func(s string) error { maxPlayers = s; return nil })
 	buffer := env("HUDDLE_STORE_BUFFER", "20000")
 	fs.Func("store-buffer", "events a room holds while its store is down before players' changes are refused (HUDDLE_STORE_BUFFER, default 20000)", func(s string) error { buffer = s; return nil })
 	level := env("HUDDLE_LOG_LEVEL", "info")
@@ -70,6 +80,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.IdleTTL, err = parseTTL(idleTTL); err != nil {
 		return c, fmt.Errorf("idle ttl %q: %w", idleTTL, err)
+	}
+	if c.UnjoinedTTL, err = parseTTL(unjoinedTTL); err != nil {
+		return c, fmt.Errorf("unjoined ttl %q: %w", unjoinedTTL, err)
+	}
+	// A ninth of the 900,000 join codes at most, so that a free one is
+	// always found within a few tries.
+	if c.MaxRooms, err = strconv.Atoi(maxRooms); err != nil || c.MaxRooms < 1 || c.MaxRooms > 100000 {
+		return c, fmt.Errorf("max rooms %q: a number of rooms, 1 to 100000", maxRooms)
+	}
+	if c.MaxPlayers, err = strconv.Atoi(maxPlayers); err != nil || c.MaxPlayers < 1 {
+		return c, fmt.Errorf("max players %q: a number of players, at least 1", maxPlayers)
 	}
 	if c.StoreBuffer, err = strconv.Atoi(buffer); err != nil || c.StoreBuffer < 100 {
 		return c, fmt.Errorf("store buffer %q: a number of events, at least 100", buffer)

@@ -170,3 +170,25 @@ func TestConfigLifetimeAndBuffer(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigRoomLimits(t *testing.T) {
+	var stderr bytes.Buffer
+	c, err := parseConfig([]string{"huddle"}, env(nil), &stderr)
+	if err != nil || c.UnjoinedTTL != time.Hour || c.MaxRooms != 1000 || c.MaxPlayers != 20000 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = parseConfig([]string{"huddle", "-unjoined-ttl", "15m", "-max-players", "300"},
+		env(map[string]string{"HUDDLE_MAX_ROOMS": "50", "HUDDLE_UNJOINED_TTL": "5h", "HUDDLE_MAX_PLAYERS": "7"}), &stderr)
+	if err != nil || c.UnjoinedTTL != 15*time.Minute || c.MaxRooms != 50 || c.MaxPlayers != 300 {
+		t.Fatalf("flags and env: %+v %v", c, err)
+	}
+	for _, args := range [][]string{
+		{"huddle", "-unjoined-ttl", "-1m"}, {"huddle", "-unjoined-ttl", "soon"},
+		{"huddle", "-max-rooms", "0"}, {"huddle", "-max-rooms", "100001"}, {"huddle", "-max-rooms", "many"},
+		{"huddle", "-max-players", "0"},
+	} {
+		if _, err := parseConfig(args, env(nil), &stderr); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

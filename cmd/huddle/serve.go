@@ -71,7 +71,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
 	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, WriteEvery: writeEvery,
-		FinishedTTL: cfg.RoomTTL, IdleTTL: cfg.IdleTTL, MaxBuffered: cfg.StoreBuffer})
+		FinishedTTL: cfg.RoomTTL, IdleTTL: cfg.IdleTTL, UnjoinedTTL: cfg.UnjoinedTTL,
+		MaxRooms: cfg.MaxRooms, MaxPlayers: cfg.MaxPlayers, MaxBuffered: cfg.StoreBuffer})
 	n, err := hub.Restore(ctx)
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)

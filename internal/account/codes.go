@@ -1,30 +1,34 @@
 package account
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/huddle-live/huddle/internal/room"
+)
+
+// codes maps account errors to their rows of the protocol's error table.
+var codes = []struct {
+	err  error
+	code room.Code
+}{
+	{ErrSignedOut, room.CodeSignInRequired},
+	{ErrCredentials, room.CodeBadCredentials},
+	{ErrLoginTaken, room.CodeLoginTaken},
+	{ErrBadLogin, room.CodeBadLogin},
+	{ErrBadPassword, room.CodeBadPassword},
+	{ErrTicket, room.CodeLinkInvalid},
+	{ErrOwnerOnly, room.CodeOwnerOnly},
+	{ErrNotFacilitator, room.CodeNoFacilitator},
+	{ErrRateLimited, room.CodeRateLimited},
+	{ErrNotFound, room.CodeNotFound},
+}
 
 // ErrorCode maps an account error to its protocol code, "" for others.
-func ErrorCode(err error) string {
-	switch {
-	case errors.Is(err, ErrSignedOut):
-		return "sign_in_required"
-	case errors.Is(err, ErrCredentials):
-		return "bad_credentials"
-	case errors.Is(err, ErrLoginTaken):
-		return "login_taken"
-	case errors.Is(err, ErrBadLogin):
-		return "bad_login"
-	case errors.Is(err, ErrBadPassword):
-		return "bad_password"
-	case errors.Is(err, ErrTicket):
-		return "link_invalid"
-	case errors.Is(err, ErrOwnerOnly):
-		return "owner_only"
-	case errors.Is(err, ErrNotFacilitator):
-		return "no_facilitator"
-	case errors.Is(err, ErrRateLimited):
-		return "rate_limited"
-	case errors.Is(err, ErrNotFound):
-		return "not_found"
+func ErrorCode(err error) room.Code {
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
 	}
 	return ""
 }

@@ -310,40 +310,6 @@ func optionalText(s *string, limit int) (*string, error) {
 	return &out, nil
 }
 
-// boardErrorCode maps the engine's errors to protocol codes; "" for others.
-func boardErrorCode(err error) string {
-	switch {
-	case errors.Is(err, board.ErrWrongPhase):
-		return "wrong_phase"
-	case errors.Is(err, board.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, board.ErrNotAllowed):
-		return "not_your_team"
-	case errors.Is(err, ErrBadText), errors.Is(err, board.ErrTooLong), errors.Is(err, board.ErrEmpty):
-		return "bad_text"
-	case errors.Is(err, board.ErrTooMany):
-		return "card_limit"
-	case errors.Is(err, board.ErrNoDots):
-		return "no_dots"
-	case errors.Is(err, board.ErrCardCap):
-		return "card_cap"
-	case errors.Is(err, board.ErrOwnTeam):
-		return "own_team"
-	case errors.Is(err, board.ErrBadValue):
-		return "bad_request"
-	}
-	return ""
-}
-
-var boardMessages = map[string][2]string{ // code → {ru, en}
-	"not_your_team": {"Это может изменить только другая команда.", "Only another team can change this."},
-	"bad_text":      {"Текст пустой или слишком длинный.", "The text is empty or too long."},
-	"card_limit":    {"Ваша команда уже написала все карточки к этому вопросу.", "Your team has written all the cards this prompt takes."},
-	"no_dots":       {"Голоса закончились — снимите голос с другой карточки.", "No dots left — take one back from another card."},
-	"card_cap":      {"Этой карточке больше голосов дать нельзя.", "This card has all the dots you may give it."},
-	"own_team":      {"За карточки своей команды голосовать нельзя.", "You cannot vote for your own team's cards."},
-}
-
 // hasBoard reports whether a scenario has a board stage, where votes are
 // broken down by sector.
 func hasBoard(sc *scenario.Scenario) bool {

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"slices"
 
 	"github.com/huddle-live/huddle/internal/board"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -88,7 +89,8 @@ type CardOut struct {
 	Returned   bool        `json:"returned,omitempty"` // still with its team for rewording
 }
 
-// BoardResults returns the room's board stages for export.
+// BoardResults returns the room's board stages for export, sharing no map
+// or slice with the room's state, as Results.
 func (r *Room) BoardResults(ctx context.Context) (*BoardResults, error) {
 	return call(ctx, r, func(reply func(*BoardResults, error)) { reply(r.st.boardResults(), nil) })
 }
@@ -143,7 +145,7 @@ func (s *State) boardOutcome(st scenario.Stage, b *board.State, teamName map[str
 	out := BoardOutcome{
 		Stage: st.ID, Title: st.Title, Phase: string(b.Phase), Final: b.Phase == board.Final,
 		Attribution: string(def.Attribution), Dots: def.Dots, PerCard: def.PerCard, Top: def.Top,
-		Prompts: def.Prompts, Recommendations: []RecommendationOut{}, Themes: []ThemeOut{}, Cards: []CardOut{},
+		Prompts: slices.Clone(def.Prompts), Recommendations: []RecommendationOut{}, Themes: []ThemeOut{}, Cards: []CardOut{},
 	}
 	voters := map[string]bool{}
 	for _, v := range b.Votes {
@@ -158,7 +160,7 @@ func (s *State) boardOutcome(st scenario.Stage, b *board.State, teamName map[str
 	cards := map[string]CardOut{}
 	for _, c := range b.Cards {
 		co := CardOut{ID: c.ID, Prompt: c.Prompt, Text: c.Text, Votes: tally[c.ID], Theme: c.Theme, MergedInto: c.MergedInto,
-			Earlier: c.Earlier, Hidden: c.Hidden, Flagged: c.Flagged, Returned: c.Reformulate != ""}
+			Earlier: slices.Clone(c.Earlier), Hidden: c.Hidden, Flagged: c.Flagged, Returned: c.Reformulate != ""}
 		if def.Attribution != scenario.AttrAnonymous {
 			co.Team = teamName[c.Team]
 		}

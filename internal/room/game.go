@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -858,8 +859,10 @@ func (s *State) gameResults() []GameResult {
 		}
 		for _, rk := range g.Ranking(def, s.playing()) {
 			t := g.Teams[rk.Team]
+			// Copies: the engine changes its meters in place while the
+			// result is exported on another goroutine.
 			tr := GameTeamResult{Rank: rk.Rank, ID: rk.Team, Balance: rk.Balance, OutOfBand: rk.OutOfBand,
-				Meters: t.Meters, Endings: []GameEndingResult{}, Path: []GameStepResult{}}
+				Meters: maps.Clone(t.Meters), Endings: []GameEndingResult{}, Path: []GameStepResult{}}
 			if tm := s.team(rk.Team); tm != nil {
 				tr.Name = tm.Name
 			}
@@ -871,7 +874,7 @@ func (s *State) gameResults() []GameResult {
 				tr.Endings = append(tr.Endings, GameEndingResult{Case: c.ID, CaseTitle: c.Title, Ending: id, Title: endingTitle(c, id)})
 			}
 			for _, step := range t.Path {
-				sr := GameStepResult{Case: step.Case, CaseTitle: cases[step.Case].Title, Node: step.Node, Choice: step.Choice, Why: step.Why, By: step.By, At: step.At, Meters: step.Meters}
+				sr := GameStepResult{Case: step.Case, CaseTitle: cases[step.Case].Title, Node: step.Node, Choice: step.Choice, Why: step.Why, By: step.By, At: step.At, Meters: maps.Clone(step.Meters)}
 				if step.Event != "" {
 					sr.Choice = step.Event
 					if ev := def.Event(step.Event); ev != nil {

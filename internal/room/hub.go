@@ -27,8 +27,9 @@ type Hub struct {
 	cancel context.CancelFunc
 	giveUp context.CancelFunc // ends store retries during a shutdown past its deadline
 
-	finishedTTL, idleTTL time.Duration
-	healthEvery          time.Duration
+	finishedTTL, idleTTL, unjoinedTTL time.Duration
+	healthEvery                       time.Duration
+	maxRooms                          int
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -44,6 +45,7 @@ type hubDeps struct {
 	base        string
 	abort       context.Context
 	maxBuffered int
+	maxPlayers  int
 	every       time.Duration
 }
 
@@ -58,9 +60,18 @@ type HubConfig struct {
 	// 0 means DefaultMaxBuffered.
 	MaxBuffered int
 	// FinishedTTL is how long a finished room is kept (live and exportable)
-	// after its last event; IdleTTL is the same for a room never finished.
-	// Then the room leaves memory and the store. 0 keeps rooms forever.
-	FinishedTTL, IdleTTL time.Duration
+	// after its last event; IdleTTL is the same for a room never finished;
+	// UnjoinedTTL for a room nobody ever joined, counted from its last
+	// event or the last socket that left it, whichever is later, and only
+	// while no socket is open. Then the room leaves memory and the store.
+	// 0 keeps rooms forever.
+	FinishedTTL, IdleTTL, UnjoinedTTL time.Duration
+	// MaxRooms bounds the live rooms: past it Create fails with
+	// ErrTooManyRooms. 0 means DefaultMaxRooms.
+	MaxRooms int
+	// MaxPlayers bounds a room's active players: past it a join fails
+	// with ErrRoomFull. 0 means DefaultMaxPlayers.
+	MaxPlayers int
 	// HealthEvery is how often the store is pinged, when it can be, so the
 	// host sees "storage unavailable" even in a quiet room; 0 means 2 s.
 	HealthEvery time.Duration
@@ -78,6 +89,17 @@ type Pinger interface {
 const (
 	defaultHealthEvery = 2 * time.Second
 	sweepEvery         = time.Minute // how often expired rooms are looked for
+
+	// DefaultMaxRooms is how many live rooms a server holds unless told
+	// otherwise: a room nobody joined takes about 50 KB and two goroutines.
+	DefaultMaxRooms = 1000
+	// DefaultMaxPlayers is how many active players a room takes unless
+	// told otherwise, twice the 10,000 phones it is measured with.
+	DefaultMaxPlayers = 20000
+	// codeTries is how many random join codes Create tries before it
+	// gives up: with at most a ninth of the codes in use (MaxRooms ≤
+	// 100,000), all of them taken has a chance below 10⁻⁶⁰.
+	codeTries = 64
 )
 
 // NewHub returns an empty hub.
@@ -91,16 +113,25 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.HealthEvery <= 0 {
 		cfg.HealthEvery = defaultHealthEvery
 	}
+	if cfg.MaxRooms <= 0 {
+		cfg.MaxRooms = DefaultMaxRooms
+	}
+	if cfg.MaxPlayers <= 0 {
+		cfg.MaxPlayers = DefaultMaxPlayers
+	}
 	abort, giveUp := context.WithCancel(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
-		deps:        hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort, maxBuffered: cfg.MaxBuffered, every: cfg.WriteEvery},
+		deps: hubDeps{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, base: cfg.PublicURL, abort: abort,
+			maxBuffered: cfg.MaxBuffered, maxPlayers: cfg.MaxPlayers, every: cfg.WriteEvery},
 		ctx:         ctx,
 		cancel:      cancel,
 		giveUp:      giveUp,
 		finishedTTL: cfg.FinishedTTL,
 		idleTTL:     cfg.IdleTTL,
+		unjoinedTTL: cfg.UnjoinedTTL,
 		healthEvery: cfg.HealthEvery,
+		maxRooms:    cfg.MaxRooms,
 		rooms:       map[string]*Room{},
 		codes:       map[string]*Room{},
 	}
@@ -109,7 +140,7 @@ func NewHub(cfg HubConfig) *Hub {
 		h.wg.Add(1)
 		go h.watchStore(p)
 	}
-	if h.finishedTTL > 0 || h.idleTTL > 0 {
+	if h.finishedTTL > 0 || h.idleTTL > 0 || h.unjoinedTTL > 0 {
 		h.wg.Add(1)
 		go h.sweepLoop()
 	}
@@ -173,7 +204,7 @@ func (h *Hub) sweepLoop() { h.every(sweepEvery, func() { h.Sweep(h.ctx) }) }
 func (h *Hub) Sweep(ctx context.Context) int {
 	n := 0
 	for _, r := range h.live() {
-		expired, err := call(ctx, r, func(reply func(bool, error)) { reply(r.expired(h.finishedTTL, h.idleTTL), nil) })
+		expired, err := call(ctx, r, func(reply func(bool, error)) { reply(r.expired(h.ttls()), nil) })
 		if err != nil || !expired {
 			continue
 		}
@@ -197,6 +228,11 @@ func (h *Hub) Sweep(ctx context.Context) int {
 	return n
 }
 
+// ttls are the hub's times to live, for expired.
+func (h *Hub) ttls() ttls {
+	return ttls{finished: h.finishedTTL, idle: h.idleTTL, unjoined: h.unjoinedTTL}
+}
+
 // CreateOptions are the host's choices when creating a room.
 type CreateOptions struct {
 	TeamMode  scenario.TeamMode // "" keeps the scenario's
@@ -212,8 +248,11 @@ type Created struct {
 	ScreenToken string
 }
 
-// ErrShutdown is returned when the hub is shutting down.
-var ErrShutdown = errors.New("room: server is shutting down")
+// Errors of the hub.
+var (
+	ErrShutdown     = errors.New("room: server is shutting down")
+	ErrTooManyRooms = errors.New("room: as many live rooms as the server may hold")
+)
 
 // Create starts a new room for a scenario. It returns once the room's first
 // event is stored, so the tokens it hands out survive a crash.
@@ -232,13 +271,25 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	cfg.Teams = teams
 	host, screen := newToken(), newToken()
 	cfg.HostHash, cfg.ScreenHash = HashToken(host), HashToken(screen)
+	candidates := joinCodes(codeTries) // drawn before the lock: it guards every room's lookup
 
 	h.mu.Lock()
 	if h.down {
 		h.mu.Unlock()
 		return nil, ErrShutdown
 	}
-	cfg.Code = h.freeCode()
+	if len(h.rooms) >= h.maxRooms {
+		h.mu.Unlock()
+		h.deps.log.Warn("room refused: the server holds as many rooms as it may", "rooms", h.maxRooms)
+		return nil, ErrTooManyRooms
+	}
+	cfg.Code = h.freeCode(candidates)
+	if cfg.Code == "" {
+		n := len(h.rooms)
+		h.mu.Unlock()
+		h.deps.log.Error("room refused: no free join code", "tries", codeTries, "rooms", n)
+		return nil, ErrTooManyRooms
+	}
 	now := h.deps.clock.Now().UTC()
 	st := newState(cfg, now)
 	r := newRoom(st, 0, h.deps)
@@ -314,18 +365,28 @@ func teamNames(sc *scenario.Scenario, opt CreateOptions, lang string) ([]string,
 	return out, nil
 }
 
-// freeCode picks a 6-digit join code no live room uses.
-func (h *Hub) freeCode() string {
-	for {
-		n, err := rand.Int(rand.Reader, big.NewInt(900000))
+// joinCodes draws n random 6-digit join codes.
+func joinCodes(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		c, err := rand.Int(rand.Reader, big.NewInt(900000))
 		if err != nil {
 			panic(err) // crypto/rand does not fail
 		}
-		code := fmt.Sprintf("%06d", n.Int64()+100000)
+		out[i] = fmt.Sprintf("%06d", c.Int64()+100000)
+	}
+	return out
+}
+
+// freeCode returns the first candidate no live room uses, or "" when every
+// one is taken. A bounded search: it never loops under the lock.
+func (h *Hub) freeCode(candidates []string) string {
+	for _, code := range candidates {
 		if h.codes[code] == nil {
 			return code
 		}
 	}
+	return ""
 }
 
 func (h *Hub) startLocked(r *Room) {
@@ -363,11 +424,23 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list rooms: %w", err)
 	}
-	n := 0
+	n, expired := 0, 0
+	now := h.deps.clock.Now()
 	for _, id := range ids {
-		st, seq, last, err := load(ctx, h.deps.store, id, h.deps.log)
+		l, err := load(ctx, h.deps.store, id, h.deps.log)
 		if err != nil {
 			h.deps.log.Error("restore room", "room", id, "err", err)
+			continue
+		}
+		st, seq, last := l.st, l.seq, l.last
+		// A room whose time ran out while the server was down is deleted
+		// rather than started: rooms nobody joined pile up fastest.
+		if ttl, _ := h.ttls().of(st); ttl > 0 && now.Sub(last) >= ttl {
+			if err := h.deps.store.Delete(ctx, id); err != nil {
+				h.deps.log.Error("restore room: delete expired room", "room", id, "err", err)
+			} else {
+				expired++
+			}
 			continue
 		}
 		h.mu.Lock()
@@ -381,33 +454,46 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			continue
 		}
 		r := newRoom(st, seq, h.deps)
-		r.lastActive = last
+		r.lastActive, r.snapSeq = last, l.snapSeq
 		h.startLocked(r)
+		live := len(h.rooms)
 		h.mu.Unlock()
 		n++
 		h.deps.log.Info("room restored", "room", id, "code", st.Config.Code, "seq", seq, "phase", st.Phase())
+		if live == h.maxRooms+1 {
+			h.deps.log.Warn("more rooms restored than -max-rooms allows: new rooms are refused until some expire", "max_rooms", h.maxRooms)
+		}
+	}
+	if expired > 0 {
+		h.deps.log.Info("rooms expired while the server was down, deleted", "rooms", expired)
 	}
 	return n, nil
 }
 
-// load rebuilds a room's state: its snapshot, then every event after it. It
-// also returns the time of the last event. A snapshot the log does not reach
-// (the log lost its tail) is ignored and the whole log replayed: what is lost
-// was never acknowledged, since acks wait for the log, and the next append
-// follows the log instead of failing for its sequence.
-func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (*State, uint64, time.Time, error) {
-	var st *State
-	var seq uint64
-	var last time.Time
+// loaded is a room's state as load rebuilt it.
+type loaded struct {
+	st      *State
+	seq     uint64    // the last event's
+	snapSeq uint64    // the snapshot's; 0 when the whole log was replayed
+	last    time.Time // the last event's
+}
+
+// load rebuilds a room's state: its snapshot, then every event after it. A
+// snapshot the log does not reach (the log lost its tail) is ignored and the
+// whole log replayed: what is lost was never acknowledged, since acks wait
+// for the log, and the next append follows the log instead of failing for
+// its sequence.
+func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (loaded, error) {
+	var l loaded
 	snap, ok, err := s.LoadSnapshot(ctx, id)
 	if err != nil {
-		return nil, 0, last, err
+		return l, err
 	}
 	var events []store.Event
 	if ok && snap.Seq > 0 {
 		evs, err := s.Events(ctx, id, snap.Seq-1)
 		if err != nil {
-			return nil, 0, last, err
+			return l, err
 		}
 		if len(evs) == 0 || evs[0].Seq != snap.Seq {
 			log.Warn("restore room: snapshot ahead of the event log; replaying the log alone", "room", id, "snapshot_seq", snap.Seq)
@@ -417,36 +503,36 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (*Sta
 		}
 	}
 	if ok {
-		st = &State{}
-		if err := json.Unmarshal(snap.Data, st); err != nil {
-			return nil, 0, last, fmt.Errorf("decode snapshot: %w", err)
+		l.st = &State{}
+		if err := json.Unmarshal(snap.Data, l.st); err != nil {
+			return loaded{}, fmt.Errorf("decode snapshot: %w", err)
 		}
-		st.reindex()
-		seq, last = snap.Seq, snap.At
+		l.st.reindex()
+		l.seq, l.snapSeq, l.last = snap.Seq, snap.Seq, snap.At
 	} else if events, err = s.Events(ctx, id, 0); err != nil {
-		return nil, 0, last, err
+		return l, err
 	}
 	for _, ev := range events {
-		if ev.Seq != seq+1 {
-			return nil, 0, last, fmt.Errorf("event %d follows %d", ev.Seq, seq)
+		if ev.Seq != l.seq+1 {
+			return loaded{}, fmt.Errorf("event %d follows %d", ev.Seq, l.seq)
 		}
 		if ev.Type == evCreated {
 			var cfg Config
 			if err := json.Unmarshal(ev.Data, &cfg); err != nil {
-				return nil, 0, last, fmt.Errorf("decode created: %w", err)
+				return loaded{}, fmt.Errorf("decode created: %w", err)
 			}
-			st = newState(cfg, ev.At)
-		} else if st == nil {
-			return nil, 0, last, fmt.Errorf("event %d (%s) before the room was created", ev.Seq, ev.Type)
-		} else if err := st.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
-			return nil, 0, last, fmt.Errorf("replay event %d (%s): %w", ev.Seq, ev.Type, err)
+			l.st = newState(cfg, ev.At)
+		} else if l.st == nil {
+			return loaded{}, fmt.Errorf("event %d (%s) before the room was created", ev.Seq, ev.Type)
+		} else if err := l.st.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
+			return loaded{}, fmt.Errorf("replay event %d (%s): %w", ev.Seq, ev.Type, err)
 		}
-		seq, last = ev.Seq, ev.At
+		l.seq, l.last = ev.Seq, ev.At
 	}
-	if st == nil {
-		return nil, 0, last, errors.New("no events")
+	if l.st == nil {
+		return loaded{}, errors.New("no events")
 	}
-	return st, seq, last, nil
+	return l, nil
 }
 
 // Shutdown stops every room: each writes a final snapshot and closes its

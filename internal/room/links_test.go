@@ -69,11 +69,11 @@ func TestReissueLinks(t *testing.T) {
 	if _, err := f.room.Reissue(ctx, false, false); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("Reissue of nothing: %v", err)
 	}
-	st, _, _, err := load(ctx, f.hub.deps.store, f.room.ID(), f.hub.deps.log)
+	l3, err := load(ctx, f.hub.deps.store, f.room.ID(), f.hub.deps.log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Config.HostHash != HashToken(l.HostToken) || st.Config.ScreenHash != HashToken(l2.ScreenToken) {
+	if st := l3.st; st.Config.HostHash != HashToken(l.HostToken) || st.Config.ScreenHash != HashToken(l2.ScreenToken) {
 		t.Error("the replayed room has other tokens")
 	}
 	entries, err := f.room.Audit(ctx)

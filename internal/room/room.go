@@ -74,7 +74,7 @@ const (
 	// thousands of phones. A restart replays the events after the last one.
 	snapshotGap  = 30 * time.Second
 	maxNameLen   = 40
-	maxCommandID = 64          // longer client message ids are not remembered
+	maxCommandID = 64          // longer client message ids are refused
 	maxRecent    = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
 	maxBackoff   = time.Second // between store retries: a returning store is used within about a second
 
@@ -140,8 +140,10 @@ type Room struct {
 	storeDown    bool // the hub's health check cannot reach the store
 	bufferFull   bool // unsent reached maxBuffered; logged once until it drains
 	maxBuffered  int
+	maxPlayers   int    // active players the room takes
 	epoch        string // changes whenever the room is loaded into a process
 	lastActive   time.Time
+	lastConn     time.Time           // when a socket last came or went
 	recent       map[string]struct{} // client message ids of accepted commands, per sender
 	recentOrder  []string            // the same keys, oldest first
 
@@ -181,6 +183,7 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		dirtyMe:  map[string]bool{},
 
 		maxBuffered: deps.maxBuffered,
+		maxPlayers:  deps.maxPlayers,
 		epoch:       newToken()[:8],
 		lastActive:  deps.clock.Now(),
 		recent:      map[string]struct{}{},
@@ -189,6 +192,9 @@ func newRoom(st *State, seq uint64, deps hubDeps) *Room {
 		r.maxBuffered = DefaultMaxBuffered
 	}
 	r.hostHash.Store(&st.Config.HostHash)
+	if r.maxPlayers <= 0 {
+		r.maxPlayers = DefaultMaxPlayers
+	}
 	return r
 }
 
@@ -209,8 +215,12 @@ type Info struct {
 	Sectors  bool   `json:"sectors,omitempty"` // ask people at join whether they work for a state institution or an NGO
 }
 
-// Info returns the room's public description.
-func (r *Room) Info() Info { return r.info }
+// Info returns the room's public description, a copy of its own.
+func (r *Room) Info() Info {
+	info := r.info
+	info.Teams = slices.Clone(r.info.Teams)
+	return info
+}
 
 // IsHost reports whether token is the room's host token.
 func (r *Room) IsHost(token string) bool {
@@ -478,17 +488,43 @@ func (r *Room) stored(seq uint64) {
 	r.waiting = slices.Delete(r.waiting, 0, n)
 }
 
-// expired reports whether the room has outlived its time to live: finished
-// rooms after finishedTTL, others after idleTTL without an event (0: never),
-// and nothing of it is waiting for the store.
-func (r *Room) expired(finishedTTL, idleTTL time.Duration) bool {
-	ttl := idleTTL
-	if r.st.Finished {
-		ttl = finishedTTL
+// ttls are the times to live of rooms; 0 is forever.
+type ttls struct {
+	finished time.Duration // a finished room's, after its last event
+	idle     time.Duration // an unfinished room's, after its last event
+	unjoined time.Duration // a room nobody ever joined, after its last event or socket
+}
+
+// of is the time to live of a room in state st, and whether it is the
+// shorter one of a room nobody joined.
+func (t ttls) of(st *State) (ttl time.Duration, unjoined bool) {
+	switch {
+	case st.Finished:
+		return t.finished, false
+	case len(st.Players) == 0 && t.unjoined > 0 && (t.idle == 0 || t.unjoined < t.idle):
+		return t.unjoined, true
+	}
+	return t.idle, false
+}
+
+// expired reports whether the room has outlived its time to live (see
+// ttls) and nothing of it is waiting for the store. A room nobody joined
+// does not expire while a socket is open on it: a projector waiting for
+// the audience keeps it.
+func (r *Room) expired(t ttls) bool {
+	ttl, unjoined := t.of(r.st)
+	since := r.lastActive
+	if unjoined {
+		if len(r.subs) > 0 {
+			return false
+		}
+		if r.lastConn.After(since) {
+			since = r.lastConn
+		}
 	}
 	// Not while the store is down: stopping writes a final snapshot, and
 	// the sweep would wait for it.
-	return ttl > 0 && r.clock.Now().Sub(r.lastActive) >= ttl && !r.storageUnavailable() && !r.inflight
+	return ttl > 0 && r.clock.Now().Sub(since) >= ttl && !r.storageUnavailable() && !r.inflight
 }
 
 // writeFailed runs on the loop when a store write has failed: the host
@@ -590,7 +626,13 @@ func (r *Room) shutdown() {
 	if r.jobTimer != nil {
 		r.jobTimer.Stop()
 	}
-	final := job{events: r.unsent, snap: r.snapshot()}
+	// The final snapshot only speeds up the next start; a room with no
+	// event since its last one has nothing to add, and thousands of idle
+	// rooms would only hold up the shutdown.
+	final := job{events: r.unsent}
+	if r.seq > r.snapSeq {
+		final.snap = r.snapshot()
+	}
 	r.unsent = nil
 	r.jobs <- final // the buffer has room: the writer holds at most one job
 	close(r.jobs)
@@ -604,18 +646,53 @@ func (r *Room) shutdown() {
 // Join adds a player. team "" assigns the smallest team. It returns once the
 // join is stored.
 func (r *Room) Join(ctx context.Context, name, team string) (Joined, error) {
-	return r.JoinAs(ctx, name, team, "")
+	return r.JoinAs(ctx, JoinRequest{Name: name, Team: team})
 }
 
-// JoinAs adds a player who says which sector they work in: "state", "ngo",
-// or "" for not telling.
-func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, error) {
-	name, err := CleanName(name)
+// JoinRequest is what a phone sends to join.
+type JoinRequest struct {
+	Name   string
+	Team   string // "" assigns the smallest team
+	Sector string // "state", "ngo", or "" for not telling
+	// Device is a random id the phone keeps across joins, so that a player
+	// the host removed cannot come back under another name from the same
+	// phone; "" when the client has none.
+	Device string
+}
+
+// Device ids are letters, digits, '-' and '_', this long.
+const minDevice, maxDevice = 16, 64
+
+// validDevice reports whether d is a device id: random, never shown, so
+// nothing to clean, only a shape to check.
+func validDevice(d string) bool {
+	if len(d) < minDevice || len(d) > maxDevice {
+		return false
+	}
+	for _, c := range d {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// JoinAs adds a player as req says.
+func (r *Room) JoinAs(ctx context.Context, req JoinRequest) (Joined, error) {
+	name, err := CleanName(req.Name)
 	if err != nil {
 		return Joined{}, err
 	}
+	team, sector := req.Team, req.Sector
 	if sector != "" && sector != board.SectorState && sector != board.SectorNGO {
 		return Joined{}, ErrBadRequest
+	}
+	device := ""
+	if req.Device != "" {
+		if !validDevice(req.Device) {
+			return Joined{}, ErrBadRequest
+		}
+		device = HashToken(req.Device)
 	}
 	token := newToken()
 	return call(ctx, r, func(reply func(Joined, error)) {
@@ -631,6 +708,10 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 			reply(Joined{}, ErrLocked)
 			return
 		}
+		if len(r.st.active) >= r.maxPlayers {
+			reply(Joined{}, ErrRoomFull)
+			return
+		}
 		if team == "" {
 			team = r.st.smallestTeam()
 		}
@@ -639,13 +720,17 @@ func (r *Room) JoinAs(ctx context.Context, name, team, sector string) (Joined, e
 			return
 		}
 		for _, p := range r.st.Players {
-			if !p.Kicked && strings.EqualFold(p.Name, name) {
+			switch {
+			case p.barred() && (strings.EqualFold(p.Name, name) || device != "" && p.DeviceHash == device):
+				reply(Joined{}, ErrRemoved)
+				return
+			case !p.Kicked && strings.EqualFold(p.Name, name):
 				reply(Joined{}, ErrNameTaken)
 				return
 			}
 		}
 		id := uuid.NewString()
-		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token)}); err != nil {
+		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token), DeviceHash: device}); err != nil {
 			reply(Joined{}, err)
 			return
 		}
@@ -677,6 +762,8 @@ var (
 	ErrNameTaken = errors.New("room: name taken")
 	ErrNoTeam    = errors.New("room: no such team")
 	ErrLocked    = errors.New("room: locked to new players")
+	ErrRoomFull  = errors.New("room: as many players as the room may hold")
+	ErrRemoved   = errors.New("room: removed by the host")
 )
 
 // Attach connects c with the token from its hello frame. An unknown token
@@ -711,6 +798,7 @@ func (r *Room) attach(c Conn, token, lang string) {
 // welcome and its first view.
 func (r *Room) attachSub(c Conn, s *sub) {
 	r.subs[c] = s
+	r.lastConn = r.clock.Now()
 	welcome := map[string]any{"role": s.role, "room": r.id}
 	if s.player != "" {
 		welcome["player"] = s.player
@@ -742,6 +830,7 @@ func (r *Room) drop(c Conn) {
 		return
 	}
 	delete(r.subs, c)
+	r.lastConn = r.clock.Now()
 	if s.player != "" {
 		delete(r.byPlayer[s.player], c)
 		if len(r.byPlayer[s.player]) == 0 {
@@ -778,10 +867,14 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 	if s == nil {
 		return // closed meanwhile, or never said hello
 	}
+	if len(id) > maxCommandID {
+		r.sendTo(c, r.errorFrame(id, ErrBadRequest, s.lang))
+		return
+	}
 	// A command re-sent after a reconnect (its ack was lost with the old
 	// socket) is acknowledged again, never applied twice.
 	key := ""
-	if id != "" && len(id) <= maxCommandID {
+	if id != "" {
 		key = string(s.role) + "\x00" + s.player + "\x00" + id
 		if _, ok := r.recent[key]; ok {
 			r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
@@ -817,6 +910,11 @@ func (r *Room) remember(key string) {
 		r.recentOrder = r.recentOrder[1:]
 	}
 }
+
+// hostCommands are the room's own commands only the host may send; a type
+// that is neither one of them nor a player's or a stage's is a bad request,
+// from any role.
+var hostCommands = map[string]bool{"start": true, "next": true, "close": true, "end": true, "lock": true, "kick": true, "readmit": true}
 
 func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 	if typ == "answer" {
@@ -859,6 +957,9 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 		return r.execGame(s, typ, data)
 	case strings.HasPrefix(typ, boardEventPrefix):
 		return r.execBoard(s, typ, data)
+	}
+	if !hostCommands[typ] {
+		return ErrBadRequest
 	}
 	if s.role != RoleHost {
 		return ErrForbidden
@@ -908,6 +1009,16 @@ func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
 			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
 		}
 		return r.settleVote(p.Team)
+	case "readmit":
+		var d playerData
+		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {
+			return ErrBadRequest
+		}
+		if err := r.commit(evReadmitted, d); err != nil {
+			return err
+		}
+		r.dirtyView = true
+		return nil
 	}
 	return ErrBadRequest
 }
@@ -932,7 +1043,10 @@ func (r *Room) markTeam(team string) {
 	}
 }
 
-// Results returns the room's results for export.
+// Results returns the room's results for export. They are built on the
+// room's goroutine and share no map or slice with its state
+// (TestResultsShareNothing), so an export may read them while the room
+// goes on.
 func (r *Room) Results(ctx context.Context) (*Results, error) {
 	return call(ctx, r, func(reply func(*Results, error)) { reply(r.st.results(), nil) })
 }

@@ -357,7 +357,8 @@ func (f *fixture) assertReplayEqualsLive(when string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	st, seq, _, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
+	l, err := load(context.Background(), f.hub.deps.store, f.room.ID(), f.hub.deps.log)
+	st, seq := l.st, l.seq
 	if err != nil {
 		f.t.Fatalf("%s: load: %v", when, err)
 	}

@@ -38,7 +38,17 @@ type Player struct {
 	TokenHash string    `json:"token_hash"`
 	Joined    time.Time `json:"joined"`
 	Kicked    bool      `json:"kicked,omitempty"`
+	// DeviceHash is the hash of the id the phone keeps across joins; ""
+	// when it sent none.
+	DeviceHash string `json:"device_hash,omitempty"`
+	// Readmitted is set when the host lets a removed player back in: the
+	// player stays removed, but the name and device may join again.
+	Readmitted bool `json:"readmitted,omitempty"`
 }
+
+// barred reports whether the player's name and device are refused on join:
+// the host removed them and has not let them back in.
+func (p *Player) barred() bool { return p.Kicked && !p.Readmitted }
 
 // Team is one team of the room.
 type Team struct {
@@ -83,6 +93,9 @@ const (
 	evNext     = "next"
 	evEnded    = "ended"
 	evLocked   = "locked"
+	// evReadmitted lifts a removal: the name and the device of a player the
+	// host removed may join again, as a new player.
+	evReadmitted = "readmitted"
 )
 
 type lockData struct {
@@ -95,6 +108,8 @@ type joinedData struct {
 	Team      string `json:"team"`
 	Sector    string `json:"sector,omitempty"`
 	TokenHash string `json:"token_hash"`
+	// DeviceHash is the hash of the phone's device id; "" when it sent none.
+	DeviceHash string `json:"device_hash,omitempty"`
 }
 
 type playerData struct {
@@ -265,7 +280,7 @@ func (s *State) apply(ev store.Event) error {
 		if s.team(d.Team) == nil || s.byID[d.Player] != nil {
 			return ErrBadRequest
 		}
-		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, Sector: d.Sector, TokenHash: d.TokenHash, Joined: ev.At}
+		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, Sector: d.Sector, TokenHash: d.TokenHash, DeviceHash: d.DeviceHash, Joined: ev.At}
 		s.Players = append(s.Players, p)
 		s.byID[p.ID] = p
 		s.byToken[p.TokenHash] = p
@@ -286,6 +301,16 @@ func (s *State) apply(ev store.Event) error {
 		// A new slice, not one edited in place: callers may hold the old one.
 		s.teamOf[p.Team] = slices.DeleteFunc(slices.Clone(s.teamOf[p.Team]), func(id string) bool { return id == p.ID })
 		s.dropBoardVoter(p.ID)
+	case evReadmitted:
+		var d playerData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		p := s.byID[d.Player]
+		if p == nil || !p.barred() {
+			return ErrNotFound
+		}
+		p.Readmitted = true
 	case evStarted:
 		if s.Stage >= 0 || s.Finished {
 			return ErrWrongPhase

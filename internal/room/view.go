@@ -3,13 +3,11 @@ package room
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
 )
@@ -34,7 +32,7 @@ type frameOut struct {
 	Time      int64  `json:"time"`
 	ID        string `json:"id,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
-	Code      string `json:"code,omitempty"`
+	Code      Code   `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Data      any    `json:"data,omitempty"`
 }
@@ -59,7 +57,7 @@ func (r *Room) ackFrame(id string, duplicate bool) []byte {
 func (r *Room) errorFrame(id string, err error, lang string) []byte {
 	code := ErrorCode(err)
 	return r.encode(frameOut{Type: "error", Epoch: r.epoch, Seq: r.seq, Time: r.clock.Now().UnixMilli(), ID: id,
-		Code: code, Message: Message(code, lang)})
+		Code: code, Message: code.Message(lang)})
 }
 
 // flush sends every audience what changed since the last flush. A broadcast
@@ -234,8 +232,16 @@ type view struct {
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Host        *hostInfo     `json:"host,omitempty"`
 	Storage     string        `json:"storage,omitempty"` // host only: "unavailable" while the store is down
+	Removed     []removedInfo `json:"removed,omitempty"` // host only: players removed and not let back in
 	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
 	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
+}
+
+// removedInfo is a removed player in the host's view.
+type removedInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Team string `json:"team"`
 }
 
 type phoneState struct {
@@ -280,6 +286,9 @@ func (r *Room) view(role Role, now time.Time) *view {
 	members := map[string][]playerInfo{}
 	for _, p := range r.st.Players {
 		if p.Kicked {
+			if role == RoleHost && p.barred() && len(v.Removed) < maxListedPlayers {
+				v.Removed = append(v.Removed, removedInfo{ID: p.ID, Name: p.Name, Team: p.Team})
+			}
 			continue
 		}
 		online := len(r.byPlayer[p.ID]) > 0
@@ -805,109 +814,4 @@ func (rk *ranking) joinLobby(s *State, d joinedData) {
 
 func answerView(question string, a quiz.Answer, by string) *meAnswer {
 	return &meAnswer{Question: question, Options: a.Choice.Options, Number: a.Choice.Number, Text: a.Choice.Text, By: by}
-}
-
-// ErrorCode maps an error to its protocol code.
-func ErrorCode(err error) string {
-	if c := boardErrorCode(err); c != "" {
-		return c
-	}
-	switch {
-	case errors.Is(err, ErrUnauthorized):
-		return "unauthorized"
-	case errors.Is(err, game.ErrForbidden):
-		return "captain_only"
-	case errors.Is(err, game.ErrStale):
-		return "moved_on"
-	case errors.Is(err, game.ErrNotAllowed):
-		return "choice_unavailable"
-	case errors.Is(err, game.ErrUsed):
-		return "event_used"
-	case errors.Is(err, ErrForbidden):
-		return "forbidden"
-	case errors.Is(err, ErrGone):
-		return "room_gone"
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoTeam), errors.Is(err, quiz.ErrUnknownPlayer):
-		return "not_found"
-	case errors.Is(err, ErrFinished):
-		return "room_finished"
-	case errors.Is(err, quiz.ErrClosed):
-		return "question_closed"
-	case errors.Is(err, quiz.ErrAlreadyAnswered):
-		return "already_answered"
-	case errors.Is(err, quiz.ErrInvalidChoice):
-		return "invalid_choice"
-	case errors.Is(err, ErrWrongPhase), errors.Is(err, quiz.ErrWrongPhase):
-		return "wrong_phase"
-	case errors.Is(err, ErrRateLimited):
-		return "rate_limited"
-	case errors.Is(err, ErrTooManyConns):
-		return "too_many_connections"
-	case errors.Is(err, ErrLocked):
-		return "room_locked"
-	case errors.Is(err, ErrNameTaken):
-		return "name_taken"
-	case errors.Is(err, ErrBadName):
-		return "bad_name"
-	case errors.Is(err, ErrBadRequest):
-		return "bad_request"
-	case errors.Is(err, ErrStopped):
-		return "unavailable"
-	case errors.Is(err, ErrStorage):
-		return "storage_unavailable"
-	}
-	return "internal"
-}
-
-var messages = map[string][2]string{ // code → {ru, en}
-	"unauthorized":         {"Ссылка недействительна. Войдите в комнату заново.", "This link is not valid. Join the room again."},
-	"forbidden":            {"Это действие доступно только ведущему.", "Only the facilitator can do this."},
-	"not_found":            {"Не найдено.", "Not found."},
-	"room_gone":            {"Этой комнаты больше нет: сессия закончилась или ссылка устарела.", "This room is no longer here: the session has ended or the link is out of date."},
-	"room_finished":        {"Игра уже завершена.", "The game is over."},
-	"question_closed":      {"Вопрос уже закрыт.", "The question is closed."},
-	"already_answered":     {"Ответ уже принят.", "Your answer is already in."},
-	"invalid_choice":       {"Такой ответ не подходит к вопросу.", "That answer does not fit the question."},
-	"wrong_phase":          {"Сейчас это сделать нельзя.", "This is not possible right now."},
-	"room_locked":          {"Вход в комнату закрыт ведущим.", "The facilitator has closed the room to new players."},
-	"rate_limited":         {"Слишком много попыток. Подождите минуту и попробуйте снова.", "Too many attempts. Wait a minute and try again."},
-	"too_many_connections": {"Слишком много открытых вкладок с этим участником. Закройте лишние.", "Too many open tabs for this player. Close the extra ones."},
-	"name_taken":           {"Это имя уже занято в комнате — добавьте фамилию или инициал.", "That name is taken in this room — add an initial."},
-	"bad_name":             {"Имя должно быть от 1 до 40 символов.", "A name must be 1 to 40 characters."},
-	"bad_request":          {"Неверный запрос.", "Bad request."},
-	"unavailable":          {"Комната остановлена. Попробуйте через минуту.", "The room is stopped. Try again in a minute."},
-	"captain_only":         {"Решение команды подтверждает капитан.", "The team's captain confirms the decision."},
-	"moved_on":             {"Команда уже перешла к следующему шагу.", "Your team has already moved on."},
-	"choice_unavailable":   {"Этот вариант сейчас недоступен.", "This choice is not available now."},
-	"event_used":           {"Это событие уже было.", "This event has already happened."},
-	"storage_unavailable":  {"Сервер временно не может сохранять ответы. Попробуйте через минуту.", "The server cannot save answers right now. Try again in a minute."},
-	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
-
-	// Facilitators' accounts.
-	"sign_in_required": {"Войдите как ведущий.", "Sign in as a facilitator."},
-	"bad_credentials":  {"Неверный логин или пароль.", "Wrong login or password."},
-	"login_taken":      {"Этот логин уже занят.", "This login is taken."},
-	"bad_login":        {"Логин или e-mail: от 3 до 100 букв, цифр или знаков . - _ @ +", "A login or e-mail: 3 to 100 letters, digits or . - _ @ +"},
-	"bad_password":     {"Пароль должен быть от 10 до 256 символов.", "A password must be 10 to 256 characters."},
-	"link_invalid":     {"Ссылка недействительна: срок истёк, её уже использовали или учётная запись уже создана.", "This link is not valid: it expired, was used, or the account already exists."},
-	"owner_only":       {"Это может сделать только автор комнаты.", "Only the room's owner can do this."},
-	"no_facilitator":   {"Ведущего с таким логином нет.", "There is no facilitator with this login."},
-	"cross_site":       {"Запрос с другого сайта отклонён.", "A request from another site was refused."},
-	"json_only":        {"Запрос должен быть в формате JSON.", "The request must be JSON."},
-}
-
-// Message returns the sentence for an error code in the language ("ru"
-// unless "en").
-func Message(code, lang string) string {
-	m, ok := messages[code]
-	if !ok {
-		m, ok = boardMessages[code]
-	}
-	if !ok {
-		m = messages["internal"]
-	}
-	if lang == "en" {
-		return m[1]
-	}
-	return m[0]
 }

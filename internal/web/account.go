@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/huddle-live/huddle/internal/account"
+	"github.com/huddle-live/huddle/internal/room"
 )
 
 // accountRoutes adds the facilitators' routes: signing in and out, the setup
@@ -144,12 +145,12 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 
 // accountCode is the protocol code of the errors of accounts and of the
 // guard, "" for others.
-func accountCode(err error) string {
+func accountCode(err error) room.Code {
 	switch {
 	case errors.Is(err, errCrossSite):
-		return "cross_site"
+		return room.CodeCrossSite
 	case errors.Is(err, errJSONOnly):
-		return "json_only"
+		return room.CodeJSONOnly
 	}
 	return account.ErrorCode(err)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -94,9 +93,6 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		TeamMode: scenario.TeamMode(req.TeamMode), Teams: req.Teams, TeamCount: req.TeamCount, Lang: req.Lang,
 	})
 	if err != nil {
-		if errors.Is(err, room.ErrShutdown) {
-			err = room.ErrStopped
-		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -143,6 +139,7 @@ type joinRequest struct {
 	Name   string `json:"name"`
 	Team   string `json:"team"`
 	Sector string `json:"sector"` // "state", "ngo" or "": only asked when the scenario has a board
+	Device string `json:"device"` // the phone's own random id, kept across joins; optional
 }
 
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +156,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if rm == nil {
 		return
 	}
-	j, err := rm.JoinAs(r.Context(), req.Name, req.Team, req.Sector)
+	j, err := rm.JoinAs(r.Context(), room.JoinRequest{Name: req.Name, Team: req.Team, Sector: req.Sector, Device: req.Device})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -225,13 +225,14 @@ func TestWebSocketLimits(t *testing.T) {
 func TestRoleMatrix(t *testing.T) {
 	e := startEnv(t, store.NewMemory(), gameScenario(t))
 	commands := map[string]any{
-		"answer": map[string]any{"question": "q1", "options": []string{"b"}},
-		"start":  nil,
-		"next":   nil,
-		"close":  nil,
-		"end":    nil,
-		"kick":   nil, // filled with the other team's player
-		"lock":   map[string]bool{"locked": true},
+		"answer":  map[string]any{"question": "q1", "options": []string{"b"}},
+		"start":   nil,
+		"next":    nil,
+		"close":   nil,
+		"end":     nil,
+		"kick":    nil, // filled with the other team's player
+		"readmit": nil, // filled with a player the host removed first
+		"lock":    map[string]bool{"locked": true},
 	}
 	// Board commands: roles are checked before the stage, so a quiz room
 	// tells them apart as well as a board would.
@@ -241,7 +242,7 @@ func TestRoleMatrix(t *testing.T) {
 		commands[cmd] = map[string]any{"card": "c1", "prompt": "p", "text": "t", "name": "n", "dots": 1, "theme": "t1"}
 	}
 	allowed := map[string][]string{
-		"host":        append([]string{"start", "next", "close", "end", "kick", "lock"}, hostBoard...),
+		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock"}, hostBoard...),
 		"screen":      {},
 		"team member": append([]string{"answer"}, playerBoard...),
 		"other team":  append([]string{"answer"}, playerBoard...),
@@ -254,8 +255,15 @@ func TestRoleMatrix(t *testing.T) {
 				other := joinRoom(t, e.url, c.Code, "Борис", "t2")
 				host := dial(t, e.url, c.Room, c.HostToken)
 				host.do("start", nil) // a question is open, so answer is possible
-				if cmd == "kick" {
+				switch cmd {
+				case "kick":
 					data = map[string]string{"player": other.Player}
+				case "readmit":
+					// Someone removed, so that the host's readmit is acked
+					// and nobody else's is refused for the moment only.
+					removed := joinRoom(t, e.url, c.Code, "Вера", "t1")
+					host.do("kick", map[string]string{"player": removed.Player})
+					data = map[string]string{"player": removed.Player}
 				}
 				token := map[string]string{"host": c.HostToken, "screen": c.ScreenToken,
 					"team member": member.Token, "other team": other.Token}[role]

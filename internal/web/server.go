@@ -53,6 +53,9 @@ type Limits struct {
 	// PingEvery is how often an idle socket is pinged; a peer that does not
 	// answer within PongTimeout is cut and its phone counts as offline.
 	PingEvery, PongTimeout time.Duration
+	// HelloTimeout is how long a new socket may stay silent before its
+	// hello; then it is closed with 1008.
+	HelloTimeout time.Duration
 }
 
 // DefaultLimits are generous enough for a venue of a few hundred phones
@@ -65,6 +68,7 @@ var DefaultLimits = Limits{
 	ConnsPerToken: 8,
 	PingEvery:     25 * time.Second, // also keeps NATs and proxies from dropping idle sockets
 	PongTimeout:   20 * time.Second,
+	HelloTimeout:  10 * time.Second,
 }
 
 func (l Limits) orDefault() Limits {
@@ -82,6 +86,7 @@ func (l Limits) orDefault() Limits {
 		pick(l.CommandsPerMinute, d.CommandsPerMinute), pick(l.CommandBurst, d.CommandBurst),
 		pick(l.ConnsPerToken, d.ConnsPerToken),
 		cmp.Or(l.PingEvery, d.PingEvery), cmp.Or(l.PongTimeout, d.PongTimeout),
+		cmp.Or(l.HelloTimeout, d.HelloTimeout),
 	}
 }
 
@@ -109,6 +114,7 @@ type Server struct {
 	conns    counter  // open sockets per token
 	ping     time.Duration
 	pong     time.Duration
+	hello    time.Duration
 
 	sessionSockets sessionSockets // WebSockets opened by a signed-in facilitator
 }
@@ -139,6 +145,7 @@ func New(cfg Config) *Server {
 		conns:     counter{limit: lim.ConnsPerToken, n: map[string]int{}},
 		ping:      lim.PingEvery,
 		pong:      lim.PongTimeout,
+		hello:     lim.HelloTimeout,
 	}
 	if u, err := url.Parse(s.base); err == nil && u.Host != "" {
 		s.origins = []string{u.Host}
@@ -224,49 +231,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 type apiError struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
+	Error   room.Code `json:"error"`
+	Message string    `json:"message"`
 }
 
-// writeError answers with the protocol code of err and a sentence in the
-// request's language, mapping codes to HTTP statuses in one place.
+// writeError answers with the protocol code of err, the code's HTTP status
+// and a sentence in the request's language, all from room's error table.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := room.ErrorCode(err)
 	if c := accountCode(err); c != "" {
 		code = c
 	}
-	status := http.StatusInternalServerError
-	switch code {
-	case "bad_request", "bad_name", "invalid_choice", "bad_login", "bad_password":
-		status = http.StatusBadRequest
-	case "unauthorized", "sign_in_required", "bad_credentials":
-		status = http.StatusUnauthorized
-	case "forbidden", "owner_only", "cross_site":
-		status = http.StatusForbidden
-	case "no_facilitator":
-		status = http.StatusNotFound
-	case "login_taken":
-		status = http.StatusConflict
-	case "link_invalid":
-		status = http.StatusGone
-	case "json_only":
-		status = http.StatusUnsupportedMediaType
-	case "not_found", "room_gone":
-		status = http.StatusNotFound
-	case "name_taken", "room_finished", "wrong_phase":
-		status = http.StatusConflict
-	case "room_locked":
-		status = http.StatusForbidden
-	case "rate_limited":
-		status = http.StatusTooManyRequests
-		w.Header().Set("Retry-After", "60")
-	case "unavailable", "storage_unavailable":
-		status = http.StatusServiceUnavailable
+	info := code.Info()
+	if info.RetryAfter != "" {
+		w.Header().Set("Retry-After", info.RetryAfter)
 	}
-	if status == http.StatusInternalServerError {
+	if info.Status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, apiError{Error: code, Message: room.Message(code, lang(r))})
+	writeJSON(w, info.Status, apiError{Error: code, Message: code.Message(lang(r))})
 }
 
 // decode reads a JSON body of at most 64 KB into v.

@@ -72,6 +72,12 @@ func startEnvWith(t testing.TB, st store.Store, scenarios []*scenario.Scenario, 
 // that a restarted server can take over its predecessor's address.
 func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, change func(*Config), addr string) *env {
 	t.Helper()
+	return startEnvHub(t, st, scenarios, nil, change, addr)
+}
+
+// startEnvHub is startEnvAt with changes to the hub's configuration too.
+func startEnvHub(t testing.TB, st store.Store, scenarios []*scenario.Scenario, hubChange func(*room.HubConfig), change func(*Config), addr string) *env {
+	t.Helper()
 	e := &env{t: t, store: st}
 	e.http = httptest.NewUnstartedServer(nil)
 	if addr != "" {
@@ -83,7 +89,11 @@ func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, ch
 		e.http.Listener = ln
 	}
 	e.url = "http://" + e.http.Listener.Addr().String()
-	e.hub = room.NewHub(room.HubConfig{Store: st, Logger: testLogger(t), PublicURL: e.url})
+	hc := room.HubConfig{Store: st, Logger: testLogger(t), PublicURL: e.url}
+	if hubChange != nil {
+		hubChange(&hc)
+	}
+	e.hub = room.NewHub(hc)
 	if _, err := e.hub.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ const (
 	readLimit     = 4 << 10  // a phone's frames are small
 	hostReadLimit = 16 << 10 // the host's may grow (board moderation)
 	sendQueue     = 64       // frames waiting for a slow reader before it is dropped
-	helloTimeout  = 10 * time.Second
 	closeGrace    = 5 * time.Second
 	maxViolations = 50 // frames refused for rate in a row before the socket is closed
 )
@@ -127,13 +126,6 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the request
 	}
-	if rm == nil {
-		// A page cannot read an HTTP status from a failed upgrade, so a room
-		// that expired or never existed is said in a frame: the page stops
-		// reconnecting and tells its user.
-		s.roomGone(r.Context(), c)
-		return
-	}
 	c.SetReadLimit(readLimit)
 	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
 	wrote := make(chan struct{})
@@ -146,10 +138,22 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		<-wrote
 	}()
 
+	// A socket silent past the hello timeout is closed by the writer with
+	// a close frame. A deadline on the read itself would drop the TCP
+	// connection without one, and the browser would see 1006.
+	late := time.AfterFunc(s.hello, func() { conn.Close(room.StatusPolicy, "expected hello") })
 	ctx := r.Context()
-	hello, err := readFrame(ctx, c, helloTimeout)
+	hello, err := readFrame(ctx, c, 0)
+	late.Stop()
+	if rm == nil {
+		// A page cannot read an HTTP status from a failed upgrade, so a room
+		// that expired or never existed is said in a frame: the page stops
+		// reconnecting and tells its user.
+		s.refuse(conn, room.ErrGone, hello.Lang, "room not found")
+		return
+	}
 	if err != nil || hello.Type != "hello" {
-		conn.Close(int(websocket.StatusPolicyViolation), "expected hello")
+		conn.Close(room.StatusPolicy, "expected hello")
 		return
 	}
 	limit, key := s.messages, hello.Token
@@ -164,8 +168,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		limit = s.commands
 	}
 	if !s.conns.acquire(key) {
-		conn.Send(s.wsError(room.ErrTooManyConns, hello.Lang))
-		conn.Close(int(websocket.StatusPolicyViolation), "too many connections")
+		s.refuse(conn, room.ErrTooManyConns, hello.Lang, "too many connections")
 		return
 	}
 	defer s.conns.release(key)
@@ -186,7 +189,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		// Every frame counts against the token's rate, garbage too.
 		if !limit.allow(key) {
 			if violations++; violations > maxViolations {
-				conn.Close(int(websocket.StatusPolicyViolation), "rate limit")
+				conn.Close(room.StatusPolicy, "rate limit")
 				return
 			}
 			conn.Send(s.wsReply(f.ID, room.ErrRateLimited, hello.Lang))
@@ -202,6 +205,13 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// refuse sends the error frame of err and closes the socket with the
+// close status the error table gives its code.
+func (s *Server) refuse(conn *wsConn, err error, lang, reason string) {
+	conn.Send(s.wsError(err, lang))
+	conn.Close(room.ErrorCode(err).Info().Close, reason)
+}
+
 // badInput reports whether a read failed on what the client sent rather
 // than on the socket: the client gets an error and the socket stays open.
 func badInput(err error) bool {
@@ -213,17 +223,18 @@ func badInput(err error) bool {
 // errBinary is a binary frame: the protocol speaks text only.
 var errBinary = errors.New("binary frame")
 
-var badFrame = []byte(`{"type":"error","code":"bad_request","message":"Неверный запрос. / Bad request."}`)
+var badFrame = []byte(`{"type":"error","code":"` + string(room.CodeBadRequest) + `","message":"` +
+	room.CodeBadRequest.Message("ru") + ` / ` + room.CodeBadRequest.Message("en") + `"}`)
 
 // wsReply is an error frame built outside a room: no seq or time of its own.
 func (s *Server) wsReply(id string, err error, lang string) []byte {
 	code := room.ErrorCode(err)
 	b, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		ID      string `json:"id,omitempty"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}{"error", id, code, room.Message(code, lang)})
+		Type    string    `json:"type"`
+		ID      string    `json:"id,omitempty"`
+		Code    room.Code `json:"code"`
+		Message string    `json:"message"`
+	}{"error", id, code, code.Message(lang)})
 	return b
 }
 
@@ -250,19 +261,4 @@ func decodeFrame(typ websocket.MessageType, b []byte) (clientFrame, error) {
 		return f, errBinary
 	}
 	return f, json.Unmarshal(b, &f)
-}
-
-// roomGone answers a socket for a room this server does not hold: it waits
-// briefly for the hello to learn the language, sends a room_gone error and
-// closes.
-func (s *Server) roomGone(ctx context.Context, c *websocket.Conn) {
-	defer c.CloseNow()
-	lang := ""
-	if hello, err := readFrame(ctx, c, helloTimeout); err == nil {
-		lang = hello.Lang
-	}
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_ = c.Write(wctx, websocket.MessageText, s.wsError(room.ErrGone, lang))
-	_ = c.Close(websocket.StatusPolicyViolation, "room not found")
 }

@@ -336,7 +336,8 @@ func (cl *client) data(typ string, v any) {
 	}
 }
 
-// latestData decodes under the lock, for use inside waitFor conditions.
+// latestData decodes the latest frame of a type. The caller holds cl.mu, as
+// a waitFor condition does; elsewhere use latestNow.
 func latestData[T any](cl *client, typ string) (T, bool) {
 	var v T
 	f, ok := cl.latest[typ]
@@ -344,6 +345,14 @@ func latestData[T any](cl *client, typ string) (T, bool) {
 		return v, false
 	}
 	return v, true
+}
+
+// latestNow is latestData outside waitFor: it takes the client's lock,
+// since the client's reader writes cl.latest under it.
+func latestNow[T any](cl *client, typ string) (T, bool) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return latestData[T](cl, typ)
 }
 
 func TestHealthzAndPages(t *testing.T) {

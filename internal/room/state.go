@@ -124,6 +124,9 @@ var (
 	ErrRateLimited  = errors.New("room: too many requests")
 	ErrTooManyConns = errors.New("room: too many connections for one token")
 	ErrStorage      = errors.New("room: storage unavailable and the buffer is full")
+	ErrTooManyRooms = errors.New("room: too many rooms created from one client")
+	ErrCrossSite    = errors.New("room: cross-site request")
+	ErrMediaType    = errors.New("room: request body is not JSON")
 
 	// errDuplicate marks a command already accepted earlier: acked, not logged.
 	errDuplicate = errors.New("room: duplicate")

@@ -847,6 +847,12 @@ func ErrorCode(err error) string {
 		return "unavailable"
 	case errors.Is(err, ErrStorage):
 		return "storage_unavailable"
+	case errors.Is(err, ErrTooManyRooms):
+		return "too_many_rooms"
+	case errors.Is(err, ErrCrossSite):
+		return "cross_site"
+	case errors.Is(err, ErrMediaType):
+		return "unsupported_media_type"
 	}
 	return "internal"
 }
@@ -874,6 +880,11 @@ var messages = map[string][2]string{ // code → {ru, en}
 	"event_used":           {"Это событие уже было.", "This event has already happened."},
 	"storage_unavailable":  {"Сервер временно не может сохранять ответы. Попробуйте через минуту.", "The server cannot save answers right now. Try again in a minute."},
 	"internal":             {"Что-то пошло не так. Попробуйте ещё раз.", "Something went wrong. Try again."},
+
+	// Refused by the HTTP front before any room is involved.
+	"too_many_rooms":         {"С этого адреса создано слишком много комнат. Подождите минуту и попробуйте снова.", "Too many rooms have been created from this address. Wait a minute and try again."},
+	"cross_site":             {"Запрос пришёл с другого сайта и отклонён. Откройте страницу huddle и попробуйте снова.", "The request came from another site and was refused. Open the huddle page and try again."},
+	"unsupported_media_type": {"Запрос должен быть в формате JSON.", "The request must be JSON."},
 }
 
 // Message returns the sentence for an error code in the language ("ru"

@@ -124,6 +124,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, FinishedTTL: o.ttl, IdleTTL: 10 * time.Minute})
 	lim := web.DefaultLimits
 	lim.JoinsPerMinute, lim.JoinBurst = 1e6, 1e6
+	lim.RoomsPerMinute, lim.RoomBurst = 1e6, 1e6 // one room after another from one address
 	srv := web.New(web.Config{Hub: hub, Scenarios: []*scenario.Scenario{sc}, PublicURL: base, Logger: log, Limits: lim})
 	hs := &http.Server{Handler: srv}
 	go func() { _ = hs.Serve(ln) }()

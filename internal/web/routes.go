@@ -9,7 +9,7 @@ import (
 // routes lists every route the server answers.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, securityHeaders)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, s.guardWrites)
 
 	r.Get("/healthz", s.healthz)
 

@@ -92,11 +92,18 @@ func startEnvAt(t testing.TB, st store.Store, scenarios []*scenario.Scenario, ch
 		change(&cfg)
 	}
 	e.srv = New(cfg)
-	e.http.Config.Handler = e.srv
+	// The binary's own HTTP server and listener: timeouts and the cap on
+	// connections per client.
+	e.http.Config = e.srv.HTTPServer()
+	e.http.Listener = e.srv.Listener(e.http.Listener)
 	e.http.Start()
 	t.Cleanup(e.stop)
 	return e
 }
+
+// manyRooms lifts the limit on rooms created per client, for tests that
+// make a room per case from one address.
+func manyRooms(c *Config) { c.Limits.RoomsPerMinute, c.Limits.RoomBurst = 1e6, 1e6 }
 
 // stop shuts the server down the way the binary does, keeping the store.
 func (e *env) stop() {

@@ -33,6 +33,10 @@ type config struct {
 	MaxPlayers  int
 	StoreBuffer int
 	Pprof       string // address of the profiling and store-counter listener; "" is off
+	// RoomsPerMinute is how many rooms one client may create a minute, in
+	// bursts of twice as many.
+	RoomsPerMinute int
+	ConnsPerClient int // open connections per client, WebSockets included
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -63,6 +67,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Func("max-players", "active players one room takes; past it joining fails with room_full (HUDDLE_MAX_PLAYERS, default 20000)", func(s string) error { maxPlayers = s; return nil })
 	buffer := env("HUDDLE_STORE_BUFFER", "20000")
 	fs.Func("store-buffer", "events a room holds while its store is down before players' changes are refused (HUDDLE_STORE_BUFFER, default 20000)", func(s string) error { buffer = s; return nil })
+	rooms := env("HUDDLE_ROOMS_PER_MINUTE", fmt.Sprint(web.DefaultLimits.RoomsPerMinute))
+	fs.Func("rooms-per-minute", fmt.Sprintf("rooms one client (IPv4 address or IPv6 /64) may create a minute, in bursts of twice as many (HUDDLE_ROOMS_PER_MINUTE, default %d)", web.DefaultLimits.RoomsPerMinute), func(s string) error { rooms = s; return nil })
+	conns := env("HUDDLE_CONNS_PER_CLIENT", fmt.Sprint(web.DefaultLimits.ConnsPerClient))
+	fs.Func("conns-per-client", fmt.Sprintf("open connections one client (IPv4 address or IPv6 /64) may hold, WebSockets included; trusted proxies are not counted (HUDDLE_CONNS_PER_CLIENT, default %d)", web.DefaultLimits.ConnsPerClient), func(s string) error { conns = s; return nil })
 	level := env("HUDDLE_LOG_LEVEL", "info")
 	fs.Func("log-level", "debug, info, warn or error (HUDDLE_LOG_LEVEL)", func(s string) error { level = s; return nil })
 	if err := fs.Parse(args[1:]); err != nil {
@@ -94,6 +102,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.StoreBuffer, err = strconv.Atoi(buffer); err != nil || c.StoreBuffer < 100 {
 		return c, fmt.Errorf("store buffer %q: a number of events, at least 100", buffer)
+	}
+	if c.RoomsPerMinute, err = strconv.Atoi(rooms); err != nil || c.RoomsPerMinute < 1 {
+		return c, fmt.Errorf("rooms per minute %q: a number, at least 1", rooms)
+	}
+	if c.ConnsPerClient, err = strconv.Atoi(conns); err != nil || c.ConnsPerClient < 10 {
+		return c, fmt.Errorf("connections per client %q: a number, at least 10", conns)
 	}
 	p, err := web.ParseProxies(proxies)
 	if err != nil {

@@ -15,18 +15,18 @@ import (
 // room for new rooms again.
 func TestRoomCapAcrossRestart(t *testing.T) {
 	const maxRooms = 30
-	in := newInstance(t, fmt.Sprintf("HUDDLE_MAX_ROOMS=%d", maxRooms), "HUDDLE_UNJOINED_TTL=2s")
+	in := newInstance(t, fmt.Sprintf("HUDDLE_MAX_ROOMS=%d", maxRooms), "HUDDLE_UNJOINED_TTL=2s", "HUDDLE_ROOMS_PER_MINUTE=1000")
 	p := in.start()
 	var rooms []createdRoom
 	for range maxRooms {
 		var c createdRoom
-		if code := postJSON(t, p.base+"/api/rooms", map[string]any{"scenario": "process"}, &c); code != http.StatusCreated {
+		if code := p.createRoom(t, map[string]any{"scenario": "process"}, &c); code != http.StatusCreated {
 			t.Fatalf("create room %d: %d", len(rooms)+1, code)
 		}
 		rooms = append(rooms, c)
 	}
 	var refused struct{ Error, Message string }
-	if code := postJSON(t, p.base+"/api/rooms?lang=en", map[string]any{"scenario": "process"}, &refused); code != http.StatusServiceUnavailable ||
+	if code := postJSONAs(t, p.session, p.base+"/api/rooms?lang=en", map[string]any{"scenario": "process"}, &refused); code != http.StatusServiceUnavailable ||
 		refused.Error != "too_many_rooms" || !strings.Contains(refused.Message, "as many rooms") {
 		t.Fatalf("room over the cap: %d %+v", code, refused)
 	}
@@ -64,7 +64,7 @@ func TestRoomCapAcrossRestart(t *testing.T) {
 		}
 	}
 	var c createdRoom
-	if code := postJSON(t, p.base+"/api/rooms", map[string]any{"scenario": "process"}, &c); code != http.StatusCreated {
+	if code := p.createRoom(t, map[string]any{"scenario": "process"}, &c); code != http.StatusCreated {
 		t.Fatalf("create after the unjoined rooms went: %d", code)
 	}
 }

@@ -21,7 +21,12 @@ import (
 )
 
 const (
-	shutdownTimeout = 10 * time.Second
+	// shutdownTimeout bounds a stop whatever the clients and the store do,
+	// so that the process exits within the 10 s the README promises.
+	shutdownTimeout = 8 * time.Second
+	// hubTimeout is the final snapshots' share of it; the sockets' close
+	// handshakes and plain requests get the rest.
+	hubTimeout = 5 * time.Second
 	// writeEvery keeps a room at ≤ 10 store writes a second whatever the
 	// number of phones; an ack waits at most this much longer.
 	writeEvery = 100 * time.Millisecond
@@ -39,6 +44,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if len(scenarios) == 0 {
 		return fmt.Errorf("no scenarios in %s", cfg.Scenarios)
 	}
+
+	// Question images are served through a root: no symlink or ".." leads
+	// out of the scenarios directory.
+	media, err := os.OpenRoot(cfg.Scenarios)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", cfg.Scenarios, err)
+	}
+	defer media.Close()
 
 	// Bind first, so a busy port is reported before anything else starts.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -82,8 +95,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("facilitator accounts: %w", err)
 	}
-	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: os.DirFS(cfg.Scenarios), PublicURL: base, Logger: log, TrustedProxies: cfg.Proxies, Accounts: accounts})
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.New(web.Config{Hub: hub, Scenarios: scenarios, Static: static.FS, Media: media.FS(), PublicURL: base, Logger: log,
+		TrustedProxies: cfg.Proxies, Accounts: accounts,
+		Limits: web.Limits{RoomsPerMinute: cfg.RoomsPerMinute, RoomBurst: 2 * cfg.RoomsPerMinute, ConnsPerClient: cfg.ConnsPerClient}})
+	hs := srv.HTTPServer()
 
 	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)
 	printBanner(stdout, base, cfg.Scenarios, scenarios)
@@ -92,26 +107,40 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 	select {
 	case err := <-errc:
-		_ = hub.Shutdown(context.Background())
-		return fmt.Errorf("serve: %w", err)
+		return errors.Join(fmt.Errorf("serve: %w", err), stop(hs, hub, srv, log))
 	case <-ctx.Done():
 	}
 
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	err = stop(hs, hub, srv, log)
+	log.Info("stopped")
+	return err
+}
+
+// stop shuts the server down within shutdownTimeout: stop accepting, write
+// the final snapshot of every room (for hubTimeout at most: the store may be
+// down), close sockets with 1012, and cut whatever is still open at the
+// deadline (peers that do not answer the close, slow requests).
+func stop(hs *http.Server, hub *room.Hub, srv *web.Server, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	shut := make(chan error, 1)
-	go func() { shut <- hs.Shutdown(sctx) }() // stop accepting; wait for plain requests
-	herr := hub.Shutdown(sctx)                // final snapshots; sockets closed with 1012
-	srv.Wait()
-	if err := <-shut; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		herr = errors.Join(herr, err)
+	go func() { shut <- hs.Shutdown(ctx) }() // stop accepting; wait for plain requests
+	hctx, hcancel := context.WithTimeout(ctx, hubTimeout)
+	err := hub.Shutdown(hctx) // final snapshots; sockets closed with 1012
+	hcancel()
+	_ = srv.Shutdown(ctx) // WebSockets, which hs does not track
+	if herr := <-shut; herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+		log.Warn("requests cut at the shutdown deadline", "err", herr)
+		_ = hs.Close()
 	}
-	log.Info("stopped")
-	return herr
+	if err != nil {
+		return fmt.Errorf("stop rooms (the final snapshots may be missing): %w", err)
+	}
+	return nil
 }
 
 // warnVolatile warns when the Redis keeps nothing on disk: the rooms would

@@ -62,7 +62,8 @@ const (
 	CodeOwnerOnly      Code = "owner_only"
 	CodeNoFacilitator  Code = "no_facilitator"
 	CodeCrossSite      Code = "cross_site"
-	CodeJSONOnly       Code = "json_only"
+	CodeMediaType      Code = "unsupported_media_type"
+	CodeRoomsPerClient Code = "rooms_rate_limited"
 )
 
 // CodeInfo is one row of the error table: how a code travels over HTTP and
@@ -119,8 +120,9 @@ var codeTable = map[Code]CodeInfo{
 	CodeLinkInvalid:    {Status: http.StatusGone, RU: "Ссылка недействительна: срок истёк, её уже использовали или учётная запись уже создана.", EN: "This link is not valid: it expired, was used, or the account already exists."},
 	CodeOwnerOnly:      {Status: http.StatusForbidden, RU: "Это может сделать только автор комнаты.", EN: "Only the room's owner can do this."},
 	CodeNoFacilitator:  {Status: http.StatusNotFound, RU: "Ведущего с таким логином нет.", EN: "There is no facilitator with this login."},
-	CodeCrossSite:      {Status: http.StatusForbidden, RU: "Запрос с другого сайта отклонён.", EN: "A request from another site was refused."},
-	CodeJSONOnly:       {Status: http.StatusUnsupportedMediaType, RU: "Запрос должен быть в формате JSON.", EN: "The request must be JSON."},
+	CodeCrossSite:      {Status: http.StatusForbidden, RU: "Запрос пришёл с другого сайта и отклонён. Откройте страницу huddle и попробуйте снова.", EN: "The request came from another site and was refused. Open the huddle page and try again."},
+	CodeMediaType:      {Status: http.StatusUnsupportedMediaType, RU: "Запрос должен быть в формате JSON.", EN: "The request must be JSON."},
+	CodeRoomsPerClient: {Status: http.StatusTooManyRequests, RetryAfter: "60", RU: "С этого адреса создано слишком много комнат. Подождите минуту и попробуйте снова.", EN: "Too many rooms have been created from this address. Wait a minute and try again."},
 }
 
 // errorCodes maps errors to codes, the first match winning: the engines'
@@ -163,6 +165,9 @@ var errorCodes = []struct {
 	{ErrRoomFull, CodeRoomFull},
 	{ErrRemoved, CodeRemoved},
 	{ErrTooManyRooms, CodeTooManyRooms},
+	{ErrRoomsPerClient, CodeRoomsPerClient},
+	{ErrCrossSite, CodeCrossSite},
+	{ErrMediaType, CodeMediaType},
 	{ErrNameTaken, CodeNameTaken},
 	{ErrBadName, CodeBadName},
 	{ErrBadRequest, CodeBadRequest},

@@ -128,17 +128,20 @@ type closedData struct {
 
 // Errors of room commands, each mapped to a protocol error code.
 var (
-	ErrForbidden    = errors.New("room: not allowed for this role")
-	ErrUnauthorized = errors.New("room: unknown token")
-	ErrNotFound     = errors.New("room: not found")
-	ErrGone         = errors.New("room: no such room here: it expired or never existed")
-	ErrWrongPhase   = errors.New("room: not possible now")
-	ErrFinished     = errors.New("room: finished")
-	ErrBadRequest   = errors.New("room: bad request")
-	ErrStopped      = errors.New("room: stopped")
-	ErrRateLimited  = errors.New("room: too many requests")
-	ErrTooManyConns = errors.New("room: too many connections for one token")
-	ErrStorage      = errors.New("room: storage unavailable and the buffer is full")
+	ErrForbidden      = errors.New("room: not allowed for this role")
+	ErrUnauthorized   = errors.New("room: unknown token")
+	ErrNotFound       = errors.New("room: not found")
+	ErrGone           = errors.New("room: no such room here: it expired or never existed")
+	ErrWrongPhase     = errors.New("room: not possible now")
+	ErrFinished       = errors.New("room: finished")
+	ErrBadRequest     = errors.New("room: bad request")
+	ErrStopped        = errors.New("room: stopped")
+	ErrRateLimited    = errors.New("room: too many requests")
+	ErrTooManyConns   = errors.New("room: too many connections for one token")
+	ErrStorage        = errors.New("room: storage unavailable and the buffer is full")
+	ErrRoomsPerClient = errors.New("room: too many rooms created from one client")
+	ErrCrossSite      = errors.New("room: cross-site request")
+	ErrMediaType      = errors.New("room: request body is not JSON")
 
 	// errDuplicate marks a command already accepted earlier: acked, not logged.
 	errDuplicate = errors.New("room: duplicate")

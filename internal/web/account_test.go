@@ -252,7 +252,7 @@ func dialAs(t testing.TB, base, roomID, token, session string) *client {
 // facilitator, a co-facilitator, someone signed out, and the host token, as
 // docs/protocol.md lists them.
 func TestAccountRoleMatrix(t *testing.T) {
-	e := startEnv(t, store.NewMemory(), shippedScenarios(t))
+	e := startEnvWith(t, store.NewMemory(), shippedScenarios(t), manyRooms)
 	owner, ownerS := addFacilitator(t, e, "owner")
 	_, otherS := addFacilitator(t, e, "other")
 	co, coS := addFacilitator(t, e, "cofac")

@@ -89,6 +89,12 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, room.ErrBadRequest)
 		return
 	}
+	// Each room is a goroutine and its memory until it expires: one client
+	// may create only a few a minute.
+	if !s.rooms.allow(s.clientKey(r)) {
+		s.writeError(w, r, room.ErrRoomsPerClient)
+		return
+	}
 	c, err := s.hub.Create(r.Context(), sc, room.CreateOptions{
 		TeamMode: scenario.TeamMode(req.TeamMode), Teams: req.Teams, TeamCount: req.TeamCount, Lang: req.Lang,
 	})
@@ -113,7 +119,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 // byCode finds a room by join code. Failed look-ups are limited per client
 // IP, so that codes cannot be guessed by trying them all.
 func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) *room.Room {
-	ip := clientIP(r, s.proxies)
+	ip := s.clientKey(r)
 	if !s.lookups.ok(ip) {
 		s.writeError(w, r, room.ErrRateLimited)
 		return nil
@@ -148,7 +154,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.joins.allow(clientIP(r, s.proxies)) {
+	if !s.joins.allow(s.clientKey(r)) {
 		s.writeError(w, r, room.ErrRateLimited)
 		return
 	}

@@ -23,7 +23,7 @@ func TestRoomAndPlayerCaps(t *testing.T) {
 	}
 	for _, lang := range []string{"ru", "en"} {
 		var body struct{ Error, Message string }
-		status := postJSON(t, e.url+"/api/rooms?lang="+lang, map[string]any{"scenario": "ws-game"}, &body)
+		status := postJSONAs(t, testSession(t, e.url), e.url+"/api/rooms?lang="+lang, map[string]any{"scenario": "ws-game"}, &body)
 		if status != http.StatusServiceUnavailable || body.Error != string(room.CodeTooManyRooms) || body.Message != room.CodeTooManyRooms.Message(lang) {
 			t.Fatalf("room over the cap (%s): %d %+v", lang, status, body)
 		}

@@ -502,7 +502,7 @@ func TestGameRestartResumes(t *testing.T) {
 // each one in a running game. The team member is their team's captain;
 // the other team's player may not touch the first team's captaincy.
 func gameRoleMatrix(t *testing.T) {
-	e := startEnv(t, store.NewMemory(), shippedScenarios(t))
+	e := startEnvWith(t, store.NewMemory(), shippedScenarios(t), manyRooms)
 	commands := map[string]func(member, other joined) any{
 		"game.pick":    func(joined, joined) any { return map[string]string{"node": "post", "choice": "call"} },
 		"game.confirm": func(joined, joined) any { return map[string]string{"node": "post"} },

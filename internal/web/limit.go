@@ -131,6 +131,27 @@ func ParseProxies(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// clientKey is the client a request's limits are counted for: its address
+// (see clientIP) as limitKey makes it.
+func (s *Server) clientKey(r *http.Request) string {
+	return limitKey(clientIP(r, s.proxies))
+}
+
+// limitKey keys an IPv4 address as itself and an IPv6 address as its /64:
+// one home, office or phone is handed a whole /64 and may use any address
+// in it, so per-address limits on IPv6 would limit nothing.
+func limitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 // clientIP is the address a request comes from. X-Forwarded-For is believed
 // only when the connection comes from a configured proxy, and then only as
 // far back as the chain of configured proxies goes.

@@ -589,7 +589,7 @@ func TestTeamModeOverWebSockets(t *testing.T) {
 		seesTeamChoice(g.phones[i], "b", "P2")
 	}
 	// The other team sees nothing of it.
-	if m, _ := latestData[teamAnswer](g.phones[1].cl, "me"); m.TeamAnswer != nil {
+	if m, _ := latestNow[teamAnswer](g.phones[1].cl, "me"); m.TeamAnswer != nil {
 		t.Fatalf("team 2 sees team 1's choice: %+v", m.TeamAnswer)
 	}
 	// Team 2 answers a (wrong) and the host closes the question.

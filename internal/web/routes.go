@@ -9,12 +9,12 @@ import (
 // routes lists every route the server answers.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, securityHeaders)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, s.guardWrites)
 
 	r.Get("/healthz", s.healthz)
 
 	r.Get("/api/scenarios", s.listScenarios)
-	r.With(s.guard, s.signedIn).Post("/api/rooms", s.createRoom)
+	r.With(s.signedIn).Post("/api/rooms", s.createRoom)
 	r.Get("/api/join/{code}", s.joinInfo)
 	r.Post("/api/join", s.join)
 	r.Get("/api/rooms/{room}/qr.png", s.qr)

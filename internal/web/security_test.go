@@ -223,7 +223,7 @@ func TestWebSocketLimits(t *testing.T) {
 // connection without a valid token); an allowed one is not refused for its
 // role (it may still be wrong for the phase).
 func TestRoleMatrix(t *testing.T) {
-	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	e := startEnvWith(t, store.NewMemory(), gameScenario(t), manyRooms)
 	commands := map[string]any{
 		"answer":  map[string]any{"question": "q1", "options": []string{"b"}},
 		"start":   nil,

@@ -3,12 +3,13 @@
 package web
 
 import (
-	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -31,7 +32,7 @@ type Config struct {
 	Hub       *room.Hub
 	Scenarios []*scenario.Scenario
 	Static    fs.FS  // the pages and their assets
-	Media     fs.FS  // the scenarios directory: question images; may be nil
+	Media     fs.FS  // the scenarios directory, as an os.Root's FS: question images; may be nil
 	PublicURL string // base URL phones reach the server at
 	Logger    *slog.Logger
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
@@ -45,49 +46,72 @@ type Config struct {
 
 // Limits are the per-client limits. docs/security.md explains each.
 type Limits struct {
-	LookupsPerMinute, LookupBurst   int // failed join-code look-ups per client IP
-	JoinsPerMinute, JoinBurst       int // joins per client IP
+	LookupsPerMinute, LookupBurst   int // failed join-code look-ups per client
+	JoinsPerMinute, JoinBurst       int // joins per client
+	RoomsPerMinute, RoomBurst       int // rooms created per client
 	MessagesPerMinute, MessageBurst int // frames per player token
 	CommandsPerMinute, CommandBurst int // frames per host or screen token
 	ConnsPerToken                   int // open sockets per token
+	// ConnsPerClient caps the open TCP connections of one client,
+	// WebSockets included (see Listener).
+	ConnsPerClient int
 	// PingEvery is how often an idle socket is pinged; a peer that does not
 	// answer within PongTimeout is cut and its phone counts as offline.
 	PingEvery, PongTimeout time.Duration
 	// HelloTimeout is how long a new socket may stay silent before its
 	// hello; then it is closed with 1008.
 	HelloTimeout time.Duration
+	// The HTTP server's timeouts (see HTTPServer): a request's header, the
+	// whole request, the response, and a kept-alive connection waiting for
+	// its next request. None applies to an upgraded WebSocket.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // DefaultLimits are generous enough for a venue of a few hundred phones
-// behind one NAT address.
+// behind one NAT address. A client is an IPv4 address or an IPv6 /64.
 var DefaultLimits = Limits{
 	LookupsPerMinute: 60, LookupBurst: 60,
 	JoinsPerMinute: 600, JoinBurst: 300,
+	RoomsPerMinute: 5, RoomBurst: 10,
 	MessagesPerMinute: 120, MessageBurst: 30,
 	CommandsPerMinute: 600, CommandBurst: 60,
-	ConnsPerToken: 8,
-	PingEvery:     25 * time.Second, // also keeps NATs and proxies from dropping idle sockets
-	PongTimeout:   20 * time.Second,
-	HelloTimeout:  10 * time.Second,
+	ConnsPerToken:     8,
+	ConnsPerClient:    1000,
+	PingEvery:         25 * time.Second, // also keeps NATs and proxies from dropping idle sockets
+	PongTimeout:       20 * time.Second,
+	HelloTimeout:      10 * time.Second,
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second, // JSON bodies are at most 64 KB
+	WriteTimeout:      60 * time.Second, // the largest export on a slow link
+	IdleTimeout:       60 * time.Second,
 }
 
+// orDefault takes DefaultLimits' value for every field that is not positive.
 func (l Limits) orDefault() Limits {
 	d := DefaultLimits
-	pick := func(v, def int) int {
-		if v > 0 {
-			return v
-		}
-		return def
-	}
 	return Limits{
-		pick(l.LookupsPerMinute, d.LookupsPerMinute), pick(l.LookupBurst, d.LookupBurst),
-		pick(l.JoinsPerMinute, d.JoinsPerMinute), pick(l.JoinBurst, d.JoinBurst),
-		pick(l.MessagesPerMinute, d.MessagesPerMinute), pick(l.MessageBurst, d.MessageBurst),
-		pick(l.CommandsPerMinute, d.CommandsPerMinute), pick(l.CommandBurst, d.CommandBurst),
-		pick(l.ConnsPerToken, d.ConnsPerToken),
-		cmp.Or(l.PingEvery, d.PingEvery), cmp.Or(l.PongTimeout, d.PongTimeout),
-		cmp.Or(l.HelloTimeout, d.HelloTimeout),
+		LookupsPerMinute: pick(l.LookupsPerMinute, d.LookupsPerMinute), LookupBurst: pick(l.LookupBurst, d.LookupBurst),
+		JoinsPerMinute: pick(l.JoinsPerMinute, d.JoinsPerMinute), JoinBurst: pick(l.JoinBurst, d.JoinBurst),
+		RoomsPerMinute: pick(l.RoomsPerMinute, d.RoomsPerMinute), RoomBurst: pick(l.RoomBurst, d.RoomBurst),
+		MessagesPerMinute: pick(l.MessagesPerMinute, d.MessagesPerMinute), MessageBurst: pick(l.MessageBurst, d.MessageBurst),
+		CommandsPerMinute: pick(l.CommandsPerMinute, d.CommandsPerMinute), CommandBurst: pick(l.CommandBurst, d.CommandBurst),
+		ConnsPerToken:     pick(l.ConnsPerToken, d.ConnsPerToken),
+		ConnsPerClient:    pick(l.ConnsPerClient, d.ConnsPerClient),
+		PingEvery:         pick(l.PingEvery, d.PingEvery),
+		PongTimeout:       pick(l.PongTimeout, d.PongTimeout),
+		HelloTimeout:      pick(l.HelloTimeout, d.HelloTimeout),
+		ReadHeaderTimeout: pick(l.ReadHeaderTimeout, d.ReadHeaderTimeout),
+		ReadTimeout:       pick(l.ReadTimeout, d.ReadTimeout),
+		WriteTimeout:      pick(l.WriteTimeout, d.WriteTimeout),
+		IdleTimeout:       pick(l.IdleTimeout, d.IdleTimeout),
 	}
+}
+
+func pick[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // Server serves huddle's HTTP API, pages and WebSockets.
@@ -102,13 +126,17 @@ type Server struct {
 	log       *slog.Logger
 	handler   http.Handler
 	mu        sync.Mutex
-	closing   bool           // Wait has begun: no new sockets
-	sockets   sync.WaitGroup // one per open WebSocket
-	origins   []string       // hosts allowed to open WebSockets besides the request's own
+	closing   bool                  // Shutdown has begun: no new sockets
+	cutting   bool                  // Shutdown's deadline has passed: cut every socket
+	open      map[*rawConn]struct{} // the connection under each open WebSocket
+	sockets   sync.WaitGroup        // one per open WebSocket
+	origins   []string              // hosts allowed to open WebSockets besides the request's own
 	proxies   []netip.Prefix
+	limits    Limits
 
-	lookups  *limiter // failed join-code look-ups per client IP
-	joins    *limiter // joins per client IP
+	lookups  *limiter // failed join-code look-ups per client
+	joins    *limiter // joins per client
+	rooms    *limiter // rooms created per client
 	messages *limiter // frames per player token
 	commands *limiter // frames per host or screen token
 	conns    counter  // open sockets per token
@@ -138,8 +166,11 @@ func New(cfg Config) *Server {
 		base:      strings.TrimRight(cfg.PublicURL, "/"),
 		log:       cfg.Logger,
 		proxies:   cfg.TrustedProxies,
+		limits:    lim,
+		open:      map[*rawConn]struct{}{},
 		lookups:   newLimiter(lim.LookupsPerMinute, lim.LookupBurst),
 		joins:     newLimiter(lim.JoinsPerMinute, lim.JoinBurst),
+		rooms:     newLimiter(lim.RoomsPerMinute, lim.RoomBurst),
 		messages:  newLimiter(lim.MessagesPerMinute, lim.MessageBurst),
 		commands:  newLimiter(lim.CommandsPerMinute, lim.CommandBurst),
 		conns:     counter{limit: lim.ConnsPerToken, n: map[string]int{}},
@@ -160,14 +191,59 @@ func New(cfg Config) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Wait refuses new WebSockets and blocks until every open one's handler has
-// returned. Call it after the hub has shut down (which closes the sockets).
-func (s *Server) Wait() {
+// HTTPServer returns an http.Server that serves s with the timeouts of its
+// Limits. net/http clears a connection's deadlines when the WebSocket
+// upgrade hijacks it, so none of them cuts a WebSocket: pings do that
+// (TestSlowClientsAreCut holds a socket open past every timeout).
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.limits.ReadHeaderTimeout,
+		ReadTimeout:       s.limits.ReadTimeout,
+		WriteTimeout:      s.limits.WriteTimeout,
+		IdleTimeout:       s.limits.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), // hostile clients make it chatty
+	}
+}
+
+// Shutdown refuses new WebSockets, cuts those still waiting for their
+// hello (no room will take them), and waits until every open one's handler
+// has returned. Call it after the hub has shut down, which closes every
+// attached socket with 1012. Sockets still open when ctx ends are cut
+// without a close handshake, and Shutdown returns once their handlers have.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	for c := range s.open {
+		if !c.attached {
+			c.within(0)
+		}
+	}
 	s.mu.Unlock()
-	s.sockets.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.sockets.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	s.cutting = true
+	n := len(s.open)
+	for c := range s.open {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
+	<-done // a cut socket's handler returns at once: every read and write fails
+	s.log.Warn("sockets cut at the shutdown deadline", "sockets", n)
+	return nil
 }
+
+// Wait is Shutdown without a deadline.
+func (s *Server) Wait() { _ = s.Shutdown(context.Background()) }
 
 // track counts a new socket unless the server is closing.
 func (s *Server) track() bool {
@@ -178,6 +254,39 @@ func (s *Server) track() bool {
 	}
 	s.sockets.Add(1)
 	return true
+}
+
+// hold records the connection under an upgraded socket, so that Shutdown
+// can cut it. During a shutdown no room will take it, so it is cut at once.
+func (s *Server) hold(c *rawConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		c.within(0)
+	}
+	if s.cutting {
+		_ = c.Close()
+	}
+	s.open[c] = struct{}{}
+}
+
+// attach marks a held connection as attached to a room, which will close
+// it when it shuts down. It reports false if the server is closing: the
+// socket must not attach.
+func (s *Server) attach(c *rawConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	c.attached = true
+	return true
+}
+
+func (s *Server) release(c *rawConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.open, c)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -201,10 +310,16 @@ func (s *Server) page(name string) http.HandlerFunc {
 var imageTypes = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true, ".svg": true}
 
 // serveMedia serves question images from the scenarios directory, and nothing
-// else from it.
+// else from it. The binary hands it an os.Root, through which no symlink
+// leads out of the directory; such a link, like a missing file or a
+// directory, is "not found".
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "*")
 	if s.media == nil || !fs.ValidPath(name) || !imageTypes[strings.ToLower(path.Ext(name))] {
+		http.NotFound(w, r)
+		return
+	}
+	if fi, err := fs.Stat(s.media, name); err != nil || !fi.Mode().IsRegular() {
 		http.NotFound(w, r)
 		return
 	}
@@ -239,7 +354,7 @@ type apiError struct {
 // and a sentence in the request's language, all from room's error table.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := room.ErrorCode(err)
-	if c := accountCode(err); c != "" {
+	if c := account.ErrorCode(err); c != "" {
 		code = c
 	}
 	info := code.Info()
@@ -309,4 +424,32 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// guardWrites refuses a request that changes state when it comes from
+// another site (403 cross_site) or does not carry JSON (415
+// unsupported_media_type). A page on any site can make its visitors'
+// browsers send a form, text/plain or multipart body anywhere without a
+// preflight, but not application/json; and browsers mark a cross-site
+// request with Sec-Fetch-Site or Origin. Reads (GET, HEAD, OPTIONS) pass.
+func (s *Server) guardWrites(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.base); err == nil && u.Scheme != "" && u.Host != "" {
+		// The pages' own origin when a proxy rewrites Host, as for WebSockets.
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, room.ErrCrossSite)
+	}))
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				s.writeError(w, r, room.ErrMediaType)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	}))
 }

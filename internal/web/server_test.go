@@ -102,11 +102,18 @@ func startEnvHub(t testing.TB, st store.Store, scenarios []*scenario.Scenario, h
 		change(&cfg)
 	}
 	e.srv = New(cfg)
-	e.http.Config.Handler = e.srv
+	// The binary's own HTTP server and listener: timeouts and the cap on
+	// connections per client.
+	e.http.Config = e.srv.HTTPServer()
+	e.http.Listener = e.srv.Listener(e.http.Listener)
 	e.http.Start()
 	t.Cleanup(e.stop)
 	return e
 }
+
+// manyRooms lifts the limit on rooms created per client, for tests that
+// make a room per case from one address.
+func manyRooms(c *Config) { c.Limits.RoomsPerMinute, c.Limits.RoomBurst = 1e6, 1e6 }
 
 // stop shuts the server down the way the binary does, keeping the store.
 func (e *env) stop() {
@@ -366,7 +373,8 @@ func (cl *client) data(typ string, v any) {
 	}
 }
 
-// latestData decodes under the lock, for use inside waitFor conditions.
+// latestData decodes the latest frame of a type. The caller holds cl.mu, as
+// a waitFor condition does; elsewhere use latestNow.
 func latestData[T any](cl *client, typ string) (T, bool) {
 	var v T
 	f, ok := cl.latest[typ]
@@ -374,6 +382,14 @@ func latestData[T any](cl *client, typ string) (T, bool) {
 		return v, false
 	}
 	return v, true
+}
+
+// latestNow is latestData outside waitFor: it takes the client's lock,
+// since the client's reader writes cl.latest under it.
+func latestNow[T any](cl *client, typ string) (T, bool) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return latestData[T](cl, typ)
 }
 
 func TestHealthzAndPages(t *testing.T) {

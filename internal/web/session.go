@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -21,33 +20,6 @@ import (
 // sessionCookie carries a facilitator's session token. The server keeps
 // only its hash.
 const sessionCookie = "huddle_session"
-
-// Errors of requests refused before their handler.
-var (
-	errCrossSite = errors.New("web: cross-site request refused")
-	errJSONOnly  = errors.New("web: the body must be application/json")
-)
-
-// guard refuses state-changing requests that are not JSON or that come from
-// another site: Sec-Fetch-Site when the browser sends it, else Origin. A
-// request with neither (a script, curl) is not a browser's cross-site one.
-func (s *Server) guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			s.writeError(w, r, errJSONOnly)
-			return
-		}
-		if s.crossSite(r) {
-			s.writeError(w, r, errCrossSite)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // crossSite reports whether a browser sent the request from another site.
 func (s *Server) crossSite(r *http.Request) bool {

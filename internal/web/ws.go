@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -15,11 +17,12 @@ import (
 )
 
 const (
-	readLimit     = 4 << 10  // a phone's frames are small
-	hostReadLimit = 16 << 10 // the host's may grow (board moderation)
-	sendQueue     = 64       // frames waiting for a slow reader before it is dropped
-	closeGrace    = 5 * time.Second
-	maxViolations = 50 // frames refused for rate in a row before the socket is closed
+	readLimit     = 4 << 10         // a phone's frames are small
+	hostReadLimit = 16 << 10        // the host's may grow (board moderation)
+	sendQueue     = 64              // frames waiting for a slow reader before it is dropped
+	closeGrace    = 5 * time.Second // for the queued frames and the close handshake
+	abortGrace    = time.Second     // the same after the peer broke the protocol or went away
+	maxViolations = 50              // frames refused for rate in a row before the socket is closed
 )
 
 // clientFrame is every frame a client sends.
@@ -35,6 +38,7 @@ type clientFrame struct {
 // one writer goroutine drains the queue.
 type wsConn struct {
 	c      *websocket.Conn
+	raw    *rawConn // the connection under c: its deadline bounds a close
 	queue  chan []byte
 	closed chan struct{}
 	once   sync.Once
@@ -58,14 +62,26 @@ func (w *wsConn) Send(frame []byte) bool {
 	}
 }
 
-// Close asks the writer to send what is queued, then close with code. A
-// writer stuck on a peer that does not read is cut after a grace period.
-func (w *wsConn) Close(code int, reason string) {
+// Close asks the writer to send what is queued, then close with code,
+// within closeGrace.
+func (w *wsConn) Close(code int, reason string) { w.closeWithin(code, reason, closeGrace) }
+
+// abort closes after a failed read: the peer sent a frame over the limit or
+// broke the protocol (the library has already sent it the close frame), or
+// it is gone. It gets abortGrace to take the close frame.
+func (w *wsConn) abort() { w.closeWithin(int(websocket.StatusNormalClosure), "", abortGrace) }
+
+// closeWithin puts a deadline on the connection and wakes the writer. The
+// deadline is what bounds the close: the library's close handshake first
+// reads out whatever payload the peer's last frame header claimed (2^62
+// bytes, if it lied) with no deadline of its own, and once it has begun
+// CloseNow only waits for it.
+func (w *wsConn) closeWithin(code int, reason string, grace time.Duration) {
 	w.once.Do(func() {
 		w.code, w.reason = websocket.StatusCode(code), reason
 		close(w.closed)
-		time.AfterFunc(closeGrace, func() { _ = w.c.CloseNow() })
 	})
+	w.raw.within(grace)
 }
 
 // writer sends queued frames until the connection is closed, and pings an
@@ -119,15 +135,19 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sockets.Done()
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hw := &hijackWriter{ResponseWriter: w}
+	c, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		CompressionMode: websocket.CompressionDisabled, // Safari's permessage-deflate bugs; CPU on fan-out
 		OriginPatterns:  s.origins,                     // besides the request's own host; others get 403
 	})
 	if err != nil {
 		return // Accept has answered the request
 	}
+	raw := &rawConn{Conn: hw.conn}
+	s.hold(raw)
+	defer s.release(raw)
 	c.SetReadLimit(readLimit)
-	conn := &wsConn{c: c, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
+	conn := &wsConn{c: c, raw: raw, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
 	wrote := make(chan struct{})
 	go func() {
 		defer close(wrote)
@@ -145,6 +165,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	hello, err := readFrame(ctx, c, 0)
 	late.Stop()
+	if err != nil && !badInput(err) {
+		conn.abort()
+		return
+	}
 	if rm == nil {
 		// A page cannot read an HTTP status from a failed upgrade, so a room
 		// that expired or never existed is said in a frame: the page stops
@@ -172,6 +196,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.conns.release(key)
+	if !s.attach(raw) {
+		conn.Close(room.StatusRestart, "server restarting")
+		return
+	}
 	if bySession {
 		s.sessionSockets.add(conn, sessionSocket{session: f.session.Hash, account: f.ID, room: rm.ID(), lang: hello.Lang})
 		defer s.sessionSockets.remove(conn)
@@ -184,7 +212,8 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	for {
 		f, err := readFrame(ctx, c, 0)
 		if err != nil && !badInput(err) {
-			return // closed, or over the read limit: the socket is done
+			conn.abort() // closed, or over the read limit: the socket is done
+			return
 		}
 		// Every frame counts against the token's rate, garbage too.
 		if !limit.allow(key) {
@@ -261,4 +290,41 @@ func decodeFrame(typ websocket.MessageType, b []byte) (clientFrame, error) {
 		return f, errBinary
 	}
 	return f, json.Unmarshal(b, &f)
+}
+
+// hijackWriter keeps the connection that the WebSocket upgrade hijacks, so
+// that the server can put deadlines on it and cut it.
+type hijackWriter struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+// rawConn is the connection under an upgraded WebSocket. Its deadline only
+// ever moves earlier: whoever closes the socket (its room, a failed read,
+// the shutdown) bounds how long the close may take, and none extends
+// another's bound.
+type rawConn struct {
+	net.Conn
+	mu       sync.Mutex
+	deadline time.Time
+	attached bool // to a room, which closes it when it stops; under Server.mu
+}
+
+// within makes every read and write on the connection fail after d.
+func (c *rawConn) within(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := time.Now().Add(d); c.deadline.IsZero() || t.Before(c.deadline) {
+		c.deadline = t
+		_ = c.Conn.SetDeadline(t)
+	}
 }

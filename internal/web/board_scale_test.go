@@ -320,7 +320,10 @@ func TestBrowserBoardAtScale(t *testing.T) {
 	b.do(remote, "focus a theme's name", chromedp.Focus(name))
 	b.evalBool(remote, `(() => { document.activeElement.select(); return true; })()`)
 	b.do(remote, "rename a theme inline", chromedp.SendKeys(name, "Договор и роли"), chromedp.KeyEvent("\r"))
-	waitHost("renamed", func(v boardViewFull) bool { th := themeOf(v, theme1); return th != nil && th.Name == "Договор и роли" })
+	waitHost("renamed", func(v boardViewFull) bool {
+		th := themeOf(v, theme1)
+		return th != nil && th.Name == "Договор и роли"
+	})
 	b.screenshot(remote, "scale-host-group-worked-1366x768.png")
 
 	// The rest of the grouping as a facilitator would leave it: most cards in
@@ -657,4 +660,3 @@ func needTool(t *testing.T, name string) string {
 	}
 	return path
 }
-

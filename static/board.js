@@ -127,6 +127,7 @@ const WORDS = {
     ws_help: 'Перетащите карточку на другую — получится тема, на тему — карточка войдёт в неё. С клавиатуры или касанием: выберите карточку (Enter), затем куда её положить (Enter). Esc — отмена, Ctrl+Z — отменить шаг.',
     picked_card: 'Выбрана карточка «{what}». Выберите другую карточку, тему, «Новая тема» или колонку вопроса. Esc — отмена.',
     picked_theme: 'Выбрана тема «{what}». Выберите тему, с которой её объединить. Esc — отмена.',
+    ws_help_touch: 'Коснитесь карточки, затем другой карточки или темы — туда она и ляжет. «Отменить шаг» вернёт как было.',
     draft_saved: 'Черновик сохранён',
     final_phone: 'Ведущий утвердил эту рекомендацию.',
     earlier: 'прежде',
@@ -249,6 +250,7 @@ const WORDS = {
     ws_help: 'Drag a card onto another to make a theme, onto a theme to join it. By keyboard or touch: pick a card (Enter), then where it goes (Enter). Esc cancels, Ctrl+Z undoes a step.',
     picked_card: 'Picked the card “{what}”. Choose another card, a theme, “New theme” or a prompt’s column. Esc cancels.',
     picked_theme: 'Picked the theme “{what}”. Choose the theme to merge it with. Esc cancels.',
+    ws_help_touch: 'Tap a card, then another card or a theme: that is where it goes. “Undo” takes a step back.',
     draft_saved: 'Draft saved',
     final_phone: 'The facilitator has finalised this recommendation.',
     earlier: 'earlier',
@@ -478,8 +480,8 @@ function screenCards(b) {
 
 const CARD = { font: 1.6, cols: 3 };
 const CLUSTER = { name: 1.75, text: 1.5, cols: 3, snippets: 3, snippet: 44 };
-const CHIP = { cols: 3, height: 3.4, chars: 38 };
-const BAR = { height: 4.6, name: 64 };
+const CHIP = { cols: 3, height: 3.1, chars: 38 };
+const BAR = { height: 4.1, name: 64 };
 const REC = { title: 1.9, text: 1.55, cols: 2 };
 
 function colWidth(cols) {
@@ -1276,7 +1278,7 @@ function suggestions(b, teams, send) {
         h(
           'ul',
           null,
-          s.cards.map((id) => byId.get(id)).filter(Boolean).map((c) => h('li', null, h('span', { class: 'ws-pn', text: String(pn(c)) }), h('span', { text: c.text }), teamChip(c.team, teams))),
+          s.cards.map((id) => byId.get(id)).filter(Boolean).map((c) => h('li', null, h('span', { class: 'ws-pn', title: bt('prompt_n', { n: pn(c), of: b.prompts.length }), text: String(pn(c)) }), h('span', null, c.text + ' ', teamChip(c.team, teams)))),
         ),
         h(
           'div',
@@ -1528,7 +1530,7 @@ export function boardHost(root, v, send, token) {
         h(
           'p',
           { class: ['ws-hint', p && 'armed'], 'aria-live': 'polite', 'data-testid': 'ws-hint' },
-          p ? bt(p.kind === 'card' ? 'picked_card' : 'picked_theme', { what: cut(what, 60) }) : bt('ws_help'),
+          p ? bt(p.kind === 'card' ? 'picked_card' : 'picked_theme', { what: cut(what, 60) }) : bt(matchMedia('(pointer: coarse)').matches ? 'ws_help_touch' : 'ws_help'),
         ),
       );
     }

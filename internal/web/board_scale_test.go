@@ -224,10 +224,12 @@ func TestBrowserBoardAtScale(t *testing.T) {
 		b.waitFor(remote, what, fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el || el.disabled) return false; el.click(); return true; })()`, sel))
 	}
 	press("merge the suggested duplicates", fmt.Sprintf(`[data-testid="ws-suggestion"][data-cards=%q] [data-testid="sugg-merge"]`, meetCards))
-	waitHost("duplicates merged", func(v boardViewFull) bool { return cardOf(v, meet2).MergedInto == meet1 })
+	// The earlier card of the two stays; the other goes under it.
+	merged := func(v boardViewFull, a, c string) bool { return cardOf(v, c).MergedInto == a || cardOf(v, a).MergedInto == c }
+	waitHost("duplicates merged", func(v boardViewFull) bool { return merged(v, meet1, meet2) })
 	b.waitFor(remote, "the suggestion gone", fmt.Sprintf(`!document.querySelector('[data-testid="ws-suggestion"][data-cards=%q]')`, meetCards))
 	press("merge the chat cards", fmt.Sprintf(`[data-testid="ws-suggestion"][data-cards=%q] [data-testid="sugg-merge"]`, chatCards))
-	v = waitHost("duplicates merged", func(v boardViewFull) bool { return cardOf(v, chat2).MergedInto == chat1 })
+	v = waitHost("duplicates merged", func(v boardViewFull) bool { return merged(v, chat1, chat2) })
 	b.waitFor(remote, "the suggestion gone", fmt.Sprintf(`!document.querySelector('[data-testid="ws-suggestion"][data-cards=%q]')`, chatCards))
 	if len(v.Suggestions) > 0 {
 		other := strings.Join(v.Suggestions[0].Cards, " ")

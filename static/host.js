@@ -240,6 +240,7 @@ function render() {
   setText($('#h-next'), nextLabel);
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;
+  if (!v.board) document.body.classList.remove('board-wide');
   $('#h-close').hidden = !!v.board; // a board has no question to close
   if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 

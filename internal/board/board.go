@@ -60,6 +60,7 @@ var (
 	ErrOwnTeam    = errors.New("board: votes for one's own team's cards are not allowed")
 	ErrBadValue   = errors.New("board: invalid value")
 	ErrDuplicate  = errors.New("board: already there")
+	ErrFinal      = errors.New("board: the recommendation is final")
 )
 
 // Member is what the engine needs to know of a participant.
@@ -99,6 +100,9 @@ type Theme struct {
 }
 
 // Recommendation is a theme turned into a proposal with structured fields.
+// Each team dealt to it writes a draft; the recommendation's own fields
+// follow the latest team save until the facilitator edits them or takes a
+// team's draft, and are locked from teams once the facilitator finalises it.
 type Recommendation struct {
 	Theme       string   `json:"theme"`
 	Rank        int      `json:"rank"`
@@ -109,6 +113,30 @@ type Recommendation struct {
 	Deadline    string   `json:"deadline"`
 	Risk        string   `json:"risk"`
 	EditedBy    string   `json:"edited_by,omitempty"` // player id of the last edit
+	ByHost      bool     `json:"by_host,omitempty"`   // the facilitator edited it: team saves go to their drafts only
+	Final       bool     `json:"final,omitempty"`     // the facilitator finalised it
+	Drafts      []*Draft `json:"drafts,omitempty"`    // one per team that saved
+}
+
+// Draft is one team's version of a recommendation.
+type Draft struct {
+	Team        string    `json:"team"`
+	Action      string    `json:"action"`
+	Responsible string    `json:"responsible"`
+	Deadline    string    `json:"deadline"`
+	Risk        string    `json:"risk"`
+	By          string    `json:"by"` // player id of the latest save
+	At          time.Time `json:"at"`
+}
+
+// Draft returns team's draft of the recommendation, or nil.
+func (r *Recommendation) Draft(team string) *Draft {
+	for _, d := range r.Drafts {
+		if d.Team == team {
+			return d
+		}
+	}
+	return nil
 }
 
 // Tally counts dots, in all and by the voters' sector.
@@ -144,15 +172,22 @@ type Ballot struct {
 
 // State is the live state of one board stage.
 type State struct {
-	Phase    Phase             `json:"phase"`
-	PhaseAt  time.Time         `json:"phase_at"`
-	Deadline time.Time         `json:"deadline,omitzero"`
-	Shown    int               `json:"shown"` // prompts revealed on the projector
-	Cards    []*Card           `json:"cards"`
-	Themes   []*Theme          `json:"themes"`
-	Votes    []Ballot          `json:"votes"`
-	Recs     []*Recommendation `json:"recommendations"`
-	NextID   int               `json:"next_id"`
+	Phase     Phase             `json:"phase"`
+	PhaseAt   time.Time         `json:"phase_at"`
+	Deadline  time.Time         `json:"deadline,omitzero"`
+	Shown     int               `json:"shown"` // prompts revealed on the projector
+	Cards     []*Card           `json:"cards"`
+	Themes    []*Theme          `json:"themes"`
+	Votes     []Ballot          `json:"votes"`
+	Recs      []*Recommendation `json:"recommendations"`
+	NextID    int               `json:"next_id"`
+	Page      int               `json:"page,omitempty"`      // the projector's page in this phase
+	Undo      []Step            `json:"undo,omitempty"`      // grouping steps to take back, latest last
+	Dismissed []string          `json:"dismissed,omitempty"` // pairs of cards the facilitator said are not duplicates
+
+	sim    map[string]*features // duplicate detection's work per card, made again from the texts after a restart
+	simSum uint64               // what the latest suggestions were made of
+	simOut []Suggestion         // the latest suggestions
 }
 
 // New starts a board stage in its write phase.
@@ -163,7 +198,10 @@ func New(def *scenario.Board, at time.Time) *State {
 }
 
 func (s *State) enter(def *scenario.Board, p Phase, at time.Time) {
-	s.Phase, s.PhaseAt, s.Deadline = p, at, time.Time{}
+	s.Phase, s.PhaseAt, s.Deadline, s.Page = p, at, time.Time{}, 0
+	if !s.moderating() {
+		s.Undo = nil // votes hang on the themes from now on
+	}
 	if t := def.Timers[string(p)]; t > 0 {
 		s.Deadline = at.Add(t)
 	}
@@ -204,6 +242,7 @@ func (s *State) Next(def *scenario.Board, roster Roster, teams []string, at time
 	case Reveal:
 		if s.Shown < len(def.Prompts) {
 			s.Shown++
+			s.Page = 0
 			return false, nil
 		}
 		s.enter(def, Group, at)
@@ -216,6 +255,9 @@ func (s *State) Next(def *scenario.Board, roster Roster, teams []string, at time
 		s.recommend(def, roster, teams)
 		s.enter(def, Recommend, at)
 	case Recommend:
+		for _, r := range s.Recs {
+			r.Final = true
+		}
 		s.enter(def, Final, at)
 	case Final:
 		return true, nil
@@ -344,6 +386,13 @@ func (s *State) Hide(card string, hidden bool) error {
 	if c == nil {
 		return ErrNotFound
 	}
+	if c.Hidden == hidden {
+		return ErrDuplicate
+	}
+	return s.step(func() error { s.hide(c, hidden); return nil })
+}
+
+func (s *State) hide(c *Card, hidden bool) {
 	c.Hidden = hidden
 	if hidden {
 		s.unTheme(c)
@@ -353,7 +402,6 @@ func (s *State) Hide(card string, hidden bool) error {
 	} else if PhaseIndex(s.Phase) >= PhaseIndex(Vote) {
 		s.themeLoose() // back on the board after themes were settled: a theme of its own
 	}
-	return nil
 }
 
 // Merge shows card under into: a duplicate. Cards merged into under move
@@ -369,14 +417,17 @@ func (s *State) Merge(card, into string) error {
 	if c == t || t.MergedInto != "" || c.MergedInto != "" {
 		return ErrBadValue
 	}
+	return s.step(func() error { s.merge(c, t); return nil })
+}
+
+func (s *State) merge(c, into *Card) {
 	for _, x := range s.Cards {
 		if x.MergedInto == c.ID {
-			x.MergedInto = t.ID
+			x.MergedInto = into.ID
 		}
 	}
-	c.MergedInto = t.ID
+	c.MergedInto = into.ID
 	s.unTheme(c)
-	return nil
 }
 
 // Unmerge shows a merged card on its own again.
@@ -388,8 +439,7 @@ func (s *State) Unmerge(card string) error {
 	if c == nil || c.MergedInto == "" {
 		return ErrNotFound
 	}
-	c.MergedInto = ""
-	return nil
+	return s.step(func() error { c.MergedInto = ""; return nil })
 }
 
 // AskReformulate sends a card back to its team with the facilitator's note.
@@ -408,25 +458,40 @@ func (s *State) AskReformulate(card, note string) error {
 	if note == "" {
 		note = "?"
 	}
-	c.Reformulate = note
-	s.unTheme(c)
-	return nil
+	return s.step(func() error {
+		c.Reformulate = note
+		s.unTheme(c)
+		return nil
+	})
 }
 
+// unTheme takes a card out of its theme; a theme it leaves empty goes.
 func (s *State) unTheme(c *Card) {
 	if c.Theme == "" {
 		return
 	}
 	if t := s.Theme(c.Theme); t != nil {
 		t.Cards = slices.DeleteFunc(t.Cards, func(id string) bool { return id == c.ID })
+		if len(t.Cards) == 0 {
+			s.Themes = slices.DeleteFunc(s.Themes, func(x *Theme) bool { return x == t })
+		}
 	}
 	c.Theme = ""
 }
 
-// NewTheme makes an empty theme.
-func (s *State) NewTheme(name string) (*Theme, error) {
+// NewTheme makes a theme, with card in it unless card is "".
+func (s *State) NewTheme(name, card string) (*Theme, error) {
 	if s.Phase != Reveal && s.Phase != Group {
 		return nil, ErrWrongPhase
+	}
+	var c *Card
+	if card != "" {
+		if c = s.Card(card); c == nil {
+			return nil, ErrNotFound
+		}
+		if !c.Live() {
+			return nil, ErrBadValue
+		}
 	}
 	for _, t := range s.Themes {
 		if strings.EqualFold(t.Name, name) {
@@ -434,8 +499,14 @@ func (s *State) NewTheme(name string) (*Theme, error) {
 		}
 	}
 	t := &Theme{ID: s.newID("t"), Name: name, Cards: []string{}}
-	s.Themes = append(s.Themes, t)
-	return t, nil
+	err := s.step(func() error {
+		s.Themes = append(s.Themes, t)
+		if c != nil {
+			return s.place(c, t.ID)
+		}
+		return nil
+	})
+	return t, err
 }
 
 // RenameTheme names a theme anew.
@@ -447,8 +518,10 @@ func (s *State) RenameTheme(id, name string) error {
 	if t == nil {
 		return ErrNotFound
 	}
-	t.Name = name
-	return nil
+	if t.Name == name {
+		return ErrDuplicate
+	}
+	return s.step(func() error { t.Name = name; return nil })
 }
 
 // Place puts a live card into a theme, or takes it out of any with theme "".
@@ -464,15 +537,26 @@ func (s *State) Place(card, theme string) error {
 	if !c.Live() {
 		return ErrBadValue
 	}
-	old := c.Theme
+	if c.Theme == theme {
+		return ErrDuplicate
+	}
+	return s.step(func() error { return s.place(c, theme) })
+}
+
+// place moves a live card into theme ("": out of any); the theme it leaves
+// goes if it is left empty.
+func (s *State) place(c *Card, theme string) error {
+	if theme == c.Theme {
+		return nil
+	}
 	s.unTheme(c)
 	if theme != "" {
 		t := s.Theme(theme)
+		if t == nil {
+			return ErrNotFound
+		}
 		t.Cards = append(t.Cards, c.ID)
 		c.Theme = t.ID
-	}
-	if ot := s.Theme(old); ot != nil && len(ot.Cards) == 0 && old != theme {
-		s.Themes = slices.DeleteFunc(s.Themes, func(x *Theme) bool { return x == ot })
 	}
 	return nil
 }
@@ -708,8 +792,11 @@ const (
 )
 
 // Fill sets fields of a recommendation. host is true for the facilitator,
-// who may fill any; a player fills the ones dealt to their team.
-func (s *State) Fill(roster Roster, player string, host bool, theme string, f Fields) error {
+// who may fill any, finalised or not; a player fills the ones dealt to
+// their team until they are final. A player's save is the team's draft,
+// and also the recommendation's fields unless the facilitator has taken
+// them over.
+func (s *State) Fill(roster Roster, player string, host bool, theme string, f Fields, at time.Time) error {
 	if s.Phase != Recommend {
 		return ErrWrongPhase
 	}
@@ -717,39 +804,109 @@ func (s *State) Fill(roster Roster, player string, host bool, theme string, f Fi
 	if r == nil {
 		return ErrNotFound
 	}
+	var team string
 	if !host {
 		m, ok := roster[player]
 		if !ok || !slices.Contains(r.Teams, m.Team) {
 			return ErrNotAllowed
 		}
+		if r.Final {
+			return ErrFinal
+		}
+		team = m.Team
 	}
-	var out Recommendation = *r
+	var v fieldValues
 	var err error
 	if f.Action != nil {
-		if out.Action, err = CheckText(*f.Action, MaxActionLen, false); err != nil {
+		if v.action, err = CheckText(*f.Action, MaxActionLen, false); err != nil {
 			return err
 		}
 	}
 	if f.Deadline != nil {
-		if out.Deadline, err = CheckText(*f.Deadline, MaxDeadlineLen, false); err != nil {
+		if v.deadline, err = CheckText(*f.Deadline, MaxDeadlineLen, false); err != nil {
 			return err
 		}
 	}
 	if f.Risk != nil {
-		if out.Risk, err = CheckText(*f.Risk, MaxRiskLen, false); err != nil {
+		if v.risk, err = CheckText(*f.Risk, MaxRiskLen, false); err != nil {
 			return err
 		}
 	}
 	if f.Responsible != nil {
 		switch *f.Responsible {
 		case "", ResponsibleState, ResponsibleNGO, ResponsibleBoth:
-			out.Responsible = *f.Responsible
 		default:
 			return ErrBadValue
 		}
 	}
-	out.EditedBy = player
-	*r = out
+	set := func(action, responsible, deadline, risk *string) {
+		if f.Action != nil {
+			*action = v.action
+		}
+		if f.Responsible != nil {
+			*responsible = *f.Responsible
+		}
+		if f.Deadline != nil {
+			*deadline = v.deadline
+		}
+		if f.Risk != nil {
+			*risk = v.risk
+		}
+	}
+	if host {
+		set(&r.Action, &r.Responsible, &r.Deadline, &r.Risk)
+		r.ByHost, r.EditedBy = true, ""
+		return nil
+	}
+	d := r.Draft(team)
+	if d == nil {
+		d = &Draft{Team: team}
+		r.Drafts = append(r.Drafts, d)
+	}
+	set(&d.Action, &d.Responsible, &d.Deadline, &d.Risk)
+	d.By, d.At = player, at
+	if !r.ByHost {
+		set(&r.Action, &r.Responsible, &r.Deadline, &r.Risk)
+		r.EditedBy = player
+	}
+	return nil
+}
+
+type fieldValues struct{ action, deadline, risk string }
+
+// Adopt makes a team's draft the recommendation's text; the facilitator
+// edits on from there.
+func (s *State) Adopt(theme, team string) error {
+	if s.Phase != Recommend {
+		return ErrWrongPhase
+	}
+	r := s.Rec(theme)
+	if r == nil {
+		return ErrNotFound
+	}
+	d := r.Draft(team)
+	if d == nil {
+		return ErrNotFound
+	}
+	r.Action, r.Responsible, r.Deadline, r.Risk = d.Action, d.Responsible, d.Deadline, d.Risk
+	r.ByHost, r.EditedBy = true, ""
+	return nil
+}
+
+// Finalise locks a recommendation against the teams' edits, or opens it
+// again. Moving on to the final phase finalises every one.
+func (s *State) Finalise(theme string, final bool) error {
+	if s.Phase != Recommend {
+		return ErrWrongPhase
+	}
+	r := s.Rec(theme)
+	if r == nil {
+		return ErrNotFound
+	}
+	if r.Final == final {
+		return ErrDuplicate
+	}
+	r.Final = final
 	return nil
 }
 

@@ -158,9 +158,9 @@ func TestMergeHideReformulate(t *testing.T) {
 
 	// Reformulate: the card goes back to its team, off the board, and comes
 	// back with the new text once the team rewrites it.
-	th, err := s.NewTheme("Договоры")
+	th, err := s.NewTheme("Договоры", "")
 	must(t, err)
-	if again, err := s.NewTheme("договоры"); again != th || !errors.Is(err, ErrDuplicate) {
+	if again, err := s.NewTheme("договоры", ""); again != th || !errors.Is(err, ErrDuplicate) {
 		t.Errorf("a theme of the same name: %v %v", again, err)
 	}
 	must(t, s.Place(y2.ID, th.ID))
@@ -193,7 +193,7 @@ func TestMergeHideReformulate(t *testing.T) {
 		}
 	}
 	if len(s.Themes) != 3 {
-		t.Errorf("themes = %d, want 3 (Договоры, x1, z1)", len(s.Themes))
+		t.Errorf("themes = %d, want 3 (x1, y2, z1: Договоры went with its only card)", len(s.Themes))
 	}
 }
 
@@ -354,7 +354,7 @@ func TestFill(t *testing.T) {
 		{"host", "", true, Fields{Deadline: str("1 квартал"), Risk: str("Смена руководства")}, nil},
 	}
 	for _, c := range cases {
-		if err := s.Fill(roster, c.player, c.host, rec.Theme, c.f); !errors.Is(err, c.want) {
+		if err := s.Fill(roster, c.player, c.host, rec.Theme, c.f, t0); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -362,7 +362,7 @@ func TestFill(t *testing.T) {
 		t.Errorf("rec = %+v", rec)
 	}
 	to(t, s, d, Final)
-	if err := s.Fill(roster, "", true, rec.Theme, Fields{Action: str("late")}); !errors.Is(err, ErrWrongPhase) {
+	if err := s.Fill(roster, "", true, rec.Theme, Fields{Action: str("late")}, t0); !errors.Is(err, ErrWrongPhase) {
 		t.Errorf("fill after finalising: %v", err)
 	}
 	if done, _ := s.Next(d, roster, teams, t0); !done {

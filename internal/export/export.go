@@ -15,6 +15,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -37,43 +40,107 @@ func JSON(w io.Writer, r *room.Results) error {
 	return nil
 }
 
-// Filename names an export of r with extension ext, e.g.
-// "huddle-ABCD-2026-03-14.xlsx". The result is ASCII letters, digits, '-'
-// and '.', so it is safe in a Content-Disposition header unquoted or quoted.
-func Filename(r *room.Results, ext string) string {
-	var b strings.Builder
-	b.WriteString("huddle")
-	if r != nil {
-		if code := asciiSafe(r.Room.Code); code != "" {
-			b.WriteString("-" + code)
-		}
-		if !r.Room.Created.IsZero() {
-			b.WriteString("-" + r.Room.Created.Format("2006-01-02"))
-		}
+// FileName is the name a download is saved under: UTF8 for browsers that
+// read RFC 6266's filename*, ASCII for the rest.
+type FileName struct {
+	UTF8, ASCII string
+}
+
+// maxTitleInName is how much of a title goes into a file name, in characters.
+const maxTitleInName = 80
+
+// Filename names an export of a room called title, made on created's date,
+// with extension ext: "Эффективное партнёрство - рекомендации 2026-11-27.docx",
+// and "Effektivnoe partnerstvo - rekomendatsii 2026-11-27.docx" for ASCII.
+// Characters Windows, macOS or a header cannot hold in a name become
+// spaces or dashes; an empty title is "huddle".
+func Filename(title string, created time.Time, ext string) FileName {
+	base := nameSafe(title)
+	ascii := asciiName(translit(base))
+	if !strings.ContainsFunc(ascii, unicode.IsLetter) {
+		ascii = ""
+	}
+	if base == "" {
+		base = "huddle"
+	}
+	if ascii == "" {
+		ascii = "huddle"
+	}
+	if !created.IsZero() {
+		day := " " + created.UTC().Format("2006-01-02")
+		base, ascii = base+day, ascii+day
 	}
 	if ext = asciiSafe(strings.TrimPrefix(ext, ".")); ext != "" {
-		b.WriteString("." + ext)
+		ext = "." + strings.ToLower(ext)
+	}
+	return FileName{UTF8: base + ext, ASCII: ascii + ext}
+}
+
+// nameSafe keeps letters, digits and common punctuation of a title: a
+// separator a file system refuses (":", "/", "\\", "|") becomes " - ",
+// other characters a file system or a header refuses go, spaces are
+// collapsed, and the result is at most maxTitleInName characters.
+func nameSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == ':' || r == '|' || r == '/' || r == '\\':
+			return '\x00'
+		case r == '"' || r == '*' || r == '?' || r == '<' || r == '>' || unicode.Is(unicode.Cf, r) ||
+			unicode.Is(unicode.Co, r) || r == utf8.RuneError:
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", " - ")), " ")
+	for strings.Contains(s, "- -") {
+		s = strings.ReplaceAll(s, "- -", "-")
+	}
+	if r := []rune(s); len(r) > maxTitleInName {
+		s = string(r[:maxTitleInName])
+	}
+	return strings.Trim(s, " -.")
+}
+
+// asciiName keeps ASCII letters, digits, spaces, dots and dashes of s.
+func asciiName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || r == '.' || r == '-' || r == '_') {
+			return r
+		}
+		return -1
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	for strings.Contains(s, "- -") {
+		s = strings.ReplaceAll(s, "- -", "-")
+	}
+	return strings.Trim(s, " -.")
+}
+
+// translit writes Russian letters in Latin ones, as passports do (ICAO Doc 9303).
+func translit(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		lower := unicode.ToLower(r)
+		l, ok := cyrLatin[lower]
+		if !ok {
+			b.WriteRune(r)
+			continue
+		}
+		if lower != r && l != "" {
+			l = strings.ToUpper(l[:1]) + l[1:]
+		}
+		b.WriteString(l)
 	}
 	return b.String()
 }
 
-// asciiSafe keeps ASCII letters and digits and turns runs of anything else
-// into a single '-', trimmed at both ends.
-func asciiSafe(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, c := range s {
-		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(c)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
+var cyrLatin = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh", 'з': "z", 'и': "i",
+	'й': "i", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t",
+	'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch", 'ъ': "ie", 'ы': "y",
+	'ь': "", 'э': "e", 'ю': "iu", 'я': "ia",
 }
 
 // neutralise defuses text that a spreadsheet would read as a formula: a
@@ -295,3 +362,22 @@ func answers(r *room.Results, l *labels) table {
 }
 
 func isPoll(q room.QuestionResult) bool { return q.Type == string(scenario.Poll) }
+
+// asciiSafe keeps ASCII letters and digits and turns runs of anything else
+// into a single '-', trimmed at both ends.
+func asciiSafe(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range s {
+		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(c)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}

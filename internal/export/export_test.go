@@ -283,22 +283,29 @@ func TestJSON(t *testing.T) {
 }
 
 func TestFilename(t *testing.T) {
-	day := time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC)
+	day := time.Date(2026, 11, 27, 23, 59, 0, 0, time.UTC)
 	for _, c := range []struct {
-		code string
-		at   time.Time
-		ext  string
-		want string
+		title     string
+		at        time.Time
+		ext       string
+		utf, asci string
 	}{
-		{"KX7Q", day, "csv", "huddle-KX7Q-2026-03-14.csv"},
-		{"KX7Q", day, ".xlsx", "huddle-KX7Q-2026-03-14.xlsx"},
-		{"КОД 7/\"q\"", day, "json", "huddle-7-q-2026-03-14.json"},
-		{"", time.Time{}, "csv", "huddle.csv"},
-		{"ab\r\nContent-Type: x", day, "c\"sv", "huddle-ab-Content-Type-x-2026-03-14.c-sv"},
+		{"Эффективное партнёрство: рекомендации", day, "docx",
+			"Эффективное партнёрство - рекомендации 2026-11-27.docx", "Effektivnoe partnerstvo - rekomendatsii 2026-11-27.docx"},
+		{"Квиз «Что такое НКО?»", day, ".XLSX", "Квиз «Что такое НКО» 2026-11-27.xlsx", "Kviz Chto takoe NKO 2026-11-27.xlsx"},
+		{"Board \"x\" / y", day, "md", "Board x - y 2026-11-27.md", "Board x - y 2026-11-27.md"},
+		{"", time.Time{}, "csv", "huddle.csv", "huddle.csv"},
+		{"   ", day, "csv", "huddle 2026-11-27.csv", "huddle 2026-11-27.csv"},
+		{"ab\r\nContent-Type: x", day, "c\"sv", "ab Content-Type - x 2026-11-27.c-sv", "ab Content-Type - x 2026-11-27.c-sv"},
+		{"日本語", day, "json", "日本語 2026-11-27.json", "huddle 2026-11-27.json"},
+		{"..:Итоги", day, "csv", "Итоги 2026-11-27.csv", "Itogi 2026-11-27.csv"},
+		{strings.Repeat("Длинное название ", 10), day, "csv",
+			"Длинное название Длинное название Длинное название Длинное название Длинное назв 2026-11-27.csv",
+			"Dlinnoe nazvanie Dlinnoe nazvanie Dlinnoe nazvanie Dlinnoe nazvanie Dlinnoe nazv 2026-11-27.csv"},
 	} {
-		r := &room.Results{Room: room.RoomInfo{Code: c.code, Created: c.at}}
-		if got := Filename(r, c.ext); got != c.want {
-			t.Errorf("Filename(%q, %v, %q) = %q, want %q", c.code, c.at, c.ext, got, c.want)
+		got := Filename(c.title, c.at, c.ext)
+		if got.UTF8 != c.utf || got.ASCII != c.asci {
+			t.Errorf("Filename(%q, %q) = %q / %q, want %q / %q", c.title, c.ext, got.UTF8, got.ASCII, c.utf, c.asci)
 		}
 	}
 }
@@ -343,8 +350,5 @@ func TestNilResults(t *testing.T) {
 	var buf bytes.Buffer
 	if CSV(&buf, nil, "ru") == nil || XLSX(&buf, nil, "ru") == nil || JSON(&buf, nil) == nil {
 		t.Error("nil results: want an error from every export")
-	}
-	if got := Filename(nil, "csv"); got != "huddle.csv" {
-		t.Errorf("Filename(nil) = %q", got)
 	}
 }

@@ -32,13 +32,24 @@ const (
 	evBoardTheme       = "board.theme"       // host: a new theme
 	evBoardRename      = "board.rename"      // host: rename a theme
 	evBoardPlace       = "board.place"       // host: put a card into a theme, or out of it
+	evBoardGroup       = "board.group"       // host: a card dropped onto another card
+	evBoardJoin        = "board.join"        // host: a theme dropped onto another theme
+	evBoardSplit       = "board.split"       // host: cards out of a theme into a new one, or the theme taken apart
+	evBoardAccept      = "board.accept"      // host: a suggested group of duplicates merged
+	evBoardDismiss     = "board.dismiss"     // host: a suggested group is not duplicates
+	evBoardUndo        = "board.undo"        // host: take back the latest grouping step
+	evBoardPage        = "board.page"        // host: the projector's page
+	evBoardFinal       = "board.final"       // host: finalise a recommendation, or open it again
+	evBoardAdopt       = "board.adopt"       // host: a team's draft becomes the recommendation's text
 	evBoardTimeUp      = "board.timeup"      // the room's timer: a timed phase is over
 )
 
-// Length limits of what the facilitator types, in characters.
+// Length limits of what the facilitator types, in characters, and of the
+// cards one command names.
 const (
-	maxThemeName = 120
+	maxThemeName = board.MaxThemeName
 	maxNoteLen   = 200
+	maxCmdCards  = 50
 )
 
 // ErrBadText is a card or field text that is empty or too long.
@@ -58,6 +69,11 @@ type boardData struct {
 	Hidden bool          `json:"hidden,omitempty"`
 	Dots   int           `json:"dots,omitempty"`
 	Fields *board.Fields `json:"fields,omitempty"`
+	Onto   string        `json:"onto,omitempty"`
+	Cards  []string      `json:"cards,omitempty"`
+	Page   int           `json:"page,omitempty"`
+	Final  bool          `json:"final,omitempty"`
+	Team   string        `json:"team,omitempty"`
 }
 
 func (s *State) board() *board.State {
@@ -121,7 +137,7 @@ func (s *State) applyBoard(ev store.Event) error {
 		if d.Fields == nil {
 			return ErrBadRequest
 		}
-		err = b.Fill(roster, d.Player, d.Host, d.Theme, *d.Fields)
+		err = b.Fill(roster, d.Player, d.Host, d.Theme, *d.Fields, ev.At)
 	case evBoardHide:
 		err = b.Hide(d.Card, d.Hidden)
 	case evBoardMerge:
@@ -131,19 +147,25 @@ func (s *State) applyBoard(ev store.Event) error {
 	case evBoardReformulate:
 		err = b.AskReformulate(d.Card, d.Note)
 	case evBoardTheme:
-		// Check the card first: a failed event must leave the state as it was.
-		if d.Card != "" {
-			switch c := b.Card(d.Card); {
-			case c == nil:
-				return board.ErrNotFound
-			case !c.Live():
-				return board.ErrBadValue
-			}
-		}
-		var t *board.Theme
-		if t, err = b.NewTheme(d.Name); err == nil && d.Card != "" {
-			err = b.Place(d.Card, t.ID)
-		}
+		_, err = b.NewTheme(d.Name, d.Card)
+	case evBoardGroup:
+		_, err = b.Group(d.Card, d.Onto)
+	case evBoardJoin:
+		err = b.JoinThemes(d.Theme, d.Into)
+	case evBoardSplit:
+		_, err = b.Split(d.Theme, d.Cards, d.Name)
+	case evBoardAccept:
+		err = b.Accept(d.Cards)
+	case evBoardDismiss:
+		err = b.Dismiss(d.Cards)
+	case evBoardUndo:
+		err = b.TakeBack()
+	case evBoardPage:
+		err = b.SetPage(d.Page)
+	case evBoardFinal:
+		err = b.Finalise(d.Theme, d.Final)
+	case evBoardAdopt:
+		err = b.Adopt(d.Theme, d.Team)
 	case evBoardRename:
 		err = b.RenameTheme(d.Theme, d.Name)
 	case evBoardPlace:
@@ -198,26 +220,33 @@ func (s *State) boardTimer() (time.Time, string, any) {
 
 // boardCmd is what a board command carries.
 type boardCmd struct {
-	Prompt string  `json:"prompt"`
-	Card   string  `json:"card"`
-	Into   string  `json:"into"`
-	Theme  string  `json:"theme"`
-	Text   string  `json:"text"`
-	Name   string  `json:"name"`
-	Note   string  `json:"note"`
-	Hidden bool    `json:"hidden"`
-	Dots   *int    `json:"dots"`
-	Action *string `json:"action"`
-	Resp   *string `json:"responsible"`
-	Due    *string `json:"deadline"`
-	Risk   *string `json:"risk"`
+	Prompt string   `json:"prompt"`
+	Card   string   `json:"card"`
+	Into   string   `json:"into"`
+	Theme  string   `json:"theme"`
+	Text   string   `json:"text"`
+	Name   string   `json:"name"`
+	Note   string   `json:"note"`
+	Hidden bool     `json:"hidden"`
+	Dots   *int     `json:"dots"`
+	Onto   string   `json:"onto"`
+	Cards  []string `json:"cards"`
+	Page   *int     `json:"page"`
+	Final  bool     `json:"final"`
+	Team   string   `json:"team"`
+	Action *string  `json:"action"`
+	Resp   *string  `json:"responsible"`
+	Due    *string  `json:"deadline"`
+	Risk   *string  `json:"risk"`
 }
 
 // playerBoardCmds and hostBoardCmds say who may send which board command.
 var (
 	playerBoardCmds = map[string]bool{evBoardCard: true, evBoardEdit: true, evBoardDelete: true, evBoardDots: true, evBoardFill: true}
 	hostBoardCmds   = map[string]bool{evBoardHide: true, evBoardMerge: true, evBoardUnmerge: true, evBoardReformulate: true,
-		evBoardTheme: true, evBoardRename: true, evBoardPlace: true, evBoardFill: true}
+		evBoardTheme: true, evBoardRename: true, evBoardPlace: true, evBoardFill: true, evBoardGroup: true, evBoardJoin: true,
+		evBoardSplit: true, evBoardAccept: true, evBoardDismiss: true, evBoardUndo: true, evBoardPage: true, evBoardFinal: true,
+		evBoardAdopt: true}
 )
 
 func (r *Room) execBoard(s *sub, typ string, data json.RawMessage) error {
@@ -239,8 +268,11 @@ func (r *Room) execBoard(s *sub, typ string, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return ErrBadRequest
 	}
+	if len(c.Cards) > maxCmdCards {
+		return ErrBadRequest
+	}
 	d := boardData{Player: s.player, Host: s.role == RoleHost, Prompt: c.Prompt, Card: c.Card, Into: c.Into,
-		Theme: c.Theme, Hidden: c.Hidden}
+		Theme: c.Theme, Hidden: c.Hidden, Onto: c.Onto, Cards: c.Cards, Final: c.Final, Team: c.Team}
 	var err error
 	switch typ {
 	case evBoardCard, evBoardEdit:
@@ -268,6 +300,17 @@ func (r *Room) execBoard(s *sub, typ string, data json.RawMessage) error {
 		if d.Name, err = CleanText(c.Name, maxThemeName); err != nil {
 			return err
 		}
+	case evBoardSplit:
+		if strings.TrimSpace(c.Name) != "" {
+			if d.Name, err = CleanText(c.Name, maxThemeName); err != nil {
+				return err
+			}
+		}
+	case evBoardPage:
+		if c.Page == nil {
+			return ErrBadRequest
+		}
+		d.Page = *c.Page
 	case evBoardReformulate:
 		if strings.TrimSpace(c.Note) != "" {
 			if d.Note, err = CleanText(c.Note, maxNoteLen); err != nil {
@@ -288,6 +331,15 @@ func (r *Room) execBoard(s *sub, typ string, data json.RawMessage) error {
 	case evBoardDots:
 		r.dirtyView = true // how many have voted
 		r.dirtyMe[s.player] = true
+	case evBoardPage:
+		r.dirtyView = true // the projector turns the page; phones do not show it
+	case evBoardFill:
+		r.dirtyView, r.dirtyState = true, true
+		if p := r.st.byID[s.player]; p != nil {
+			r.markTeam(p.Team) // the team's draft
+		} else {
+			r.dirtyAllMe = true
+		}
 	default:
 		r.dirtyView, r.dirtyState, r.dirtyAllMe = true, true, true
 	}

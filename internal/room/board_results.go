@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/huddle-live/huddle/internal/board"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -60,7 +61,19 @@ type RecommendationOut struct {
 	Deadline    string      `json:"deadline"`
 	Risk        string      `json:"risk"`
 	Teams       []string    `json:"teams"` // who filled it in
+	Final       bool        `json:"final"`
+	Drafts      []DraftOut  `json:"drafts,omitempty"` // each team's own version
 	Cards       []CardOut   `json:"cards"`
+}
+
+// DraftOut is one team's draft of a recommendation.
+type DraftOut struct {
+	Team        string    `json:"team"`
+	Action      string    `json:"action"`
+	Responsible string    `json:"responsible"`
+	Deadline    string    `json:"deadline"`
+	Risk        string    `json:"risk"`
+	At          time.Time `json:"at"`
 }
 
 // ThemeOut is a theme with its cards.
@@ -194,7 +207,12 @@ func (s *State) boardOutcome(st scenario.Stage, b *board.State, teamName map[str
 	}
 	for _, rec := range b.Recs {
 		ro := RecommendationOut{Rank: rec.Rank, Theme: rec.Theme, Votes: rec.Votes, Action: rec.Action,
-			Responsible: rec.Responsible, Deadline: rec.Deadline, Risk: rec.Risk, Teams: []string{}, Cards: []CardOut{}}
+			Responsible: rec.Responsible, Deadline: rec.Deadline, Risk: rec.Risk, Teams: []string{}, Cards: []CardOut{},
+			Final: rec.Final}
+		for _, d := range rec.Drafts {
+			ro.Drafts = append(ro.Drafts, DraftOut{Team: teamName[d.Team], Action: d.Action, Responsible: d.Responsible,
+				Deadline: d.Deadline, Risk: d.Risk, At: d.At})
+		}
 		if t := b.Theme(rec.Theme); t != nil {
 			ro.Title, ro.Cards = t.Name, themeCards(t.Cards)
 		}

@@ -144,6 +144,13 @@ func TestBoardTimersAndReplay(t *testing.T) {
 		t.Fatalf("phase after the vote timer = %q", got)
 	}
 
+	sameAfterRestart(t, f, st)
+}
+
+// sameAfterRestart checks that the room's events replay to its live state,
+// and that a new hub restores the room as it is.
+func sameAfterRestart(t *testing.T, f *fixture, st store.Store) {
+	t.Helper()
 	snapshot := func(r *Room) string {
 		s, err := call(context.Background(), r, func(reply func(string, error)) {
 			b, err := json.Marshal(r.st)
@@ -214,6 +221,13 @@ func FuzzBoardCommand(f *testing.F) {
 		{2, 6, "board.fill", `{"theme":"t5","action":"a","responsible":"both"}`, "board.fill", `{"theme":"t5","responsible":"city"}`},
 		{0, 6, "board.fill", `{"theme":"t6","deadline":"` + "\u202e" + `"}`, "next", ``},
 		{1, 2, "board.hide", `{"card":"c1"}`, "board.dots", `{"dots":null}`},
+		{0, 3, "board.group", `{"card":"c2","onto":"c1"}`, "board.undo", `{}`},
+		{0, 3, "board.group", `{"card":"c3","onto":"c4"}`, "board.split", `{"theme":"t5","cards":["c3"],"name":"Т"}`},
+		{0, 3, "board.join", `{"theme":"t5","into":"t6"}`, "board.split", `{"theme":"t5"}`},
+		{0, 1, "board.accept", `{"cards":["c1","c2"]}`, "board.dismiss", `{"cards":["c3","c4"]}`},
+		{0, 2, "board.page", `{"page":2}`, "board.page", `{"page":-1}`},
+		{0, 6, "board.final", `{"theme":"t5","final":true}`, "board.adopt", `{"theme":"t5","team":"t1"}`},
+		{2, 3, "board.undo", `{}`, "board.group", `{"card":"c2","onto":"c1"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.role, s.steps, s.typ, []byte(s.data), s.typ2, []byte(s.data2))
@@ -264,6 +278,92 @@ func FuzzBoardCommand(f *testing.F) {
 
 		checkReplay(t, r, cfg, t0)
 	})
+}
+
+// TestBoardWorkspace drives the facilitator's grouping workspace and the
+// recommendation drafts through the room: every step is an event, so the
+// replayed and the restored room are the same room, undo stack included.
+func TestBoardWorkspace(t *testing.T) {
+	st := store.NewMemory()
+	f := boardFixture(t, st)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "ru")
+	_, a := f.join("Anna")
+	_, b := f.join("Boris")
+	n := 0
+	cmd := func(c *fakeConn, typ string, data any, want string) {
+		t.Helper()
+		n++
+		r := f.command(c, fmt.Sprint("k", n), typ, data)
+		if got, _ := r["code"].(string); r["type"] == "error" && got != want || r["type"] == "ack" && want != "" {
+			t.Fatalf("%s %v: %v, want %q", typ, data, r, want)
+		}
+	}
+	cmd(host, "start", nil, "")
+	texts := []string{"Ежемесячная встреча партнёров", "Общий чат проекта", "Встреча партнёров ежемесячно", "Общий план"}
+	for i, text := range texts {
+		cmd([]*fakeConn{a, b}[i%2], "board.card", map[string]any{"prompt": "p1", "text": text}, "")
+	}
+	cmd(host, "next", nil, "")
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	sugg, _ := boardOf(host, "view")["suggestions"].([]any)
+	if len(sugg) != 1 || fmt.Sprint(sugg[0].(map[string]any)["cards"]) != "[c1 c3]" {
+		t.Fatalf("suggestions = %v", sugg)
+	}
+	cmd(host, "board.accept", map[string]any{"cards": []string{"c1", "c3"}}, "")
+	cmd(host, "board.group", map[string]any{"card": "c2", "onto": "c1"}, "")
+	cmd(host, "board.split", map[string]any{"theme": "t5", "cards": []string{"c2"}, "name": "  Связь\u202e "}, "")
+	cmd(host, "board.join", map[string]any{"theme": "t6", "into": "t5"}, "")
+	cmd(host, "board.undo", nil, "")
+	cmd(host, "board.rename", map[string]any{"theme": "t5", "name": "Встречи"}, "")
+	cmd(host, "board.page", map[string]any{"page": 1}, "")
+	cmd(host, "board.page", map[string]any{}, "bad_request")
+	cmd(host, "board.accept", map[string]any{"cards": make([]string, maxCmdCards+1)}, "bad_request")
+	cmd(a, "board.undo", nil, "forbidden")
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	v := boardOf(host, "view")
+	themes := v["themes"].([]any)
+	if len(themes) != 2 || themes[1].(map[string]any)["name"] != "Связь" || v["undo"] != float64(4) || v["page"] != float64(1) {
+		t.Fatalf("after the workspace: themes %v undo %v page %v", themes, v["undo"], v["page"])
+	}
+	cmd(host, "next", nil, "") // the second prompt
+	cmd(host, "next", nil, "") // group
+	cmd(host, "next", nil, "") // vote
+	cmd(a, "board.dots", map[string]any{"card": "c1", "dots": 1}, "own_team")
+	cmd(b, "board.dots", map[string]any{"card": "c1", "dots": 1}, "")
+	cmd(a, "board.dots", map[string]any{"card": "c2", "dots": 1}, "")
+	cmd(host, "next", nil, "") // results
+	cmd(host, "next", nil, "") // recommend
+	f.clock.Advance(coalesceDelay)
+	f.sync()
+	recs := boardOf(host, "view")["recommendations"].([]any)
+	theme := recs[0].(map[string]any)["theme"]
+	team := ""
+	for _, c := range []*fakeConn{a, b} {
+		me := boardOf(c, "me")
+		if mine := me["recommendations"].([]any); len(mine) > 0 && mine[0] == theme {
+			cmd(c, "board.fill", map[string]any{"theme": theme, "action": "Встречаться раз в месяц", "responsible": "both"}, "")
+			team = map[*fakeConn]string{a: "t1", b: "t2"}[c]
+			f.clock.Advance(coalesceDelay)
+			f.sync()
+			if d := boardOf(c, "me")["drafts"].(map[string]any)[theme.(string)].(map[string]any); d["action"] != "Встречаться раз в месяц" {
+				t.Errorf("the team's draft on its phone: %v", d)
+			}
+			drafts := boardOf(host, "view")["recommendations"].([]any)[0].(map[string]any)["drafts"].([]any)
+			if len(drafts) != 1 || drafts[0].(map[string]any)["team"] != team {
+				t.Errorf("the draft on the host's view: %v", drafts)
+			}
+			cmd(host, "board.adopt", map[string]any{"theme": theme, "team": team}, "")
+			cmd(host, "board.final", map[string]any{"theme": theme, "final": true}, "")
+			cmd(c, "board.fill", map[string]any{"theme": theme, "action": "x"}, "rec_final")
+		}
+	}
+	if team == "" {
+		t.Fatal("no team was dealt the first recommendation")
+	}
+	sameAfterRestart(t, f, st)
 }
 
 // TestBoardNamedCards: where cards are named, the projector shows their

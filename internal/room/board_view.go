@@ -1,6 +1,8 @@
 package room
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/board"
@@ -47,15 +49,33 @@ type boardTheme struct {
 }
 
 type boardRec struct {
-	Theme       string      `json:"theme"`
-	Name        string      `json:"name"`
-	Rank        int         `json:"rank"`
-	Votes       board.Tally `json:"votes"`
-	Teams       []string    `json:"teams"` // names of the teams filling it in
-	Action      string      `json:"action"`
-	Responsible string      `json:"responsible"`
-	Deadline    string      `json:"deadline"`
-	Risk        string      `json:"risk"`
+	Theme       string       `json:"theme"`
+	Name        string       `json:"name"`
+	Rank        int          `json:"rank"`
+	Votes       board.Tally  `json:"votes"`
+	Teams       []string     `json:"teams"` // names of the teams filling it in
+	Action      string       `json:"action"`
+	Responsible string       `json:"responsible"`
+	Deadline    string       `json:"deadline"`
+	Risk        string       `json:"risk"`
+	Final       bool         `json:"final,omitempty"`
+	ByHost      bool         `json:"by_host,omitempty"` // host only: the facilitator took the text over
+	Drafts      []boardDraft `json:"drafts,omitempty"`  // host only: each team's version, latest first
+}
+
+// boardDraft is one team's draft of a recommendation, for the host.
+type boardDraft struct {
+	Team     string `json:"team"` // id, for board.adopt
+	TeamName string `json:"team_name"`
+	boardFields
+	At int64 `json:"at"` // ms since the epoch of the latest save
+}
+
+type boardFields struct {
+	Action      string `json:"action"`
+	Responsible string `json:"responsible"`
+	Deadline    string `json:"deadline"`
+	Risk        string `json:"risk"`
 }
 
 type boardSettings struct {
@@ -81,6 +101,11 @@ type boardView struct {
 	Voters   int           `json:"voters"`    // people who gave at least one dot
 	DotsUsed int           `json:"dots_used"` // dots given so far
 	Sectors  *sectorCount  `json:"sectors,omitempty"`
+	Page     int           `json:"page"` // the projector's page, set from the host's remote
+
+	// Host only, while cards can still be grouped.
+	Suggestions []board.Suggestion `json:"suggestions,omitempty"` // groups of likely duplicates
+	Undo        int                `json:"undo,omitempty"`        // grouping steps that can be taken back
 }
 
 type sectorCount struct {
@@ -90,11 +115,12 @@ type sectorCount struct {
 }
 
 type boardMeView struct {
-	Cards    []boardCard    `json:"cards"`     // the team's own cards, sent back ones with the facilitator's note
-	DotsLeft int            `json:"dots_left"` // during the vote
-	Given    map[string]int `json:"given"`     // card → dots this player gave
-	Recs     []string       `json:"recommendations"`
-	Sector   string         `json:"sector,omitempty"`
+	Cards    []boardCard            `json:"cards"`     // the team's own cards, sent back ones with the facilitator's note
+	DotsLeft int                    `json:"dots_left"` // during the vote
+	Given    map[string]int         `json:"given"`     // card → dots this player gave
+	Recs     []string               `json:"recommendations"`
+	Drafts   map[string]boardFields `json:"drafts,omitempty"` // theme → the team's draft of it
+	Sector   string                 `json:"sector,omitempty"`
 }
 
 // audience is who a board view is built for.
@@ -128,7 +154,7 @@ func (r *Room) buildBoard(who audience) *boardView {
 		return nil
 	}
 	v := &boardView{
-		Phase: string(b.Phase), Shown: b.Shown,
+		Phase: string(b.Phase), Shown: b.Shown, Page: b.Page,
 		Settings: boardSettings{Attribution: string(def.Attribution), Blind: def.Blind, CardLimit: def.CardLimit,
 			TeamCards: def.TeamCards, Dots: def.Dots, PerCard: def.PerCard, OwnTeam: def.OwnTeam, Top: def.Top},
 		Cards: []boardCard{}, Themes: []boardTheme{}, Recs: []boardRec{},
@@ -194,7 +220,16 @@ func (r *Room) buildBoard(who audience) *boardView {
 	}
 	for _, rec := range b.Recs {
 		br := boardRec{Theme: rec.Theme, Rank: rec.Rank, Votes: rec.Votes, Teams: []string{}, Action: rec.Action,
-			Responsible: rec.Responsible, Deadline: rec.Deadline, Risk: rec.Risk}
+			Responsible: rec.Responsible, Deadline: rec.Deadline, Risk: rec.Risk, Final: rec.Final}
+		if who == forHost {
+			br.ByHost = rec.ByHost
+			for i := len(rec.Drafts) - 1; i >= 0; i-- {
+				d := rec.Drafts[i]
+				br.Drafts = append(br.Drafts, boardDraft{Team: d.Team, TeamName: r.teamName(d.Team), At: d.At.UnixMilli(),
+					boardFields: boardFields{Action: d.Action, Responsible: d.Responsible, Deadline: d.Deadline, Risk: d.Risk}})
+			}
+			slices.SortStableFunc(br.Drafts, func(a, b boardDraft) int { return cmp.Compare(b.At, a.At) })
+		}
 		if t := b.Theme(rec.Theme); t != nil {
 			br.Name = t.Name
 		}
@@ -202,6 +237,9 @@ func (r *Room) buildBoard(who audience) *boardView {
 			br.Teams = append(br.Teams, r.teamName(id))
 		}
 		v.Recs = append(v.Recs, br)
+	}
+	if who == forHost && (b.Phase == board.Write || b.Phase == board.Reveal || b.Phase == board.Group) {
+		v.Suggestions, v.Undo = b.Suggestions(), len(b.Undo)
 	}
 	if who != forPhones {
 		sc := &sectorCount{}
@@ -279,6 +317,12 @@ func (r *Room) boardMe(p *Player) any {
 			if t == p.Team {
 				m.Recs = append(m.Recs, rec.Theme)
 			}
+		}
+		if d := rec.Draft(p.Team); d != nil {
+			if m.Drafts == nil {
+				m.Drafts = map[string]boardFields{}
+			}
+			m.Drafts[rec.Theme] = boardFields{Action: d.Action, Responsible: d.Responsible, Deadline: d.Deadline, Risk: d.Risk}
 		}
 	}
 	return m

@@ -51,6 +51,7 @@ const (
 	CodeNoDots      Code = "no_dots"
 	CodeCardCap     Code = "card_cap"
 	CodeOwnTeam     Code = "own_team"
+	CodeRecFinal    Code = "rec_final"
 
 	// Facilitators' accounts and the checks on state-changing requests.
 	CodeSignInRequired Code = "sign_in_required"
@@ -111,6 +112,7 @@ var codeTable = map[Code]CodeInfo{
 	CodeNoDots:      {Status: http.StatusConflict, RU: "Голоса закончились — снимите голос с другой карточки.", EN: "No dots left — take one back from another card."},
 	CodeCardCap:     {Status: http.StatusConflict, RU: "Этой карточке больше голосов дать нельзя.", EN: "This card has all the dots you may give it."},
 	CodeOwnTeam:     {Status: http.StatusForbidden, RU: "За карточки своей команды голосовать нельзя.", EN: "You cannot vote for your own team's cards."},
+	CodeRecFinal:    {Status: http.StatusConflict, RU: "Ведущий уже утвердил эту рекомендацию.", EN: "The facilitator has finalised this recommendation."},
 
 	CodeSignInRequired: {Status: http.StatusUnauthorized, RU: "Войдите как ведущий.", EN: "Sign in as a facilitator."},
 	CodeBadCredentials: {Status: http.StatusUnauthorized, RU: "Неверный логин или пароль.", EN: "Wrong login or password."},
@@ -142,6 +144,7 @@ var errorCodes = []struct {
 	{board.ErrCardCap, CodeCardCap},
 	{board.ErrOwnTeam, CodeOwnTeam},
 	{board.ErrBadValue, CodeBadRequest},
+	{board.ErrFinal, CodeRecFinal},
 
 	{ErrUnauthorized, CodeUnauthorized},
 	{game.ErrForbidden, CodeCaptainOnly},

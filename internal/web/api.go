@@ -214,11 +214,37 @@ func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) *room.Room {
 }
 
 // download answers with a file to save: its type, name and bytes, never cached.
-func download(w http.ResponseWriter, ctype, name string, body []byte) {
+func download(w http.ResponseWriter, ctype string, name export.FileName, body []byte) {
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Disposition", contentDisposition(name))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(body)
+}
+
+// contentDisposition names an attachment as RFC 6266 says: an ASCII
+// filename for every browser, and the real one, UTF-8 percent-encoded
+// (RFC 8187), as filename*, which browsers prefer.
+func contentDisposition(name export.FileName) string {
+	var b strings.Builder
+	b.WriteString(`attachment; filename="`)
+	for _, r := range name.ASCII {
+		if r < 0x20 || r >= 0x7f || r == '"' || r == '\\' {
+			r = '_'
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString(`"; filename*=UTF-8''`)
+	const hex = "0123456789ABCDEF"
+	for _, c := range []byte(name.UTF8) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }
 
 // audit serves a room's event log, for the host only.
@@ -238,7 +264,8 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	download(w, "application/json; charset=utf-8", "huddle-audit-"+rm.Code()+".json", body)
+	name := "huddle-audit-" + rm.Code() + ".json"
+	download(w, "application/json; charset=utf-8", export.FileName{UTF8: name, ASCII: name}, body)
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
@@ -272,5 +299,5 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	download(w, ctype, export.Filename(res, format), buf.Bytes())
+	download(w, ctype, export.Filename(res.Room.Title, res.Room.Created, format), buf.Bytes())
 }

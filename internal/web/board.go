@@ -73,8 +73,7 @@ func (s *Server) boardExport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	name := export.Filename(&room.Results{Room: res.Room}, "board."+format)
-	download(w, ctype, name, buf.Bytes())
+	download(w, ctype, export.Filename(res.Room.Title, res.Room.Created, format), buf.Bytes())
 }
 
 func (s *Server) boardPrint(w http.ResponseWriter, r *http.Request) {

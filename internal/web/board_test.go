@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -391,6 +392,13 @@ func TestBoardOverWebSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Room.ID, res.Room.Code, res.Room.Created = "ROOM", "CODE", time.Time{}
+	for _, b := range res.Boards {
+		for _, rec := range b.Recommendations {
+			for i := range rec.Drafts {
+				rec.Drafts[i].At = time.Time{}
+			}
+		}
+	}
 	var js bytes.Buffer
 	if err := export.BoardJSON(&js, &res); err != nil {
 		t.Fatal(err)
@@ -430,5 +438,40 @@ func boardGolden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from its golden file:\n%s", name, got)
+	}
+}
+
+// TestDownloadNames: every export, the board's and the quiz's, is named
+// after the room's title and date with its real extension: an ASCII name
+// for old browsers and the Russian one per RFC 6266, so that Word and
+// Excel open it with a double click.
+func TestDownloadNames(t *testing.T) {
+	base := startTestServer(t)
+	c := createRoom(t, base, map[string]any{"scenario": "partnership-board"})
+	day := `\d{4}-\d{2}-\d{2}`
+	utf := url.PathEscape("Эффективное партнёрство - рекомендации ")
+	var paths []string
+	for _, ext := range []string{"docx", "md", "csv", "json"} {
+		paths = append(paths, "/api/rooms/"+c.Room+"/board."+ext)
+	}
+	for _, ext := range []string{"xlsx", "csv", "json"} {
+		paths = append(paths, "/api/rooms/"+c.Room+"/export."+ext)
+	}
+	for _, path := range paths {
+		resp, err := http.Get(base + path + "?token=" + c.HostToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+			continue
+		}
+		e := path[strings.LastIndex(path, ".")+1:]
+		want := regexp.MustCompile(`^attachment; filename="Effektivnoe partnerstvo - rekomendatsii ` + day + `\.` + e +
+			`"; filename\*=UTF-8''` + regexp.QuoteMeta(utf) + day + `\.` + e + `$`)
+		if got := resp.Header.Get("Content-Disposition"); !want.MatchString(got) {
+			t.Errorf("GET %s: Content-Disposition %q, want %s", path, got, want)
+		}
 	}
 }

@@ -174,6 +174,12 @@ type browser struct {
 // closed at the end of the test before the server's cleanups run.
 func newBrowser(t *testing.T, path string) *browser {
 	t.Helper()
+	return newBrowserFor(t, path, 3*time.Minute)
+}
+
+// newBrowserFor is newBrowser for a test that needs the browser longer.
+func newBrowserFor(t *testing.T, path string, limit time.Duration) *browser {
+	t.Helper()
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -192,7 +198,7 @@ func newBrowser(t *testing.T, path string) *browser {
 	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(browserCtx, limit)
 	t.Cleanup(cancel)
 	return &browser{t: t, ctx: ctx}
 }

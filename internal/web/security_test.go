@@ -237,9 +237,11 @@ func TestRoleMatrix(t *testing.T) {
 	// Board commands: roles are checked before the stage, so a quiz room
 	// tells them apart as well as a board would.
 	playerBoard := []string{"board.card", "board.edit", "board.delete", "board.dots", "board.fill"}
-	hostBoard := []string{"board.hide", "board.merge", "board.unmerge", "board.reformulate", "board.theme", "board.rename", "board.place", "board.fill"}
+	hostBoard := []string{"board.hide", "board.merge", "board.unmerge", "board.reformulate", "board.theme", "board.rename", "board.place", "board.fill",
+		"board.group", "board.join", "board.split", "board.accept", "board.dismiss", "board.undo", "board.page", "board.final", "board.adopt"}
 	for _, cmd := range append(slices.Clone(playerBoard), hostBoard...) {
-		commands[cmd] = map[string]any{"card": "c1", "prompt": "p", "text": "t", "name": "n", "dots": 1, "theme": "t1"}
+		commands[cmd] = map[string]any{"card": "c1", "prompt": "p", "text": "t", "name": "n", "dots": 1, "theme": "t1",
+			"onto": "c2", "into": "t2", "cards": []string{"c1", "c2"}, "page": 1, "final": true, "team": "t1"}
 	}
 	allowed := map[string][]string{
 		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock"}, hostBoard...),

@@ -10,6 +10,7 @@ import (
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Room statuses in a facilitator's list.
@@ -129,7 +130,7 @@ func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, account.ErrOwnerOnly)
 		return
 	}
-	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, room.ErrNotFound) {
+	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, session.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
 	}
@@ -198,7 +199,7 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 	}
 	rm := s.hub.Room(id)
 	if rm == nil {
-		s.writeError(w, r, room.ErrGone)
+		s.writeError(w, r, session.ErrGone)
 		return
 	}
 	l, err := rm.Reissue(r.Context(), req.Host, req.Screen)

@@ -3,8 +3,8 @@
 // talk to it through its inbox. Every accepted change is an event: applied
 // to the state, appended to the store by the room's journal, and
 // acknowledged only once stored. What leaves the goroutine is encoded bytes
-// (frames) or a copy (results are built from the state encoded and decoded
-// again, so they cannot share its memory).
+// (frames, snapshots) or a copy (results, the room's info): never a map or
+// slice the state goes on changing.
 package room
 
 import (
@@ -410,33 +410,17 @@ func (rc *recent) add(key string) {
 	}
 }
 
-// Results returns the room's results for export. They are built off the
-// room's goroutine from its state encoded on it, so they share nothing with
-// the live room and an export may take its time while the room goes on.
+// Results returns the room's results for export. They are built on the
+// room's goroutine as a copy: session builds them from fresh lists and
+// copied maps, so an export may read them while the room goes on
+// (TestResultsShareNothing).
 func (r *Room) Results(ctx context.Context) (*session.Results, error) {
-	st, err := r.copyState(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return st.Results(), nil
+	return call(ctx, r, func(reply func(*session.Results, error)) { reply(r.st.Results(), nil) })
 }
 
 // BoardResults returns the room's board stages for export, as Results.
 func (r *Room) BoardResults(ctx context.Context) (*session.BoardResults, error) {
-	st, err := r.copyState(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return st.BoardResults(), nil
-}
-
-// copyState encodes the state on the room's goroutine and decodes it off it.
-func (r *Room) copyState(ctx context.Context) (*session.State, error) {
-	data, err := call(ctx, r, func(reply func([]byte, error)) { reply(r.encode()) })
-	if err != nil {
-		return nil, err
-	}
-	return session.Decode(data)
+	return call(ctx, r, func(reply func(*session.BoardResults, error)) { reply(r.st.BoardResults(), nil) })
 }
 
 // Summary is a room as a facilitator's list shows it.

@@ -8,8 +8,9 @@ import (
 
 // Results is everything a room produced, flattened for export: who played,
 // how each question went and what each player answered. Like BoardResults,
-// it shares no memory with a live room: the room builds it from a copy of
-// its state decoded off its goroutine.
+// it shares no map or slice with the state it was made from: the builders
+// make fresh lists and copy maps (TestResultsShareNothing), so an export may
+// read it while the room goes on.
 type Results struct {
 	Room      RoomInfo         `json:"room"`
 	Teams     []TeamResult     `json:"teams"`           // ranked

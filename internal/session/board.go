@@ -365,9 +365,9 @@ func optionalText(s *string, limit int) (*string, error) {
 	return &out, nil
 }
 
-// hasBoard reports whether a scenario has a board stage, where votes are
-// broken down by sector.
-func hasBoard(sc *scenario.Scenario) bool {
+// HasBoard reports whether a scenario has a board stage, where votes are
+// broken down by sector and documents are made.
+func HasBoard(sc *scenario.Scenario) bool {
 	for _, st := range sc.Stages {
 		if st.Kind == scenario.KindBoard {
 			return true

@@ -275,7 +275,7 @@ type Info struct {
 // Info returns the room's public description, a copy of its own.
 func (s *State) Info() Info {
 	return Info{ID: s.Config.ID, Code: s.Config.Code, Title: s.Config.Scenario.Title, Lang: s.Config.Lang,
-		TeamMode: string(s.teamMode()), Teams: slices.Clone(s.Teams), Sectors: hasBoard(s.Config.Scenario)}
+		TeamMode: string(s.teamMode()), Teams: slices.Clone(s.Teams), Sectors: HasBoard(s.Config.Scenario)}
 }
 
 // TeamNames settles a new room's teams: the names the host gave (2 to 20,

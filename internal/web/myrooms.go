@@ -72,7 +72,7 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 	}
 	if sc := s.scenarios[rec.Scenario]; sc != nil {
 		out.Again = true
-		out.Board = hasBoardStage(sc)
+		out.Board = session.HasBoard(sc)
 	}
 	if rm := s.hub.Room(rec.ID); rm != nil {
 		if sum, err := rm.Summary(r.Context()); err == nil {
@@ -83,15 +83,6 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 		}
 	}
 	return out
-}
-
-func hasBoardStage(sc *scenario.Scenario) bool {
-	for _, st := range sc.Stages {
-		if st.Kind == scenario.KindBoard {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) myRooms(w http.ResponseWriter, r *http.Request) {

@@ -218,6 +218,10 @@ func FuzzBoardCommand(f *testing.F) {
 		{0, 2, "board.page", `{"page":2}`, "board.page", `{"page":-1}`},
 		{0, 6, "board.final", `{"theme":"t5","final":true}`, "board.adopt", `{"theme":"t5","team":"t1"}`},
 		{2, 3, "board.undo", `{}`, "board.group", `{"card":"c2","onto":"c1"}`},
+		// Empty lists, which an event's encoding leaves out: the live state
+		// must be the one its replay makes.
+		{0, 3, "board.split", `{"theme":"t5","cards":[]}`, "board.dismiss", `{"cards":[]}`},
+		{0, 1, "board.accept", `{"cards":[]}`, "board.fill", `{"theme":"t5","action":""}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.role, s.steps, s.typ, []byte(s.data), s.typ2, []byte(s.data2))

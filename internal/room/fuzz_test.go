@@ -31,6 +31,7 @@ func FuzzCommand(f *testing.F) {
 		{0, "lock", `{"locked":true}`, "lock", `{"locked":"yes"}`},
 		{1, "start", ``, "answer", `[]`},
 		{2, "next", `{"player":5}`, "answer", `{"question":null}`},
+		{2, "answer", `{"question":"q1","options":[]}`, "answer", `{"question":"q1","options":["a"],"text":""}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.role, s.typ, []byte(s.data), s.typ2, []byte(s.data2))

@@ -23,7 +23,24 @@ func TestReissueLinks(t *testing.T) {
 		t.Fatalf("session host got %v", bySession.frames)
 	}
 
+	// Handlers ask IsHost from their own goroutines while the room
+	// replaces the hash: under -race, a hash shared with the state shows.
+	asking := make(chan struct{})
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		for {
+			select {
+			case <-asking:
+				return
+			default:
+				f.room.IsHost(f.c.HostToken)
+			}
+		}
+	}()
 	l, err := f.room.Reissue(ctx, true, false)
+	close(asking)
+	<-asked
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,7 +105,8 @@ func newRoom(st *session.State, seq uint64, deps hubDeps) *Room {
 	r.journal = journal{id: r.id, store: deps.store, log: r.log, clock: deps.clock, post: r.post,
 		notify: func() { r.subs.marks.View = true }, abort: deps.abort, every: deps.every, maxBuffered: deps.maxBuffered,
 		seq: seq, durable: seq, snapSeq: seq}
-	r.hostHash.Store(&st.Config.HostHash)
+	hostHash := st.Config.HostHash // a copy: a reissue rewrites the state's while IsHost reads this
+	r.hostHash.Store(&hostHash)
 	if r.maxPlayers <= 0 {
 		r.maxPlayers = DefaultMaxPlayers
 	}

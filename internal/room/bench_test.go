@@ -61,7 +61,8 @@ func BenchmarkRoomAnswers(b *testing.B) {
 					st, err := session.Decode(lobby)
 					if err == nil {
 						r.st = st
-						err = r.change(func(tx *session.Tx) error { return r.st.Exec(tx, session.Actor{Role: session.RoleHost}, "start", nil) })
+						tx := r.begin()
+						err = r.end(tx, r.st.Exec(tx, session.Actor{Role: session.RoleHost}, "start", nil))
 					}
 					reply(struct{}{}, err)
 				}); err != nil {
@@ -109,7 +110,8 @@ func BenchmarkBroadcast(b *testing.B) {
 			// Open the question, send everything pending, and wait for the
 			// store: nothing of the setup may run inside the timed loop.
 			if _, err := call(context.Background(), r, func(reply func(struct{}, error)) {
-				_ = r.change(func(tx *session.Tx) error { return r.st.Exec(tx, session.Actor{Role: session.RoleHost}, "start", nil) })
+				tx := r.begin()
+				_ = r.end(tx, r.st.Exec(tx, session.Actor{Role: session.RoleHost}, "start", nil))
 				r.flush()
 				r.journal.afterDurable(func() { reply(struct{}{}, nil) })
 			}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Room statuses in a facilitator's list.
@@ -71,7 +72,7 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 	}
 	if sc := s.scenarios[rec.Scenario]; sc != nil {
 		out.Again = true
-		out.Board = hasBoardStage(sc)
+		out.Board = session.HasBoard(sc)
 	}
 	if rm := s.hub.Room(rec.ID); rm != nil {
 		if sum, err := rm.Summary(r.Context()); err == nil {
@@ -82,15 +83,6 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 		}
 	}
 	return out
-}
-
-func hasBoardStage(sc *scenario.Scenario) bool {
-	for _, st := range sc.Stages {
-		if st.Kind == scenario.KindBoard {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) myRooms(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +121,7 @@ func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, account.ErrOwnerOnly)
 		return
 	}
-	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, room.ErrNotFound) {
+	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, session.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
 	}
@@ -198,7 +190,7 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 	}
 	rm := s.hub.Room(id)
 	if rm == nil {
-		s.writeError(w, r, room.ErrGone)
+		s.writeError(w, r, session.ErrGone)
 		return
 	}
 	l, err := rm.Reissue(r.Context(), req.Host, req.Screen)

@@ -142,7 +142,8 @@ function buildLobby(v) {
   const host = hostOf(v.room.join_url);
   const sec = h(
     'section',
-    { class: 'lobby', 'data-testid': 'phase-lobby' },
+    // A small room's names grow for the back row; a big one's shrink.
+    { class: 'lobby', 'data-testid': 'phase-lobby', 'data-kmax': '1.4' },
     h(
       'div',
       { class: 'lobby-join' },

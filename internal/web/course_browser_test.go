@@ -165,6 +165,11 @@ func (c *course) screen(what, cond, shot string) {
 	assertFits(c.big, c.t, what+" at 1920×1080")
 	assertFits(c.small, c.t, what+" at 1280×720")
 	assertTextAtLeast(c.big, c.t, "body", 24, what+" at 1920×1080")
+	for name, p := range map[string]context.Context{"1920×1080": c.big, "1280×720": c.small} {
+		if broken := c.b.evalString(p, brokenWordsJS); broken != "" {
+			c.t.Errorf("%s at %s: names broken inside a word: %s", what, name, broken)
+		}
+	}
 	c.noToken(what)
 	if shot != "" {
 		c.shot(c.big, shot+"-1920x1080.png")
@@ -289,6 +294,7 @@ func TestBrowserCourse(t *testing.T) {
 
 	start := time.Now()
 	c.quiz()
+	c.fullLobby()
 	t.Logf("the quiz took %v", time.Since(start).Round(time.Millisecond))
 	mark := time.Now()
 	c.game()
@@ -660,6 +666,21 @@ func (c *course) remoteByKeys() {
 			c.screen("the leaderboard, moved on from the remote", `!!document.querySelector('[data-testid="phase-leaderboard"]')`, "")
 		}
 	}
+}
+
+// fullLobby fills a lobby of ten teams with 150 players: the names that do
+// not fit are counted instead, and the screen still fits.
+func (c *course) fullLobby() {
+	c.t.Helper()
+	rm := createRoom(c.t, c.base, map[string]any{"scenario": "partnership-quiz", "team_count": 10})
+	c.token = rm.HostToken
+	for i := range 150 {
+		joinRoom(c.t, c.base, rm.Code, fmt.Sprintf("Александра Константинова %d", i+1), fmt.Sprintf("t%d", i%10+1))
+	}
+	for _, p := range []context.Context{c.big, c.small} {
+		c.b.do(p, "a full lobby", chromedp.Navigate(c.base+"/screen/"+rm.Room+"#h="+rm.HostToken), chromedp.WaitVisible(tid("control-start")))
+	}
+	c.screen("a lobby of 150 players in ten teams", `document.querySelectorAll('.team-card').length === 10 && document.querySelectorAll('.chip-more').length === 10`, "course-lobby-150")
 }
 
 // nextCase moves the game on; it reports whether a case follows.

@@ -366,7 +366,7 @@ func isPoll(q session.QuestionResult) bool { return q.Type == string(scenario.Po
 // choiceText is an answer as text: the options' texts without their
 // Markdown for a choice question (written by the scenario's author), and
 // what the player typed, untouched, for the others.
-func choiceText(q room.QuestionResult, answer string) string {
+func choiceText(q session.QuestionResult, answer string) string {
 	switch scenario.QuestionType(q.Type) {
 	case scenario.Numeric, scenario.Text:
 		return answer

@@ -271,7 +271,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 
 // resultsLang is the language of a results file: ?lang=, else the room's,
 // whatever the browser that downloads it prefers.
-func resultsLang(r *http.Request, res *room.Results) string {
+func resultsLang(r *http.Request, res *session.Results) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
 		return l
 	}

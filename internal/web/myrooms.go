@@ -216,7 +216,7 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 // projector never shows it.
 func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
 	if s.crossSite(r) {
-		s.writeError(w, r, room.ErrCrossSite)
+		s.writeError(w, r, session.ErrCrossSite)
 		return
 	}
 	f, id := facilitatorOf(r), chi.URLParam(r, "room")
@@ -225,7 +225,7 @@ func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.hub.Room(id) == nil {
-		s.writeError(w, r, room.ErrGone)
+		s.writeError(w, r, session.ErrGone)
 		return
 	}
 	png, err := qrcode.Encode(s.base+"/host/"+id, qrcode.Medium, 512)

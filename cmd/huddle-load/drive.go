@@ -178,6 +178,9 @@ func (h *host) read(ctx context.Context) {
 	for {
 		_, b, err := h.c.Read(ctx)
 		if err != nil {
+			if ctx.Err() == nil && !h.s.ending.Load() {
+				fmt.Printf("  host socket ended: %v\n", err)
+			}
 			return
 		}
 		now := time.Now().UnixNano()

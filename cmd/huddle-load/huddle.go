@@ -48,7 +48,10 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	go h.read(ctx)
 	defer func() { _ = hconn.CloseNow(); <-h.done }()
 
+	t.compact(ctx)
+	mb := t.memory(ctx, cfg.profile, "huddle-before")
 	before := t.sample(ctx)
+	joinProfile := t.cpuProfile(ctx, cfg.profile, "huddle-join", cfg.profileFor)
 	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
 		var j struct {
 			Token string `json:"token"`
@@ -66,12 +69,16 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	h.mu.Unlock()
 	time.Sleep(300 * time.Millisecond) // let the lobby views settle before sampling memory
 	joined := t.sample(ctx)
-	res.memory(before, joined, want)
+	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "huddle-joined"), want)
 
 	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
 	open := make([]int64, cfg.questions)
+	joinProfile()
 	start := t.sample(ctx)
+	questionProfile := t.cpuProfile(ctx, cfg.profile, "huddle-questions", cfg.profileFor)
+	defer questionProfile()
 	s.frames.Store(0)
+	s.phoneFrames.Store(0)
 	s.bytes.Store(0)
 	for k := range cfg.questions {
 		cmd := "next"

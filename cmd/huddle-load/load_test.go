@@ -18,11 +18,16 @@ import (
 	"github.com/huddle-live/huddle/internal/web"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// centrifuge's node drops a channel's broker subscription a second after
+// its last subscriber left, on a goroutine its Shutdown does not wait for;
+// it ends by itself.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/centrifugal/centrifuge.(*Node).unsubscribeFromBrokerWhenEmpty.func1"))
+}
 
-// TestSmoke runs the generator in-process against an in-process huddle and
-// floor with 200 phones, so that it cannot rot: the report must be
-// complete and every answer counted. It asserts no speed.
+// TestSmoke runs the generator in-process against an in-process huddle,
+// floor and centrifuge peer with 200 phones, so that it cannot rot: the
+// report must be complete and every answer counted. It asserts no speed.
 func TestSmoke(t *testing.T) {
 	dir := t.TempDir()
 	if err := writeQuiz(dir); err != nil {
@@ -60,18 +65,31 @@ func TestSmoke(t *testing.T) {
 	fs := httptest.NewServer(fl)
 	defer fs.Close()
 	defer fl.Close()
+	cst, err := store.OpenBolt(filepath.Join(dir, "centrifuge", "centrifuge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cst.Close()
+	peer, err := newCentrifugeServer(cst, 100*time.Millisecond, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := httptest.NewServer(peer)
+	defer cs.Close()
+	defer peer.close()
 
 	const n, questions = 200, 3
 	cfg := config{n: n, teams: 4, questions: questions, window: 300 * time.Millisecond,
 		addr: hs.Listener.Addr().String(), pid: os.Getpid(), floor: true,
 		floorAddr: fs.Listener.Addr().String(), floorPID: os.Getpid(), workers: 20, seed: 1,
+		centrifuge: true, centrifugeAddr: cs.Listener.Addr().String(), centrifugePID: os.Getpid(),
 		login: "load", password: "load password"}
 	rep, err := bench(context.Background(), cfg, t.Output())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep.print(t.Output())
-	for _, r := range []*Result{rep.Huddle, rep.Floor} {
+	for _, r := range []*Result{rep.Huddle, rep.Floor, rep.Centrifuge} {
 		if r == nil {
 			t.Fatal("a result is missing")
 		}
@@ -84,7 +102,7 @@ func TestSmoke(t *testing.T) {
 		if r.AnswersSent != n*questions || r.AnswersAcked != n*questions {
 			t.Errorf("%s: %d answers sent, %d acked, want %d", r.Target, r.AnswersSent, r.AnswersAcked, n*questions)
 		}
-		if r.FramesDelivered < int64(n*questions) || r.PayloadBytes < 500 || r.RSSJoinedMB <= 0 {
+		if r.FramesDelivered < int64(n*questions) || r.FramesPerPhoneQuestion < 2 || r.CPUPerPhoneQuestionUS <= 0 || r.PayloadBytes < 500 || r.RSSJoinedMB <= 0 {
 			t.Errorf("%s: %d frames, %d-byte payload, %.1f MB RSS", r.Target, r.FramesDelivered, r.PayloadBytes, r.RSSJoinedMB)
 		}
 		if r.ErrorFrames != 0 || r.Dropped != 0 {
@@ -103,5 +121,8 @@ func TestSmoke(t *testing.T) {
 	}
 	if rep.Ratio == nil || rep.Ratio.FanoutP99 <= 0 || rep.Ratio.CPUPerMsg <= 0 {
 		t.Errorf("ratio = %+v", rep.Ratio)
+	}
+	if rep.RatioPeer == nil || rep.RatioPeer.FanoutP99 <= 0 || rep.RatioPeer.AckP99 <= 0 || rep.RatioPeer.JoinRate <= 0 {
+		t.Errorf("ratio to centrifuge = %+v", rep.RatioPeer)
 	}
 }

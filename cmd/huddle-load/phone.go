@@ -33,22 +33,24 @@ type phone struct {
 	last  atomic.Int32   // the question answered last, for matching its ack
 }
 
-// session is one target under load (huddle or the floor): its phones and
-// what they measured, per question.
+// session is one target under load (huddle, the floor or centrifuge): its
+// phones and what they measured, per question.
 type session struct {
-	questions int
-	phones    []*phone
-	welcomed  atomic.Int64
-	frames    atomic.Int64 // frames delivered to phones and host
-	bytes     atomic.Int64
-	acks      atomic.Int64
-	errs      atomic.Int64 // error frames
-	dropped   atomic.Int64 // sockets that ended before the run did
-	ending    atomic.Bool
-	stateSize atomic.Int64   // size of a question's state frame as phone 0 saw it
-	recv      []atomic.Int64 // per question: phones that received it
-	lastRecv  []atomic.Int64 // per question: when the last of them did (unix ns)
-	readers   sync.WaitGroup
+	questions   int
+	centrifuge  bool // frames are centrifuge's JSON protocol: messages one per line
+	phones      []*phone
+	welcomed    atomic.Int64
+	frames      atomic.Int64 // messages delivered to phones and host
+	phoneFrames atomic.Int64 // the same to phones only
+	bytes       atomic.Int64
+	acks        atomic.Int64
+	errs        atomic.Int64 // error frames
+	dropped     atomic.Int64 // sockets that ended before the run did
+	ending      atomic.Bool
+	stateSize   atomic.Int64   // size of a question's state frame as phone 0 saw it
+	recv        []atomic.Int64 // per question: phones that received it
+	lastRecv    []atomic.Int64 // per question: when the last of them did (unix ns)
+	readers     sync.WaitGroup
 }
 
 func newSession(n, questions int) *session {
@@ -68,6 +70,10 @@ func (s *session) newPhone(i int) *phone {
 // first bytes without decoding JSON, and records what it measures.
 func (s *session) read(ctx context.Context, p *phone) {
 	defer s.readers.Done()
+	if s.centrifuge {
+		s.readLines(ctx, p)
+		return
+	}
 	for {
 		_, r, err := p.c.Reader(ctx)
 		if err != nil {
@@ -100,10 +106,45 @@ func (s *session) read(ctx context.Context, p *phone) {
 	}
 }
 
+// readLines is read for centrifuge, which may put several messages in one
+// frame, a publication and a reply together: each frame is read whole and
+// each line handled as a message. A line "{}" is the server's ping, which
+// a client must answer with the same.
+func (s *session) readLines(ctx context.Context, p *phone) {
+	var buf bytes.Buffer
+	for {
+		_, r, err := p.c.Reader(ctx)
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		if err != nil {
+			if !s.ending.Load() {
+				s.dropped.Add(1)
+			}
+			return
+		}
+		now := time.Now().UnixNano()
+		for line := range bytes.Lines(buf.Bytes()) {
+			line = bytes.TrimSpace(line)
+			if string(line) == "{}" {
+				_ = p.c.Write(ctx, websocket.MessageText, line)
+				continue
+			}
+			s.handle(p, line, int64(len(line)), now)
+		}
+	}
+}
+
 func (s *session) handle(p *phone, b []byte, size, now int64) {
 	s.frames.Add(1)
+	s.phoneFrames.Add(1)
 	s.bytes.Add(size)
-	switch string(stringField(b, `"type":"`)) {
+	typ := string(stringField(b, `"type":"`))
+	if s.centrifuge && bytes.Contains(b, []byte(`"connect":{`)) {
+		typ = "welcome"
+	}
+	switch typ {
 	case "state":
 		if string(stringField(b, `"phase":"`)) != "question" {
 			return

@@ -9,17 +9,19 @@ import (
 
 // Report is what one run of the generator writes as JSON.
 type Report struct {
-	Started   time.Time `json:"started"`
-	LoadStart string    `json:"load_start"` // /proc/loadavg before the run
-	LoadEnd   string    `json:"load_end"`
-	N         int       `json:"n"`
-	Teams     int       `json:"teams"`
-	Questions int       `json:"questions"`
-	WindowMS  int64     `json:"window_ms"`
-	Store     string    `json:"store,omitempty"`
-	Huddle    *Result   `json:"huddle"`
-	Floor     *Result   `json:"floor,omitempty"`
-	Ratio     *Ratio    `json:"ratio,omitempty"` // huddle / floor
+	Started    time.Time `json:"started"`
+	LoadStart  string    `json:"load_start"` // /proc/loadavg before the run
+	LoadEnd    string    `json:"load_end"`
+	N          int       `json:"n"`
+	Teams      int       `json:"teams"`
+	Questions  int       `json:"questions"`
+	WindowMS   int64     `json:"window_ms"`
+	Store      string    `json:"store,omitempty"`
+	Huddle     *Result   `json:"huddle"`
+	Floor      *Result   `json:"floor,omitempty"`
+	Centrifuge *Result   `json:"centrifuge,omitempty"`
+	Ratio      *Ratio    `json:"ratio,omitempty"`            // huddle / floor
+	RatioPeer  *Ratio    `json:"ratio_centrifuge,omitempty"` // huddle / centrifuge
 }
 
 // Result is what was measured against one server.
@@ -55,17 +57,28 @@ type Result struct {
 	NotCounted    int     `json:"questions_not_all_counted"`
 	AnswersPerSec float64 `json:"answers_per_s,omitempty"` // answers / (all counted − first sent), mean over questions
 
-	PayloadBytes    int64   `json:"payload_bytes"` // a question's state frame
-	FramesDelivered int64   `json:"frames_delivered"`
-	BytesDelivered  int64   `json:"bytes_delivered"`
-	Seconds         float64 `json:"seconds"` // of the question phase
-	CPUSeconds      float64 `json:"cpu_seconds"`
-	CPUPerMsgUS     float64 `json:"cpu_us_per_msg"`
-	CPUPercent      float64 `json:"cpu_percent"` // of one core
+	PayloadBytes    int64 `json:"payload_bytes"` // a question's state frame
+	FramesDelivered int64 `json:"frames_delivered"`
+	// Frames (centrifuge: messages) the phones received in the question
+	// phase, per phone and question; and the server's CPU the same way.
+	FramesPerPhoneQuestion float64 `json:"frames_per_phone_question"`
+	CPUPerPhoneQuestionUS  float64 `json:"cpu_us_per_phone_question"`
+	BytesDelivered         int64   `json:"bytes_delivered"`
+	Seconds                float64 `json:"seconds"` // of the question phase
+	CPUSeconds             float64 `json:"cpu_seconds"`
+	CPUPerMsgUS            float64 `json:"cpu_us_per_msg"`
+	CPUPercent             float64 `json:"cpu_percent"` // of one core
 
-	RSSBeforeMB   float64 `json:"rss_before_mb"`
-	RSSJoinedMB   float64 `json:"rss_joined_mb"`
-	RSSPerPhoneKB float64 `json:"rss_per_phone_kb"` // growth from joining / phones
+	RSSBeforeMB float64 `json:"rss_before_mb"`
+	RSSJoinedMB float64 `json:"rss_joined_mb"`
+	// Growth of the RSS from before the joins (the server compacted first,
+	// where it serves pprof) to after them, per phone.
+	RSSPerPhoneKB float64 `json:"rss_per_phone_kb"`
+	// What the Go runtime says of the same growth, after a forced collection:
+	// the live heap, the goroutine stacks and the goroutines, per phone.
+	HeapPerPhoneKB     float64 `json:"heap_per_phone_kb,omitempty"`
+	StackPerPhoneKB    float64 `json:"stack_per_phone_kb,omitempty"`
+	GoroutinesPerPhone float64 `json:"goroutines_per_phone,omitempty"`
 
 	StoreWrites       int64      `json:"store_writes,omitempty"`
 	StoreEvents       int64      `json:"store_events,omitempty"`
@@ -73,12 +86,16 @@ type Result struct {
 	Leaderboard       []Standing `json:"leaderboard,omitempty"`
 }
 
-// Ratio is huddle's figure over the floor's.
+// Ratio is huddle's figure over another server's, measured in the same run.
 type Ratio struct {
-	FanoutP50   float64 `json:"fanout_p50"`
-	FanoutP99   float64 `json:"fanout_p99"`
-	CPUPerMsg   float64 `json:"cpu_per_msg"`
-	RSSPerPhone float64 `json:"rss_per_phone"`
+	FanoutP50           float64 `json:"fanout_p50"`
+	FanoutP99           float64 `json:"fanout_p99"`
+	CPUPerMsg           float64 `json:"cpu_per_msg"`
+	CPUPerPhoneQuestion float64 `json:"cpu_per_phone_question"`
+	RSSPerPhone         float64 `json:"rss_per_phone"`
+	RSSPerPhoneMoreKB   float64 `json:"rss_per_phone_more_kb"` // huddle's minus the other's
+	JoinRate            float64 `json:"join_rate"`
+	AckP99              float64 `json:"ack_p99"`
 }
 
 func ms(ns int64) float64 { return float64(ns) / 1e6 }
@@ -101,11 +118,16 @@ func (r *Result) join(n int, errs int64, took time.Duration, s *session) {
 	}
 }
 
-func (r *Result) memory(before, joined sample, n int) {
+func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 	r.RSSBeforeMB = float64(before.rss) / (1 << 20)
 	r.RSSJoinedMB = float64(joined.rss) / (1 << 20)
 	if n > 0 {
 		r.RSSPerPhoneKB = float64(joined.rss-before.rss) / 1024 / float64(n)
+		if mb.ok && mj.ok {
+			r.HeapPerPhoneKB = float64(mj.heap-mb.heap) / 1024 / float64(n)
+			r.StackPerPhoneKB = float64(mj.stack-mb.stack) / 1024 / float64(n)
+			r.GoroutinesPerPhone = float64(mj.goroutines-mb.goroutines) / float64(n)
+		}
 	}
 }
 
@@ -171,6 +193,12 @@ func (r *Result) questions(s *session, open, counted []int64, start, end sample)
 	r.PayloadBytes = s.stateSize.Load()
 	r.FramesDelivered = s.frames.Load()
 	r.BytesDelivered = s.bytes.Load()
+	phones := 0
+	for _, p := range s.phones {
+		if p != nil {
+			phones++
+		}
+	}
 	r.Seconds = end.at.Sub(start.at).Seconds()
 	r.CPUSeconds = (end.cpu - start.cpu).Seconds()
 	if r.FramesDelivered > 0 {
@@ -178,6 +206,10 @@ func (r *Result) questions(s *session, open, counted []int64, start, end sample)
 	}
 	if r.Seconds > 0 {
 		r.CPUPercent = 100 * r.CPUSeconds / r.Seconds
+	}
+	if n := float64(phones * len(open)); n > 0 {
+		r.FramesPerPhoneQuestion = float64(s.phoneFrames.Load()) / n
+		r.CPUPerPhoneQuestionUS = r.CPUSeconds * 1e6 / n
 	}
 	if start.haveStore && end.haveStore {
 		r.StoreWrites = end.writes - start.writes
@@ -194,64 +226,92 @@ func ratio(a, b float64) float64 {
 }
 
 func (rep *Report) ratios() {
-	if rep.Floor == nil || rep.Huddle == nil {
-		return
+	rep.Ratio = compare(rep.Huddle, rep.Floor)
+	rep.RatioPeer = compare(rep.Huddle, rep.Centrifuge)
+}
+
+func compare(h, o *Result) *Ratio {
+	if h == nil || o == nil {
+		return nil
 	}
-	h, f := rep.Huddle, rep.Floor
-	rep.Ratio = &Ratio{
-		FanoutP50:   ratio(h.FanoutP50MS, f.FanoutP50MS),
-		FanoutP99:   ratio(h.FanoutP99MS, f.FanoutP99MS),
-		CPUPerMsg:   ratio(h.CPUPerMsgUS, f.CPUPerMsgUS),
-		RSSPerPhone: ratio(h.RSSPerPhoneKB, f.RSSPerPhoneKB),
+	return &Ratio{
+		FanoutP50:           ratio(h.FanoutP50MS, o.FanoutP50MS),
+		FanoutP99:           ratio(h.FanoutP99MS, o.FanoutP99MS),
+		CPUPerMsg:           ratio(h.CPUPerMsgUS, o.CPUPerMsgUS),
+		CPUPerPhoneQuestion: ratio(h.CPUPerPhoneQuestionUS, o.CPUPerPhoneQuestionUS),
+		RSSPerPhone:         ratio(h.RSSPerPhoneKB, o.RSSPerPhoneKB),
+		RSSPerPhoneMoreKB:   h.RSSPerPhoneKB - o.RSSPerPhoneKB,
+		JoinRate:            ratio(h.JoinsPerSec, o.JoinsPerSec),
+		AckP99:              ratio(h.AckP99MS, o.AckP99MS),
 	}
 }
 
-// print writes the human summary.
+// print writes the human summary: huddle, then each reference measured in
+// the same run with huddle's figure over it.
 func (rep *Report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%d phones, %d teams, %d questions, answer window %d ms, store %s; load %s → %s\n",
 		rep.N, rep.Teams, rep.Questions, rep.WindowMS, rep.Store, rep.LoadStart, rep.LoadEnd)
+	type ref struct {
+		r     *Result
+		ratio *Ratio
+	}
+	var refs []ref
+	fmt.Fprintf(w, "  %-36s %11s", "", "huddle")
+	for _, x := range []ref{{rep.Floor, rep.Ratio}, {rep.Centrifuge, rep.RatioPeer}} {
+		if x.r != nil && x.ratio != nil {
+			refs = append(refs, x)
+			fmt.Fprintf(w, " %11s %9s", x.r.Target, "huddle/")
+		}
+	}
+	fmt.Fprintln(w)
 	row := func(name, unit string, f func(*Result) float64, rf func(*Ratio) float64) {
-		fmt.Fprintf(w, "  %-34s %12.2f", name+" ("+unit+")", f(rep.Huddle))
-		if rep.Floor != nil {
-			fmt.Fprintf(w, " %12.2f", f(rep.Floor))
+		fmt.Fprintf(w, "  %-36s %11.2f", name+" ("+unit+")", f(rep.Huddle))
+		for _, x := range refs {
+			fmt.Fprintf(w, " %11.2f", f(x.r))
 			if rf != nil {
-				fmt.Fprintf(w, " %8.2f×", rf(rep.Ratio))
+				fmt.Fprintf(w, " %8.2f×", rf(x.ratio))
+			} else {
+				fmt.Fprintf(w, " %9s", "")
 			}
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "  %-34s %12s", "", "huddle")
-	if rep.Floor != nil {
-		fmt.Fprintf(w, " %12s %9s", "floor", "ratio")
-	}
-	fmt.Fprintln(w)
 	row("joined", "phones", func(r *Result) float64 { return float64(r.Joined) }, nil)
 	row("join errors", "", func(r *Result) float64 { return float64(r.JoinErrors) }, nil)
-	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, nil)
+	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, func(r *Ratio) float64 { return r.JoinRate })
 	row("fan-out p50, last phone", "ms", func(r *Result) float64 { return r.FanoutP50MS }, func(r *Ratio) float64 { return r.FanoutP50 })
 	row("fan-out p99, last phone", "ms", func(r *Result) float64 { return r.FanoutP99MS }, func(r *Ratio) float64 { return r.FanoutP99 })
+	row("fan-out max, last phone", "ms", func(r *Result) float64 { return r.FanoutMaxMS }, nil)
 	row("delivery p50, any phone", "ms", func(r *Result) float64 { return r.DeliveryP50MS }, nil)
 	row("delivery p99, any phone", "ms", func(r *Result) float64 { return r.DeliveryP99MS }, nil)
 	row("undelivered", "phone×question", func(r *Result) float64 { return float64(r.Undelivered) }, nil)
 	row("answers sent", "", func(r *Result) float64 { return float64(r.AnswersSent) }, nil)
 	row("answers acked", "", func(r *Result) float64 { return float64(r.AnswersAcked) }, nil)
 	row("ack p50", "ms", func(r *Result) float64 { return r.AckP50MS }, nil)
-	row("ack p99", "ms", func(r *Result) float64 { return r.AckP99MS }, nil)
-	fmt.Fprintf(w, "  %-34s %12.2f\n", "last answer → all counted p50 (ms)", rep.Huddle.BurstP50MS)
-	fmt.Fprintf(w, "  %-34s %12.2f\n", "last answer → all counted max (ms)", rep.Huddle.BurstMaxMS)
-	fmt.Fprintf(w, "  %-34s %12d\n", "questions not all counted", rep.Huddle.NotCounted)
-	fmt.Fprintf(w, "  %-34s %12.0f\n", "answers/s (first sent → counted)", rep.Huddle.AnswersPerSec)
+	row("ack p99", "ms", func(r *Result) float64 { return r.AckP99MS }, func(r *Ratio) float64 { return r.AckP99 })
+	fmt.Fprintf(w, "  %-36s %11.2f\n", "last answer → all counted p50 (ms)", rep.Huddle.BurstP50MS)
+	fmt.Fprintf(w, "  %-36s %11.2f\n", "last answer → all counted max (ms)", rep.Huddle.BurstMaxMS)
+	fmt.Fprintf(w, "  %-36s %11d\n", "questions not all counted", rep.Huddle.NotCounted)
+	fmt.Fprintf(w, "  %-36s %11.0f\n", "answers/s (first sent → counted)", rep.Huddle.AnswersPerSec)
 	row("state frame", "bytes", func(r *Result) float64 { return float64(r.PayloadBytes) }, nil)
 	row("frames delivered", "", func(r *Result) float64 { return float64(r.FramesDelivered) }, nil)
+	row("frames per phone and question", "", func(r *Result) float64 { return r.FramesPerPhoneQuestion }, nil)
 	row("server CPU", "s", func(r *Result) float64 { return r.CPUSeconds }, nil)
 	row("server CPU", "% of a core", func(r *Result) float64 { return r.CPUPercent }, nil)
 	row("CPU per delivered frame", "µs", func(r *Result) float64 { return r.CPUPerMsgUS }, func(r *Ratio) float64 { return r.CPUPerMsg })
+	row("CPU per phone and question", "µs", func(r *Result) float64 { return r.CPUPerPhoneQuestionUS }, func(r *Ratio) float64 { return r.CPUPerPhoneQuestion })
 	row("RSS joined", "MB", func(r *Result) float64 { return r.RSSJoinedMB }, nil)
 	row("RSS per phone", "KB", func(r *Result) float64 { return r.RSSPerPhoneKB }, func(r *Ratio) float64 { return r.RSSPerPhone })
+	row("live heap per phone", "KB", func(r *Result) float64 { return r.HeapPerPhoneKB }, nil)
+	row("goroutine stacks per phone", "KB", func(r *Result) float64 { return r.StackPerPhoneKB }, nil)
+	row("goroutines per phone", "", func(r *Result) float64 { return r.GoroutinesPerPhone }, nil)
 	row("error frames", "", func(r *Result) float64 { return float64(r.ErrorFrames) }, nil)
 	row("dropped sockets", "", func(r *Result) float64 { return float64(r.Dropped) }, nil)
+	for _, x := range refs {
+		fmt.Fprintf(w, "  RSS per phone, huddle − %s: %+.1f KB\n", x.r.Target, x.ratio.RSSPerPhoneMoreKB)
+	}
 	if rep.Huddle.StoreWrites > 0 {
-		fmt.Fprintf(w, "  %-34s %12.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)
+		fmt.Fprintf(w, "  %-36s %11.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)
 	}
 	if lb := rep.Huddle.Leaderboard; len(lb) > 0 {
 		fmt.Fprintf(w, "  leaderboard:")

@@ -303,7 +303,7 @@ func runCentrifuge(ctx context.Context, cfg config, t target, payload int) (*Res
 	mb := t.memory(ctx, cfg.profile, "centrifuge-before")
 	before := t.sample(ctx)
 	joinProfile := t.cpuProfile(ctx, cfg.profile, "centrifuge-join", cfg.profileFor)
-	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
+	errs, took := s.connectAll(ctx, cfg.workers, 0, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
 		return ws, hello, nil
 	})
 	defer s.closeAll()
@@ -332,7 +332,7 @@ func runCentrifuge(ctx context.Context, cfg config, t target, payload int) (*Res
 		waitFor(ctx, 30*time.Second, func() bool { return acksIn(s, k) })
 	}
 	end := t.sample(ctx)
-	res.questions(s, open, nil, start, end)
+	res.questions([]play{{s: s, open: open}}, start, end)
 	return res, nil
 }
 

@@ -34,7 +34,7 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 	mb := t.memory(ctx, cfg.profile, "floor-before")
 	before := t.sample(ctx)
 	joinProfile := t.cpuProfile(ctx, cfg.profile, "floor-join", cfg.profileFor)
-	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
+	errs, took := s.connectAll(ctx, cfg.workers, 0, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
 		return ws, nil, nil
 	})
 	defer s.closeAll()
@@ -62,6 +62,6 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 		waitFor(ctx, 30*time.Second, func() bool { return acksIn(s, k) })
 	}
 	end := t.sample(ctx)
-	res.questions(s, open, nil, start, end)
+	res.questions([]play{{s: s, open: open}}, start, end)
 	return res, nil
 }

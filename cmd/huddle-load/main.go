@@ -65,6 +65,8 @@ type config struct {
 	keep                  bool   // keep the spawned server's files
 	profile               string // keep heap and goroutine profiles of each server here
 	profileFor            time.Duration
+	rooms                 int    // rooms the phones are shared among
+	restart               bool   // crash and restart the spawned server after the questions
 	login, password       string // a facilitator of the -addr server; -spawn makes its own
 }
 
@@ -99,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.profileFor, "profile-for", 5*time.Second, "with -profile: how long each CPU profile runs, from the first join and from the first question")
 	fs.StringVar(&cfg.login, "login", os.Getenv("HUDDLE_LOGIN"), "with -addr: a facilitator's login, to create the room (HUDDLE_LOGIN)")
 	fs.StringVar(&cfg.password, "password", os.Getenv("HUDDLE_PASSWORD"), "with -addr: that facilitator's password (HUDDLE_PASSWORD)")
+	fs.IntVar(&cfg.rooms, "rooms", 1, "rooms played at once, the phones shared among them (the floor and centrifuge run only with one)")
+	fs.BoolVar(&cfg.restart, "restart", false, "with -spawn: after the questions, kill the server, start it again on the same store and measure how long the room takes to come back")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -108,6 +112,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.questions < 1 || cfg.questions > quizLength {
 		return fmt.Errorf("-questions must be 1 to %d", quizLength)
+	}
+	if cfg.rooms < 1 || cfg.rooms > cfg.n {
+		return errors.New("-rooms must be 1 to -n")
+	}
+	if cfg.restart && cfg.spawn == "" {
+		return errors.New("-restart needs -spawn")
 	}
 	if (cfg.addr == "") == (cfg.spawn == "") {
 		return errors.New("give either -addr of a running server or -spawn with a huddle binary")
@@ -131,6 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // bench runs huddle, then the floor, and returns the report.
 func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
+	cfg.rooms = max(cfg.rooms, 1)
 	if err := raiseFileLimit(cfg.n + 200); err != nil {
 		return nil, err
 	}
@@ -169,6 +180,10 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("huddle: %w", err)
 	}
 	rep.Huddle = h
+	if cfg.rooms > 1 && (cfg.floor || cfg.centrifuge) {
+		fmt.Fprintln(log, "floor and centrifuge: not run with -rooms, which they have no notion of")
+		cfg.floor, cfg.centrifuge = false, false
+	}
 	if cfg.floor {
 		payload := max(h.PayloadBytes, 64)
 		fmt.Fprintf(log, "floor: %d phones, %d-byte frames\n", cfg.n, payload)
@@ -223,7 +238,7 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 		return nil, target{}, fmt.Errorf("huddle facilitator add: %v\n%s", err, out)
 	}
 	args := append([]string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
-		"-log-level", "warn", "-public-url", "http://" + addr}, storeArgs...)
+		"-log-level", "warn", "-public-url", "http://" + addr, "-rooms-per-minute", fmt.Sprint(max(5, cfg.rooms))}, storeArgs...)
 	logf, err := os.Create(filepath.Join(dir, "huddle.log"))
 	if err != nil {
 		return nil, target{}, err
@@ -233,7 +248,30 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 	if err != nil {
 		return nil, target{}, err
 	}
-	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}, nil
+	t := target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}
+	t.restart = func(ctx context.Context) (time.Time, target, string, error) {
+		c.crash()
+		// The restarted server says at info level what it restored.
+		again := filepath.Join(dir, "huddle-restart.log")
+		lf, err := os.Create(again)
+		if err != nil {
+			return time.Time{}, target{}, "", err
+		}
+		defer lf.Close()
+		for i, a := range c.cmd.Args {
+			if a == "-log-level" && i+1 < len(c.cmd.Args) {
+				c.cmd.Args[i+1] = "info"
+			}
+		}
+		started := time.Now()
+		if err := c.again(lf); err != nil {
+			return time.Time{}, target{}, "", err
+		}
+		nt := t
+		nt.pid = c.cmd.Process.Pid
+		return started, nt, again, nil
+	}
+	return c, t, nil
 }
 
 // floorRun measures the floor: the one given, or one started as a child

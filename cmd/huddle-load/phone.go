@@ -31,6 +31,8 @@ type phone struct {
 	sent  []atomic.Int64 // per question: when the answer went out
 	acked []atomic.Int64 // per question: when its ack arrived
 	last  atomic.Int32   // the question answered last, for matching its ack
+	// stated is set by the phone's first state frame of any phase.
+	stated atomic.Bool
 }
 
 // session is one target under load (huddle, the floor or centrifuge): its
@@ -40,6 +42,8 @@ type session struct {
 	centrifuge  bool // frames are centrifuge's JSON protocol: messages one per line
 	phones      []*phone
 	welcomed    atomic.Int64
+	joinNS      atomic.Int64 // time in join requests, summed over phones
+	dialNS      atomic.Int64 // time opening sockets, the same
 	frames      atomic.Int64 // messages delivered to phones and host
 	phoneFrames atomic.Int64 // the same to phones only
 	bytes       atomic.Int64
@@ -51,6 +55,8 @@ type session struct {
 	recv        []atomic.Int64 // per question: phones that received it
 	lastRecv    []atomic.Int64 // per question: when the last of them did (unix ns)
 	readers     sync.WaitGroup
+	stated      atomic.Int64 // phones that have had a state frame
+	lastState   atomic.Int64 // when the last of them had its first (unix ns)
 }
 
 func newSession(n, questions int) *session {
@@ -146,6 +152,10 @@ func (s *session) handle(p *phone, b []byte, size, now int64) {
 	}
 	switch typ {
 	case "state":
+		if p.stated.CompareAndSwap(false, true) {
+			s.stated.Add(1)
+			storeMax(&s.lastState, now)
+		}
 		if string(stringField(b, `"phase":"`)) != "question" {
 			return
 		}
@@ -213,14 +223,15 @@ func intField(b []byte, key string) (int, bool) {
 // clients are HTTP clients that each dial from their own loopback address,
 // as phones in a hall come from many addresses: the server's per-address
 // join limit then applies as it would in real life.
-func clients(n int, target string) []*http.Client {
+func clients(n, first int, target string) []*http.Client {
 	out := make([]*http.Client, n)
 	host, _, _ := net.SplitHostPort(target)
 	loop := net.ParseIP(host).IsLoopback()
 	for i := range out {
 		d := &net.Dialer{Timeout: 10 * time.Second}
 		if loop {
-			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(2+i%250))}
+			a := first + i
+			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, byte(a/62500), byte(1+a/250%250), byte(2+a%250))}
 		}
 		out[i] = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 2}}
 	}

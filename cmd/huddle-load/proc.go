@@ -22,7 +22,8 @@ type target struct {
 	login, password string // a facilitator who may create the room
 	addr            string
 	pid             int
-	debug           string // host:port of huddle's -pprof listener
+	debug           string    // host:port of huddle's -pprof listener
+	restart         restarter // crashes and restarts a spawned server; nil otherwise
 }
 
 // sample is what a target's process and store had done at one moment.
@@ -171,6 +172,24 @@ func (t target) cpuProfile(ctx context.Context, dir, name string, d time.Duratio
 // child is a server process the generator started.
 type child struct {
 	cmd *exec.Cmd
+}
+
+// crash kills the process at once, as a power cut would: no final
+// snapshot, nothing flushed.
+func (c *child) crash() {
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+}
+
+// again starts the same command anew, its output to logTo.
+func (c *child) again(logTo *os.File) error {
+	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
+	cmd.Stdout, cmd.Stderr = logTo, logTo
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.cmd = cmd
+	return nil
 }
 
 func (c *child) stop() {

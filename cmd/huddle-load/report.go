@@ -28,11 +28,16 @@ type Report struct {
 type Result struct {
 	Target string `json:"target"`
 	N      int    `json:"n"`
+	Rooms  int    `json:"rooms,omitempty"` // huddle: the rooms the phones were shared among
 
 	Joined      int     `json:"joined"`
 	JoinErrors  int64   `json:"join_errors"`
 	JoinSeconds float64 `json:"join_seconds"`
 	JoinsPerSec float64 `json:"joins_per_s"`
+	// The mean time of a phone's join request (huddle only) and of opening
+	// its socket, as the phone saw them.
+	JoinRequestMS float64 `json:"join_request_ms"`
+	SocketOpenMS  float64 `json:"socket_open_ms"`
 
 	QuestionsRun int `json:"questions_run"`
 	// Fan-out: from the host's command to the last phone receiving the
@@ -80,6 +85,8 @@ type Result struct {
 	StackPerPhoneKB    float64 `json:"stack_per_phone_kb,omitempty"`
 	GoroutinesPerPhone float64 `json:"goroutines_per_phone,omitempty"`
 
+	Restart *RestartResult `json:"restart,omitempty"`
+
 	StoreWrites       int64      `json:"store_writes,omitempty"`
 	StoreEvents       int64      `json:"store_events,omitempty"`
 	StoreWritesPerSec float64    `json:"store_writes_per_s_per_room,omitempty"`
@@ -109,12 +116,21 @@ func pct(sorted []int64, p float64) int64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-func (r *Result) join(n int, errs int64, took time.Duration, s *session) {
-	r.Joined = int(s.welcomed.Load())
+func (r *Result) join(n int, errs int64, took time.Duration, ss ...*session) {
+	var joinNS, dialNS int64
+	for _, s := range ss {
+		r.Joined += int(s.welcomed.Load())
+		joinNS += s.joinNS.Load()
+		dialNS += s.dialNS.Load()
+	}
 	r.JoinErrors = errs + int64(n-int(errs)-r.Joined)
 	r.JoinSeconds = took.Seconds()
 	if took > 0 {
 		r.JoinsPerSec = float64(r.Joined) / took.Seconds()
+	}
+	if r.Joined > 0 {
+		r.JoinRequestMS = float64(joinNS) / 1e6 / float64(r.Joined)
+		r.SocketOpenMS = float64(dialNS) / 1e6 / float64(r.Joined)
 	}
 }
 
@@ -131,47 +147,71 @@ func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 	}
 }
 
-// questions turns what the phones recorded into the result's figures.
-// counted is nil for the floor, which has no host view.
-func (r *Result) questions(s *session, open, counted []int64, start, end sample) {
-	r.QuestionsRun = len(open)
+// play is one room's questions: its phones, when each question opened
+// and, for huddle, when the host view first counted every answer (nil for
+// the floor and centrifuge, which have no host view).
+type play struct {
+	s       *session
+	open    []int64
+	counted []int64
+}
+
+// questions turns what the phones of every room recorded into the
+// result's figures: fan-out is one figure per room and question.
+func (r *Result) questions(plays []play, start, end sample) {
 	var fanout, delivery, ack, burst []int64
 	var rate float64
-	for k, o := range open {
-		if s.lastRecv[k].Load() != 0 {
-			fanout = append(fanout, s.lastRecv[k].Load()-o)
+	var bursts, phones int
+	for _, pl := range plays {
+		s, open, counted := pl.s, pl.open, pl.counted
+		r.QuestionsRun = max(r.QuestionsRun, len(open))
+		for k, o := range open {
+			if s.lastRecv[k].Load() != 0 {
+				fanout = append(fanout, s.lastRecv[k].Load()-o)
+			}
+			var first, last int64
+			for _, p := range s.phones {
+				if p == nil {
+					continue
+				}
+				g := p.got[k].Load()
+				if g == 0 {
+					r.Undelivered++
+					continue
+				}
+				delivery = append(delivery, g-o)
+				if sent := p.sent[k].Load(); sent != 0 {
+					r.AnswersSent++
+					if first == 0 || sent < first {
+						first = sent
+					}
+					last = max(last, sent)
+					if a := p.acked[k].Load(); a != 0 {
+						r.AnswersAcked++
+						ack = append(ack, a-sent)
+					}
+				}
+			}
+			if counted != nil {
+				if counted[k] == 0 {
+					r.NotCounted++
+				} else {
+					burst = append(burst, counted[k]-last)
+					if counted[k] > first {
+						rate += float64(s.recv[k].Load()) / (float64(counted[k]-first) / 1e9)
+						bursts++
+					}
+				}
+			}
 		}
-		var first, last int64
+		r.ErrorFrames += s.errs.Load()
+		r.Dropped += s.dropped.Load()
+		r.PayloadBytes = max(r.PayloadBytes, s.stateSize.Load())
+		r.FramesDelivered += s.frames.Load()
+		r.BytesDelivered += s.bytes.Load()
 		for _, p := range s.phones {
-			if p == nil {
-				continue
-			}
-			g := p.got[k].Load()
-			if g == 0 {
-				r.Undelivered++
-				continue
-			}
-			delivery = append(delivery, g-o)
-			if sent := p.sent[k].Load(); sent != 0 {
-				r.AnswersSent++
-				if first == 0 || sent < first {
-					first = sent
-				}
-				last = max(last, sent)
-				if a := p.acked[k].Load(); a != 0 {
-					r.AnswersAcked++
-					ack = append(ack, a-sent)
-				}
-			}
-		}
-		if counted != nil {
-			if counted[k] == 0 {
-				r.NotCounted++
-			} else {
-				burst = append(burst, counted[k]-last)
-				if counted[k] > first {
-					rate += float64(s.recv[k].Load()) / (float64(counted[k]-first) / 1e9)
-				}
+			if p != nil {
+				phones++
 			}
 		}
 	}
@@ -186,18 +226,9 @@ func (r *Result) questions(s *session, open, counted []int64, start, end sample)
 	r.AckP50MS, r.AckP99MS = ms(pct(ack, 50)), ms(pct(ack, 99))
 	if len(burst) > 0 {
 		r.BurstP50MS, r.BurstMaxMS = ms(pct(burst, 50)), ms(burst[len(burst)-1])
-		r.AnswersPerSec = rate / float64(len(burst))
 	}
-	r.ErrorFrames = s.errs.Load()
-	r.Dropped = s.dropped.Load()
-	r.PayloadBytes = s.stateSize.Load()
-	r.FramesDelivered = s.frames.Load()
-	r.BytesDelivered = s.bytes.Load()
-	phones := 0
-	for _, p := range s.phones {
-		if p != nil {
-			phones++
-		}
+	if bursts > 0 {
+		r.AnswersPerSec = rate / float64(bursts)
 	}
 	r.Seconds = end.at.Sub(start.at).Seconds()
 	r.CPUSeconds = (end.cpu - start.cpu).Seconds()
@@ -207,14 +238,18 @@ func (r *Result) questions(s *session, open, counted []int64, start, end sample)
 	if r.Seconds > 0 {
 		r.CPUPercent = 100 * r.CPUSeconds / r.Seconds
 	}
-	if n := float64(phones * len(open)); n > 0 {
-		r.FramesPerPhoneQuestion = float64(s.phoneFrames.Load()) / n
+	var phoneFrames int64
+	for _, pl := range plays {
+		phoneFrames += pl.s.phoneFrames.Load()
+	}
+	if n := float64(phones * r.QuestionsRun); n > 0 {
+		r.FramesPerPhoneQuestion = float64(phoneFrames) / n
 		r.CPUPerPhoneQuestionUS = r.CPUSeconds * 1e6 / n
 	}
 	if start.haveStore && end.haveStore {
 		r.StoreWrites = end.writes - start.writes
 		r.StoreEvents = end.events - start.events
-		r.StoreWritesPerSec = float64(r.StoreWrites) / r.Seconds
+		r.StoreWritesPerSec = float64(r.StoreWrites) / r.Seconds / float64(len(plays))
 	}
 }
 
@@ -279,6 +314,8 @@ func (rep *Report) print(w io.Writer) {
 	row("joined", "phones", func(r *Result) float64 { return float64(r.Joined) }, nil)
 	row("join errors", "", func(r *Result) float64 { return float64(r.JoinErrors) }, nil)
 	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, func(r *Ratio) float64 { return r.JoinRate })
+	row("join request, mean", "ms", func(r *Result) float64 { return r.JoinRequestMS }, nil)
+	row("socket open, mean", "ms", func(r *Result) float64 { return r.SocketOpenMS }, nil)
 	row("fan-out p50, last phone", "ms", func(r *Result) float64 { return r.FanoutP50MS }, func(r *Ratio) float64 { return r.FanoutP50 })
 	row("fan-out p99, last phone", "ms", func(r *Result) float64 { return r.FanoutP99MS }, func(r *Ratio) float64 { return r.FanoutP99 })
 	row("fan-out max, last phone", "ms", func(r *Result) float64 { return r.FanoutMaxMS }, nil)
@@ -312,6 +349,11 @@ func (rep *Report) print(w io.Writer) {
 	}
 	if rep.Huddle.StoreWrites > 0 {
 		fmt.Fprintf(w, "  %-36s %11.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)
+	}
+	if rs := rep.Huddle.Restart; rs != nil {
+		fmt.Fprintf(w, "  restart after a crash: %d events in the log (%d replayed after the last snapshot, %.1f MB)\n", rs.Events, rs.Replayed, rs.SnapshotMB)
+		fmt.Fprintf(w, "    start → rooms restored, listening: %.0f ms; → first phone's view: %.0f ms; → all %d phones' views: %.0f ms; RSS %.0f MB\n",
+			rs.ToHealthyMS, rs.ToFirstViewMS, rs.Resynced, rs.ToAllViewsMS, rs.RSSMB)
 	}
 	if lb := rep.Huddle.Leaderboard; len(lb) > 0 {
 		fmt.Fprintf(w, "  leaderboard:")

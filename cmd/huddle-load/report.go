@@ -45,6 +45,8 @@ type Result struct {
 	FanoutP50MS float64 `json:"fanout_p50_ms"`
 	FanoutP99MS float64 `json:"fanout_p99_ms"`
 	FanoutMaxMS float64 `json:"fanout_max_ms"`
+	// Fan-out of each question, in order (rooms one after another).
+	FanoutMS []float64 `json:"fanout_ms,omitempty"`
 	// Delivery: the same per phone and question.
 	DeliveryP50MS float64 `json:"delivery_p50_ms"`
 	DeliveryP99MS float64 `json:"delivery_p99_ms"`
@@ -168,6 +170,7 @@ func (r *Result) questions(plays []play, start, end sample) {
 		for k, o := range open {
 			if s.lastRecv[k].Load() != 0 {
 				fanout = append(fanout, s.lastRecv[k].Load()-o)
+				r.FanoutMS = append(r.FanoutMS, ms(s.lastRecv[k].Load()-o))
 			}
 			var first, last int64
 			for _, p := range s.phones {
@@ -346,6 +349,13 @@ func (rep *Report) print(w io.Writer) {
 	row("dropped sockets", "", func(r *Result) float64 { return float64(r.Dropped) }, nil)
 	for _, x := range refs {
 		fmt.Fprintf(w, "  RSS per phone, huddle − %s: %+.1f KB\n", x.r.Target, x.ratio.RSSPerPhoneMoreKB)
+	}
+	if f := rep.Huddle.FanoutMS; len(f) > 0 && len(f) <= 40 {
+		fmt.Fprintf(w, "  huddle's fan-out per question (ms):")
+		for _, v := range f {
+			fmt.Fprintf(w, " %.0f", v)
+		}
+		fmt.Fprintln(w)
 	}
 	if rep.Huddle.StoreWrites > 0 {
 		fmt.Fprintf(w, "  %-36s %11.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)

@@ -1,10 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/huddle-live/huddle/internal/store"
 	"github.com/huddle-live/huddle/internal/web/wstest"
@@ -34,5 +39,56 @@ func TestHelloWithTheUpgrade(t *testing.T) {
 			t.Fatalf("hello of %d bytes: the first frame is opcode %d %q, want a welcome", len(hello), op, b)
 		}
 		r.Close()
+	}
+}
+
+// TestSendPartsIsOneMessage: a frame queued in two parts (a broadcast's
+// shared bytes and the recipient's own) reaches the client as one text
+// message, in order with the frames around it.
+func TestSendPartsIsOneMessage(t *testing.T) {
+	conns := make(chan *wsConn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hw := &hijackWriter{ResponseWriter: w}
+		c, err := websocket.Accept(hw, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn := newWSConn(c, &rawConn{Conn: hw.conn})
+		conns <- conn
+		for { // control frames are handled while reading
+			if _, _, err := c.Read(context.Background()); err != nil {
+				conn.abort()
+				<-conn.done
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	conn := <-conns
+	shared := []byte(`{"type":"state","data":{"phase":"question"`)
+	if !conn.Send([]byte(`{"type":"welcome"}`)) || !conn.SendParts(shared, []byte(`,"me":{"n":1}}}`)) ||
+		!conn.SendParts(shared, []byte(`,"me":{"n":2}}}`)) || !conn.Send([]byte(`{"type":"ack"}`)) {
+		t.Fatal("a frame was refused")
+	}
+	for _, want := range []string{`{"type":"welcome"}`, `{"type":"state","data":{"phase":"question","me":{"n":1}}}`,
+		`{"type":"state","data":{"phase":"question","me":{"n":2}}}`, `{"type":"ack"}`} {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ != websocket.MessageText || string(b) != want {
+			t.Fatalf("got %v %s, want %s", typ, b, want)
+		}
+	}
+	if string(shared) != `{"type":"state","data":{"phase":"question"` {
+		t.Fatalf("the shared part was changed: %s", shared)
 	}
 }

@@ -50,7 +50,7 @@ type wsConn struct {
 	raw *rawConn // the connection under c: its deadline bounds a close
 
 	mu      sync.Mutex
-	queue   [sendQueue][]byte // a ring: n frames from head
+	queue   [sendQueue]outFrame // a ring: n frames from head
 	head, n int
 	writing bool // a writer goroutine runs, or has run for the last time
 	closed  bool // no frame is taken any more; the writer sends the close
@@ -62,20 +62,52 @@ type wsConn struct {
 	pings   sync.WaitGroup // pings in flight; added to only while the pinger holds the socket
 }
 
+// outFrame is a queued frame: its bytes, or a broadcast's shared bytes
+// followed by the recipient's own, sent as one message.
+type outFrame struct {
+	b, own []byte
+}
+
 func newWSConn(c *websocket.Conn, raw *rawConn) *wsConn {
 	return &wsConn{c: c, raw: raw, done: make(chan struct{})}
 }
 
-func (w *wsConn) Send(frame []byte) bool {
+func (w *wsConn) Send(frame []byte) bool { return w.queueFrame(outFrame{b: frame}) }
+
+// SendParts queues one message made of shared (the same bytes for many
+// recipients) and own: the room need not join them on its goroutine.
+func (w *wsConn) SendParts(shared, own []byte) bool {
+	return w.queueFrame(outFrame{b: shared, own: own})
+}
+
+func (w *wsConn) queueFrame(f outFrame) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.n == len(w.queue) {
 		return false
 	}
-	w.queue[(w.head+w.n)%len(w.queue)] = frame
+	w.queue[(w.head+w.n)%len(w.queue)] = f
 	w.n++
 	w.wake()
 	return true
+}
+
+// joinBuffers holds the buffers in which a frame's parts are joined for writing.
+var joinBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeFrame writes f as one text message.
+func (w *wsConn) writeFrame(ctx context.Context, f outFrame) error {
+	if f.own == nil {
+		return w.c.Write(ctx, websocket.MessageText, f.b)
+	}
+	bp := joinBuffers.Get().(*[]byte)
+	b := append(append((*bp)[:0], f.b...), f.own...)
+	err := w.c.Write(ctx, websocket.MessageText, b)
+	if cap(b) <= 64<<10 { // a huge one is left to the collector
+		*bp = b
+		joinBuffers.Put(bp)
+	}
+	return err
 }
 
 // wake starts the writer unless it runs; the caller holds mu.
@@ -131,12 +163,12 @@ func (w *wsConn) write() {
 			close(w.done)
 			return // writing stays set: no writer starts again
 		}
-		b := w.queue[w.head]
-		w.queue[w.head] = nil
+		f := w.queue[w.head]
+		w.queue[w.head] = outFrame{}
 		w.head = (w.head + 1) % len(w.queue)
 		w.n--
 		w.mu.Unlock()
-		if err := w.c.Write(ctx, websocket.MessageText, b); err != nil {
+		if err := w.writeFrame(ctx, f); err != nil {
 			w.mu.Lock()
 			w.closed = true
 			clear(w.queue[:])

@@ -15,6 +15,7 @@ import {
   icon,
   initPage,
   lang,
+  langWasChosen,
   md,
   mountConnBanner,
   optionBadge,
@@ -23,6 +24,7 @@ import {
   pathPart,
   payload,
   secondsLeft,
+  setLang,
   setText,
   store,
   t,
@@ -222,14 +224,22 @@ function render() {
   renderTimer(v);
   renderCorrect(v);
 
+  // Only the controls that apply now: one way forward, and "close" while
+  // a question is open. Ending the session stands apart, at the bottom.
   const ph = v.phase;
-  $('#h-start').disabled = busy || ph !== 'lobby';
-  $('#h-close').disabled = busy || ph !== 'question';
   const inGame = ph === 'game' || ph === 'debrief';
-  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame);
-  $('#h-end').disabled = busy || ph === 'finished';
+  const canNext = ph !== 'finished' && ph !== 'lobby' && (!!v.board || ph === 'reveal' || ph === 'leaderboard' || inGame);
+  $('#h-start').hidden = ph !== 'lobby';
+  $('#h-close').hidden = ph !== 'question' || !!v.board;
+  $('#h-next').hidden = !canNext;
+  $('#h-wait').hidden = ph !== 'question' && ph !== 'finished';
+  setText($('#h-wait'), ph === 'question' ? t('wait_question') : ph === 'finished' ? t('session_over') : '');
+  for (const id of ['#h-start', '#h-close', '#h-next']) $(id).disabled = busy;
+  $('#h-end-zone').hidden = ph === 'finished';
+  $('#h-end').disabled = busy;
   const locked = !!(v.room && v.room.locked);
-  $('#h-lock').disabled = busy || ph === 'finished';
+  $('#h-lock').disabled = busy;
+  $('#h-lock').hidden = ph === 'finished';
   $('#h-lock').setAttribute('aria-pressed', String(locked));
   setText($('#h-lock'), locked ? t('control_unlock') : t('control_lock'));
   let nextLabel = t('control_next');
@@ -241,7 +251,6 @@ function render() {
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;
   if (!v.board) document.body.classList.remove('board-wide');
-  $('#h-close').hidden = !!v.board; // a board has no question to close
   if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);
@@ -282,10 +291,17 @@ async function readmit(p) {
   if (await command('readmit', { player: p.id })) toast(t('readmitted_ok', { name: p.name }));
 }
 
+// followRoomLang speaks the room's language unless this phone chose one.
+function followRoomLang(v) {
+  const l = v && v.room && v.room.lang;
+  if (!langWasChosen() && (l === 'ru' || l === 'en') && l !== lang()) setLang(l, { remember: false });
+}
+
 function onFrame(msg) {
   const d = payload(msg);
   if (msg.type === 'view') {
     view = d;
+    followRoomLang(d);
     render();
   } else if (msg.type === 'welcome' && d.role && d.role !== 'host') {
     showMessage(t('access_denied'));

@@ -19,7 +19,7 @@ import (
 
 	norm2 "golang.org/x/text/unicode/norm"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -66,7 +66,7 @@ const (
 // CleanLogin makes a login comparable: the text cleaning of names, lower
 // case, then only letters, digits and . - _ @ + are allowed, 3 to 100.
 func CleanLogin(s string) (string, error) {
-	s, err := room.CleanText(s, maxLogin)
+	s, err := session.CleanText(s, maxLogin)
 	if err != nil {
 		return "", ErrBadLogin
 	}

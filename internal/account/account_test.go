@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -70,7 +70,7 @@ func TestSignInRehashAndLimits(t *testing.T) {
 	if _, err := old.Add(ctx, NewAccount{Name: "Анна", Login: "anna", Password: "anna password"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := old.Add(ctx, NewAccount{Name: "", Login: "empty", Password: "anna password"}); !errors.Is(err, room.ErrBadName) {
+	if _, err := old.Add(ctx, NewAccount{Name: "", Login: "empty", Password: "anna password"}); !errors.Is(err, session.ErrBadName) {
 		t.Errorf("an empty name: %v", err)
 	}
 	s := New(Config{Store: st, Params: cheap, Now: func() time.Time { return now }, Limits: Limits{AccountBurst: 3, AccountEvery: time.Minute, AddrBurst: 100, AddrEvery: time.Second}})

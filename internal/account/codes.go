@@ -3,28 +3,28 @@ package account
 import (
 	"errors"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // codes maps account errors to their rows of the protocol's error table.
 var codes = []struct {
 	err  error
-	code room.Code
+	code session.Code
 }{
-	{ErrSignedOut, room.CodeSignInRequired},
-	{ErrCredentials, room.CodeBadCredentials},
-	{ErrLoginTaken, room.CodeLoginTaken},
-	{ErrBadLogin, room.CodeBadLogin},
-	{ErrBadPassword, room.CodeBadPassword},
-	{ErrTicket, room.CodeLinkInvalid},
-	{ErrOwnerOnly, room.CodeOwnerOnly},
-	{ErrNotFacilitator, room.CodeNoFacilitator},
-	{ErrRateLimited, room.CodeRateLimited},
-	{ErrNotFound, room.CodeNotFound},
+	{ErrSignedOut, session.CodeSignInRequired},
+	{ErrCredentials, session.CodeBadCredentials},
+	{ErrLoginTaken, session.CodeLoginTaken},
+	{ErrBadLogin, session.CodeBadLogin},
+	{ErrBadPassword, session.CodeBadPassword},
+	{ErrTicket, session.CodeLinkInvalid},
+	{ErrOwnerOnly, session.CodeOwnerOnly},
+	{ErrNotFacilitator, session.CodeNoFacilitator},
+	{ErrRateLimited, session.CodeRateLimited},
+	{ErrNotFound, session.CodeNotFound},
 }
 
 // ErrorCode maps an account error to its protocol code, "" for others.
-func ErrorCode(err error) room.Code {
+func ErrorCode(err error) session.Code {
 	for _, c := range codes {
 		if errors.Is(err, c.err) {
 			return c.code

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Lifetimes of sessions and one-time links.
@@ -123,7 +123,7 @@ type NewAccount struct {
 }
 
 func (s *Service) build(ctx context.Context, n NewAccount) (Account, error) {
-	name, err := room.CleanName(n.Name)
+	name, err := session.CleanName(n.Name)
 	if err != nil {
 		return Account{}, err
 	}
@@ -430,7 +430,7 @@ func (s *Service) AddCo(ctx context.Context, id, owner, login string) (Room, err
 		return r, nil
 	}
 	if len(r.Co) >= maxCo {
-		return Room{}, fmt.Errorf("%w: at most %d co-facilitators", room.ErrBadRequest, maxCo)
+		return Room{}, fmt.Errorf("%w: at most %d co-facilitators", session.ErrBadRequest, maxCo)
 	}
 	r.Co = append(r.Co, a.ID)
 	return r, s.store.SaveRoom(ctx, r)

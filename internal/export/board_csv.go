@@ -6,14 +6,14 @@ import (
 	"io"
 	"strings"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // BoardCSV writes the recommendations of every board stage, one row each,
 // ranked, with their fields, their votes by sector and the texts of the cards
 // behind them. The file is written by writeCSV, safe to open in Excel
 // whatever its list separator.
-func BoardCSV(w io.Writer, r *room.BoardResults, lang string) error {
+func BoardCSV(w io.Writer, r *session.BoardResults, lang string) error {
 	if r == nil {
 		return errNoResults
 	}
@@ -41,7 +41,7 @@ func BoardCSV(w io.Writer, r *room.BoardResults, lang string) error {
 // BoardJSON writes everything of the board stages as indented JSON: every
 // card (hidden ones marked), themes, votes by sector and the cards behind
 // each recommendation.
-func BoardJSON(w io.Writer, r *room.BoardResults) error {
+func BoardJSON(w io.Writer, r *session.BoardResults) error {
 	if r == nil {
 		return errNoResults
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // The DOCX and the printable page are one document laid out twice: doc
@@ -43,7 +43,7 @@ func field(name, value string) []run {
 }
 
 // doc lays out the partnership document.
-func doc(r *room.BoardResults, l *boardLabels) []block {
+func doc(r *session.BoardResults, l *boardLabels) []block {
 	var out []block
 	add := func(b block) { out = append(out, b) }
 	add(block{kind: bTitle, runs: plain(r.Room.Title)})
@@ -113,7 +113,7 @@ func doc(r *room.BoardResults, l *boardLabels) []block {
 			if pr.Hint != "" {
 				add(block{kind: bPara, runs: []run{{text: l.hint + ": " + pr.Hint, italic: true}}})
 			}
-			var cards []room.CardOut
+			var cards []session.CardOut
 			for _, c := range visibleCards(b.Cards) {
 				if c.Prompt == pr.ID {
 					cards = append(cards, c)
@@ -132,7 +132,7 @@ func doc(r *room.BoardResults, l *boardLabels) []block {
 	return out
 }
 
-func docCards(l *boardLabels, cards []room.CardOut, votes bool) []block {
+func docCards(l *boardLabels, cards []session.CardOut, votes bool) []block {
 	var out []block
 	for _, c := range cards {
 		runs := plain(c.Text)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // BoardDOCX writes the partnership document as a Word file. No maintained
@@ -17,7 +17,7 @@ import (
 // list items and tables, so the WordprocessingML is written here: the few
 // parts Word and LibreOffice require, with the document's language set so
 // that spelling and hyphenation work.
-func BoardDOCX(w io.Writer, r *room.BoardResults, lang string) error {
+func BoardDOCX(w io.Writer, r *session.BoardResults, lang string) error {
 	if r == nil {
 		return errNoResults
 	}

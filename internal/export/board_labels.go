@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/board"
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // boardLabels are the words of the partnership document in one language.
@@ -202,7 +202,7 @@ func (l *boardLabels) orBlank(s string) string {
 
 // cardBy says whose a card is where the scenario shows it: "Команда «Совы»,
 // Анна" or "".
-func cardBy(c room.CardOut) string {
+func cardBy(c session.CardOut) string {
 	switch {
 	case c.Team != "" && c.Author != "":
 		return c.Team + ", " + c.Author
@@ -214,8 +214,8 @@ func cardBy(c room.CardOut) string {
 
 // visibleCards are the cards a document shows: not hidden, not merged into
 // another (those are listed under it).
-func visibleCards(cards []room.CardOut) []room.CardOut {
-	out := []room.CardOut{}
+func visibleCards(cards []session.CardOut) []session.CardOut {
+	out := []session.CardOut{}
 	for _, c := range cards {
 		if !c.Hidden && c.MergedInto == "" {
 			out = append(out, c)
@@ -224,7 +224,7 @@ func visibleCards(cards []room.CardOut) []room.CardOut {
 	return out
 }
 
-func hiddenCount(cards []room.CardOut) int {
+func hiddenCount(cards []session.CardOut) int {
 	n := 0
 	for _, c := range cards {
 		if c.Hidden {

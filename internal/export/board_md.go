@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // BoardMarkdown writes the board stages of a room as a Markdown document
@@ -14,7 +14,7 @@ import (
 // sector, ranked recommendations with their fields and votes, themes with
 // their cards, and an appendix of all cards. Words are Russian unless lang
 // is "en".
-func BoardMarkdown(w io.Writer, r *room.BoardResults, lang string) error {
+func BoardMarkdown(w io.Writer, r *session.BoardResults, lang string) error {
 	if r == nil {
 		return errNoResults
 	}
@@ -86,7 +86,7 @@ func BoardMarkdown(w io.Writer, r *room.BoardResults, lang string) error {
 			if pr.Hint != "" {
 				p("*%s: %s*\n\n", l.hint, mdEscape(pr.Hint))
 			}
-			var cards []room.CardOut
+			var cards []session.CardOut
 			for _, c := range visibleCards(b.Cards) {
 				if c.Prompt == pr.ID {
 					cards = append(cards, c)
@@ -110,7 +110,7 @@ func BoardMarkdown(w io.Writer, r *room.BoardResults, lang string) error {
 
 // mdCards lists cards, each with its team or author where shown, its votes
 // and the duplicates merged into it.
-func mdCards(p func(string, ...any), l *boardLabels, b room.BoardOutcome, cards []room.CardOut, votes bool) {
+func mdCards(p func(string, ...any), l *boardLabels, b session.BoardOutcome, cards []session.CardOut, votes bool) {
 	for _, c := range cards {
 		line := "- " + mdEscape(c.Text)
 		if by := cardBy(c); by != "" {

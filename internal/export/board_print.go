@@ -6,14 +6,14 @@ import (
 	"html"
 	"io"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // BoardHTML writes the partnership document as a page made for printing:
 // the browser's "Print → Save as PDF" turns it into the PDF. It loads only
 // the site's own stylesheet and one script for its print button, so the
 // page keeps the site's Content-Security-Policy.
-func BoardHTML(w io.Writer, r *room.BoardResults, lang string) error {
+func BoardHTML(w io.Writer, r *session.BoardResults, lang string) error {
 	if r == nil {
 		return errNoResults
 	}

@@ -15,18 +15,18 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/board"
-	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // boardFixture is a finished hackathon board: two recommendations (one
 // backed by both sectors, one tied), a theme with a merged duplicate, a
 // hidden card, a card sent back for rewording and texts that would be
 // formulas or markup if they reached a spreadsheet or a page unchanged.
-func boardFixture() *room.BoardResults {
+func boardFixture() *session.BoardResults {
 	at := time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC)
-	card := func(id, prompt, text, team string, votes board.Tally) room.CardOut {
-		return room.CardOut{ID: id, Prompt: prompt, Text: text, Team: team, Votes: votes}
+	card := func(id, prompt, text, team string, votes board.Tally) session.CardOut {
+		return session.CardOut{ID: id, Prompt: prompt, Text: text, Team: team, Votes: votes}
 	}
 	c1 := card("c1", "rules", "Заключать договор о партнёрстве с понятными обязательствами", "Совы", board.Tally{Total: 5, State: 3, NGO: 2})
 	c1.Merged = []string{"Договор, а не устная договорённость"}
@@ -43,14 +43,14 @@ func boardFixture() *room.BoardResults {
 	hidden.Hidden, hidden.Flagged = true, true
 	back := card("c7", "talk", "Непонятно", "Owls & Co", board.Tally{})
 	back.Returned = true
-	return &room.BoardResults{
-		Room:    room.RoomInfo{ID: "r-01", Code: "KX7Q", Title: "Эффективное партнёрство: рекомендации", Scenario: "partnership-board", Lang: "ru", Created: at, Finished: true},
-		Sectors: room.SectorTotals{State: 3, NGO: 2, Other: 1},
-		Teams: []room.TeamSectors{
-			{Name: "Совы", SectorTotals: room.SectorTotals{State: 2, NGO: 1}},
-			{Name: "Owls & Co", SectorTotals: room.SectorTotals{State: 1, NGO: 1, Other: 1}},
+	return &session.BoardResults{
+		Room:    session.RoomInfo{ID: "r-01", Code: "KX7Q", Title: "Эффективное партнёрство: рекомендации", Scenario: "partnership-board", Lang: "ru", Created: at, Finished: true},
+		Sectors: session.SectorTotals{State: 3, NGO: 2, Other: 1},
+		Teams: []session.TeamSectors{
+			{Name: "Совы", SectorTotals: session.SectorTotals{State: 2, NGO: 1}},
+			{Name: "Owls & Co", SectorTotals: session.SectorTotals{State: 1, NGO: 1, Other: 1}},
 		},
-		Boards: []room.BoardOutcome{{
+		Boards: []session.BoardOutcome{{
 			Stage: "hackathon", Title: "Хакатон", Phase: "final", Final: true, Attribution: string(scenario.AttrTeam),
 			Dots: 5, PerCard: 2, Top: 2, Voters: 6,
 			Prompts: []scenario.Prompt{
@@ -58,20 +58,20 @@ func boardFixture() *room.BoardResults {
 				{ID: "talk", Question: "Как не терять связь?"},
 				{ID: "empty", Question: "Что ещё?"},
 			},
-			Recommendations: []room.RecommendationOut{
+			Recommendations: []session.RecommendationOut{
 				{Rank: 1, Theme: "t1", Title: "Договор и распределение ответственности", Votes: board.Tally{Total: 7, State: 5, NGO: 2},
 					Action: "Заключать соглашение о партнёрстве с приложением «кто за что отвечает»", Responsible: board.ResponsibleBoth,
 					Deadline: "До конца I квартала 2027", Risk: "-1 юрист в штате: некому готовить договоры",
-					Teams: []string{"Совы"}, Cards: []room.CardOut{c1, c2}},
+					Teams: []string{"Совы"}, Cards: []session.CardOut{c1, c2}},
 				{Rank: 2, Theme: "t3", Title: "Связь", Votes: board.Tally{Total: 4, State: 1, NGO: 1, Other: 2},
-					Teams: []string{"Owls & Co"}, Cards: []room.CardOut{c4}},
+					Teams: []string{"Owls & Co"}, Cards: []session.CardOut{c4}},
 			},
-			Themes: []room.ThemeOut{
-				{ID: "t1", Name: "Договор и распределение ответственности", Rank: 1, Votes: board.Tally{Total: 7, State: 5, NGO: 2}, Cards: []room.CardOut{c1, c2}},
-				{ID: "t3", Name: "Связь", Rank: 2, Votes: board.Tally{Total: 4, State: 1, NGO: 1, Other: 2}, Cards: []room.CardOut{c4}},
-				{ID: "t2", Name: "Встречи", Rank: 3, Votes: board.Tally{Total: 3, NGO: 3}, Cards: []room.CardOut{c3}},
+			Themes: []session.ThemeOut{
+				{ID: "t1", Name: "Договор и распределение ответственности", Rank: 1, Votes: board.Tally{Total: 7, State: 5, NGO: 2}, Cards: []session.CardOut{c1, c2}},
+				{ID: "t3", Name: "Связь", Rank: 2, Votes: board.Tally{Total: 4, State: 1, NGO: 1, Other: 2}, Cards: []session.CardOut{c4}},
+				{ID: "t2", Name: "Встречи", Rank: 3, Votes: board.Tally{Total: 3, NGO: 3}, Cards: []session.CardOut{c3}},
 			},
-			Cards: []room.CardOut{c1, c2, c3, c4, dup, hidden, back},
+			Cards: []session.CardOut{c1, c2, c3, c4, dup, hidden, back},
 		}},
 	}
 }
@@ -123,7 +123,7 @@ func TestBoardJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "board.json", buf.Bytes())
-	var back room.BoardResults
+	var back session.BoardResults
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}

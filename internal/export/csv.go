@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // utf8BOM makes Excel read the file as UTF-8 rather than the system code
@@ -19,7 +19,7 @@ const utf8BOM = "\uFEFF"
 // asked no questions but played a game gets every step of every team's
 // path instead. Headers and yes/no are Russian unless lang is "en". The
 // file is written by writeCSV.
-func CSV(w io.Writer, r *room.Results, lang string) error {
+func CSV(w io.Writer, r *session.Results, lang string) error {
 	if r == nil {
 		return errNoResults
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // hostileCells are player texts built to run as formulas once a spreadsheet
@@ -44,17 +44,17 @@ func hostileFiles(t *testing.T) map[string][]byte {
 	q := &quizRes.Questions[1]
 	q.Answers = nil
 	for i, h := range hostileCells {
-		q.Answers = append(q.Answers, room.AnswerResult{Player: fmt.Sprint("p", i), Name: fmt.Sprint("Игрок ", i), Team: "Совы", Answer: h, Counted: true})
+		q.Answers = append(q.Answers, session.AnswerResult{Player: fmt.Sprint("p", i), Name: fmt.Sprint("Игрок ", i), Team: "Совы", Answer: h, Counted: true})
 	}
 	gameRes := gameFixture()
 	path := &gameRes.Games[0].Teams[0].Path
 	for i, h := range hostileCells {
-		*path = append(*path, room.GameStepResult{Case: "noshow", CaseTitle: "Волонтёры", Text: fmt.Sprint("Шаг ", i), Why: h, By: "team"})
+		*path = append(*path, session.GameStepResult{Case: "noshow", CaseTitle: "Волонтёры", Text: fmt.Sprint("Шаг ", i), Why: h, By: "team"})
 	}
 	boardRes := boardFixture()
 	recs := &boardRes.Boards[0].Recommendations
 	for i := 0; i < len(hostileCells); i += 3 {
-		rec := room.RecommendationOut{Rank: 3 + i, Title: fmt.Sprint("Тема ", i), Action: hostileCells[i]}
+		rec := session.RecommendationOut{Rank: 3 + i, Title: fmt.Sprint("Тема ", i), Action: hostileCells[i]}
 		if i+1 < len(hostileCells) {
 			rec.Deadline = hostileCells[i+1]
 		}

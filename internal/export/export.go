@@ -19,15 +19,15 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
-// errNoResults is returned when a nil *room.Results is passed in.
+// errNoResults is returned when a nil *session.Results is passed in.
 var errNoResults = errors.New("export: no results")
 
 // JSON writes the whole of r as indented JSON.
-func JSON(w io.Writer, r *room.Results) error {
+func JSON(w io.Writer, r *session.Results) error {
 	if r == nil {
 		return errNoResults
 	}
@@ -229,7 +229,7 @@ type table struct {
 }
 
 // tables lays r out as the four sheets of an export, labelled in l's language.
-func tables(r *room.Results, l *labels) []table {
+func tables(r *session.Results, l *labels) []table {
 	teams := table{name: l.teamsSheet, header: l.teamCols}
 	for _, t := range r.Teams {
 		teams.rows = append(teams.rows, []cell{
@@ -261,7 +261,7 @@ func tables(r *room.Results, l *labels) []table {
 			correctCell = cell{} // a poll has no right answer to count
 		}
 		questions.rows = append(questions.rows, []cell{
-			integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
+			integer(q.Number), text(mdPlain(q.Text)), text(l.questionType(q.Type)), text(mdPlain(q.Correct)),
 			integer(len(q.Answers)), correctCell, text(l.closedByLabel(q.ClosedBy)),
 		})
 	}
@@ -274,8 +274,8 @@ func tables(r *room.Results, l *labels) []table {
 }
 
 // gameMeters lists the meters of every game stage once, in order.
-func gameMeters(r *room.Results) []room.GameMeter {
-	var out []room.GameMeter
+func gameMeters(r *session.Results) []session.GameMeter {
+	var out []session.GameMeter
 	seen := map[string]bool{}
 	for _, g := range r.Games {
 		for _, m := range g.Meters {
@@ -288,7 +288,7 @@ func gameMeters(r *room.Results) []room.GameMeter {
 	return out
 }
 
-func meterCells(meters []room.GameMeter, values map[string]int) []cell {
+func meterCells(meters []session.GameMeter, values map[string]int) []cell {
 	out := make([]cell, len(meters))
 	for i, m := range meters {
 		if v, ok := values[m.ID]; ok {
@@ -298,26 +298,26 @@ func meterCells(meters []room.GameMeter, values map[string]int) []cell {
 	return out
 }
 
-func meterHeaders(cols []string, meters []room.GameMeter) []string {
+func meterHeaders(cols []string, meters []session.GameMeter) []string {
 	h := slices.Clone(cols)
 	for _, m := range meters {
-		h = append(h, fmt.Sprintf("%s (%d–%d)", m.Name, m.Low, m.High))
+		h = append(h, fmt.Sprintf("%s (%d–%d)", mdPlain(m.Name), m.Low, m.High))
 	}
 	return h
 }
 
 // gameTable is every team's result in every game: balance, endings and
 // final meters.
-func gameTable(r *room.Results, l *labels) table {
+func gameTable(r *session.Results, l *labels) table {
 	meters := gameMeters(r)
 	t := table{name: l.gameSheet, header: meterHeaders(l.gameCols, meters)}
 	for _, g := range r.Games {
 		for _, tm := range g.Teams {
 			var endings []string
 			for _, e := range tm.Endings {
-				endings = append(endings, e.CaseTitle+": "+e.Title)
+				endings = append(endings, mdPlain(e.CaseTitle)+": "+mdPlain(e.Title))
 			}
-			row := []cell{text(g.Title), integer(tm.Rank), text(tm.Name), {num: tm.Balance, isNum: true},
+			row := []cell{text(mdPlain(g.Title)), integer(tm.Rank), text(tm.Name), {num: tm.Balance, isNum: true},
 				integer(tm.OutOfBand), text(strings.Join(endings, "; "))}
 			t.rows = append(t.rows, append(row, meterCells(meters, tm.Meters)...))
 		}
@@ -327,13 +327,13 @@ func gameTable(r *room.Results, l *labels) table {
 
 // gamePaths is every step of every team's path, with the meters after it:
 // the game's part of the workbook, and the CSV of a room without questions.
-func gamePaths(r *room.Results, l *labels) table {
+func gamePaths(r *session.Results, l *labels) table {
 	meters := gameMeters(r)
 	t := table{name: l.gamePathSheet, header: meterHeaders(l.gamePathCols, meters)}
 	for _, g := range r.Games {
 		for _, tm := range g.Teams {
 			for i, s := range tm.Path {
-				row := []cell{text(g.Title), text(tm.Name), text(s.CaseTitle), integer(i + 1), text(s.Text), text(s.Why), text(l.decided(s.By))}
+				row := []cell{text(mdPlain(g.Title)), text(tm.Name), text(mdPlain(s.CaseTitle)), integer(i + 1), text(mdPlain(s.Text)), text(s.Why), text(l.decided(s.By))}
 				t.rows = append(t.rows, append(row, meterCells(meters, s.Meters)...))
 			}
 		}
@@ -343,7 +343,7 @@ func gamePaths(r *room.Results, l *labels) table {
 
 // answers is the flat table of every answer, one row each: the CSV export
 // and the last sheet of the workbook.
-func answers(r *room.Results, l *labels) table {
+func answers(r *session.Results, l *labels) table {
 	t := table{name: l.answersSheet, header: l.answerCols}
 	for _, q := range r.Questions {
 		for _, a := range q.Answers {
@@ -352,8 +352,8 @@ func answers(r *room.Results, l *labels) table {
 				correct = cell{}
 			}
 			t.rows = append(t.rows, []cell{
-				integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
-				text(a.Name), text(a.Team), text(a.Answer), seconds(a.Seconds),
+				integer(q.Number), text(mdPlain(q.Text)), text(l.questionType(q.Type)), text(mdPlain(q.Correct)),
+				text(a.Name), text(a.Team), text(choiceText(q, a.Answer)), seconds(a.Seconds),
 				correct, integer(a.Points), text(l.yesNo(a.Counted)),
 			})
 		}
@@ -361,7 +361,18 @@ func answers(r *room.Results, l *labels) table {
 	return t
 }
 
-func isPoll(q room.QuestionResult) bool { return q.Type == string(scenario.Poll) }
+func isPoll(q session.QuestionResult) bool { return q.Type == string(scenario.Poll) }
+
+// choiceText is an answer as text: the options' texts without their
+// Markdown for a choice question (written by the scenario's author), and
+// what the player typed, untouched, for the others.
+func choiceText(q session.QuestionResult, answer string) string {
+	switch scenario.QuestionType(q.Type) {
+	case scenario.Numeric, scenario.Text:
+		return answer
+	}
+	return mdPlain(answer)
+}
 
 // asciiSafe keeps ASCII letters and digits and turns runs of anything else
 // into a single '-', trimmed at both ends.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
@@ -29,27 +29,27 @@ const (
 // fixture is a small finished room: two teams, three players (one Cyrillic,
 // one with a formula for a name whom the host kicked), a single-choice and a
 // text question.
-func fixture() *room.Results {
+func fixture() *session.Results {
 	at := time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC)
-	return &room.Results{
-		Room: room.RoomInfo{
+	return &session.Results{
+		Room: session.RoomInfo{
 			ID: "r-01", Code: "KX7Q", Title: "Пятничный квиз", Scenario: "friday-quiz",
 			Lang: "ru", TeamMode: "average", Created: at, Finished: true,
 		},
-		Teams: []room.TeamResult{
+		Teams: []session.TeamResult{
 			{Rank: 1, ID: "t1", Name: "Совы", Players: 1, Points: 1000, Correct: 1},
 			{Rank: 2, ID: "t2", Name: "Owls & Co", Players: 1, Points: 800, Correct: 1},
 		},
-		Players: []room.PlayerResult{
+		Players: []session.PlayerResult{
 			{Rank: 1, ID: "p1", Name: "Анна Петрова", Team: "Совы", Points: 1000, Correct: 1, Joined: at.Add(time.Minute)},
 			{Rank: 2, ID: "p3", Name: "Bob", Team: "Owls & Co", Points: 800, Correct: 1, Joined: at.Add(2 * time.Minute)},
 			{ID: "p2", Name: evilName, Team: "Совы", Joined: at.Add(3 * time.Minute), Kicked: true},
 		},
-		Questions: []room.QuestionResult{
+		Questions: []session.QuestionResult{
 			{
 				Stage: "quiz", ID: "capital", Number: 1, Type: "single", Text: "Столица Австралии?",
 				Correct: "Канберра", OpenedAt: at.Add(5 * time.Minute), ClosedBy: "all",
-				Answers: []room.AnswerResult{
+				Answers: []session.AnswerResult{
 					{Player: "p1", Name: "Анна Петрова", Team: "Совы", Answer: "Канберра", Seconds: 3.2, Correct: true, Fraction: 1, Points: 1000, Counted: true},
 					{Player: "p3", Name: "Bob", Team: "Owls & Co", Answer: "Сидней", Seconds: 4.75, Points: 0, Counted: true},
 					{Player: "p2", Name: evilName, Team: "Совы", Answer: "Канберра", Seconds: 9.0004, Correct: true, Fraction: 1, Points: 600, Counted: true},
@@ -59,7 +59,7 @@ func fixture() *room.Results {
 				Stage: "quiz", ID: "emergency", Number: 2, Type: "text",
 				Text:    "Emergency number in Russia? Write it \"in digits\", no spaces\n(one line)",
 				Correct: "112", OpenedAt: at.Add(7 * time.Minute), ClosedBy: "time",
-				Answers: []room.AnswerResult{
+				Answers: []session.AnswerResult{
 					{Player: "p3", Name: "Bob", Team: "Owls & Co", Answer: "112", Seconds: 2.5, Correct: true, Fraction: 1, Points: 800, Counted: true},
 					{Player: "p1", Name: "Анна Петрова", Team: "Совы", Answer: phone, Seconds: 12.3, Points: 0, Counted: true},
 					{Player: "p2", Name: evilName, Team: "Совы", Answer: evilAnswer, Seconds: 19.999, Points: 0, Counted: false},
@@ -273,7 +273,7 @@ func TestJSON(t *testing.T) {
 	}
 	golden(t, "results.json", buf.Bytes())
 
-	var back room.Results
+	var back session.Results
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}

@@ -10,35 +10,35 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // gameFixture is a room that played a game and asked no questions: two
 // teams, one of which gave a formula as its reason, was forced by the clock
 // once and was stopped by the facilitator in the second case.
-func gameFixture() *room.Results {
+func gameFixture() *session.Results {
 	at := time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC)
 	meters := func(b, t int) map[string]int { return map[string]int{"budget": b, "trust": t} }
-	return &room.Results{
-		Room: room.RoomInfo{ID: "r-02", Code: "GM42", Title: "Один день из жизни НКО", Scenario: "ngo-day",
+	return &session.Results{
+		Room: session.RoomInfo{ID: "r-02", Code: "GM42", Title: "Один день из жизни НКО", Scenario: "ngo-day",
 			Lang: "ru", TeamMode: "average", Created: at, Finished: true},
-		Teams: []room.TeamResult{}, Players: []room.PlayerResult{}, Questions: []room.QuestionResult{},
-		Games: []room.GameResult{{
+		Teams: []session.TeamResult{}, Players: []session.PlayerResult{}, Questions: []session.QuestionResult{},
+		Games: []session.GameResult{{
 			Stage: "day", Title: "Один день",
-			Meters: []room.GameMeter{{ID: "budget", Name: "Бюджет", Low: 30, High: 70}, {ID: "trust", Name: "Доверие", Low: 40, High: 80}},
-			Teams: []room.GameTeamResult{
+			Meters: []session.GameMeter{{ID: "budget", Name: "Бюджет", Low: 30, High: 70}, {ID: "trust", Name: "Доверие", Low: 40, High: 80}},
+			Teams: []session.GameTeamResult{
 				{Rank: 1, ID: "t1", Name: "Рядом", Balance: 87.5, Meters: meters(45, 65),
-					Endings: []room.GameEndingResult{{Case: "complaint", CaseTitle: "Жалоба", Ending: "restored", Title: "Доверие восстановлено"},
+					Endings: []session.GameEndingResult{{Case: "complaint", CaseTitle: "Жалоба", Ending: "restored", Title: "Доверие восстановлено"},
 						{Case: "noshow", CaseTitle: "Волонтёры", Ending: "delivered", Title: "Доставка спасена"}},
-					Path: []room.GameStepResult{
+					Path: []session.GameStepResult{
 						{Case: "complaint", CaseTitle: "Жалоба", Node: "post", Choice: "call", Text: "Позвонить Ирине", Why: "Семью надо услышать", By: "team", At: at.Add(time.Minute), Meters: meters(50, 60)},
 						{Case: "complaint", CaseTitle: "Жалоба", Choice: "press", Text: "Звонит журналист", By: "event", At: at.Add(2 * time.Minute), Meters: meters(50, 55)},
 						{Case: "noshow", CaseTitle: "Волонтёры", Node: "morning", Choice: "courier", Text: "Заказать курьеров", By: "time", At: at.Add(5 * time.Minute), Meters: meters(45, 65)},
 					}},
 				{Rank: 2, ID: "t2", Name: "Owls & Co", Balance: 41, OutOfBand: 1, Meters: meters(20, 45),
-					Endings: []room.GameEndingResult{{Case: "complaint", CaseTitle: "Жалоба", Ending: "lost", Title: "Семья уходит"},
+					Endings: []session.GameEndingResult{{Case: "complaint", CaseTitle: "Жалоба", Ending: "lost", Title: "Семья уходит"},
 						{Case: "noshow", CaseTitle: "Волонтёры", Ending: "shaky", Title: "Семьи ждут"}},
-					Path: []room.GameStepResult{
+					Path: []session.GameStepResult{
 						{Case: "complaint", CaseTitle: "Жалоба", Node: "post", Choice: "comment", Text: "Ответить официально", Why: evilName, By: "forced", At: at.Add(3 * time.Minute), Meters: meters(50, 40)},
 						{Case: "noshow", CaseTitle: "Волонтёры", Node: "morning", By: "stopped", At: at.Add(6 * time.Minute), Meters: meters(20, 45)},
 					}},
@@ -113,7 +113,7 @@ func TestGameJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "results-game.json", buf.Bytes())
-	var back room.Results
+	var back session.Results
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}

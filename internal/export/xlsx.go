@@ -7,7 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Column widths in characters: wide enough for a header, narrow enough that
@@ -24,7 +24,7 @@ const (
 // text is stored as strings, never formulas, and text a spreadsheet could
 // read as a formula still gets a leading apostrophe, in case the sheet is
 // saved as CSV and opened again.
-func XLSX(w io.Writer, r *room.Results, lang string) error {
+func XLSX(w io.Writer, r *session.Results, lang string) error {
 	if r == nil {
 		return errNoResults
 	}

@@ -1,12 +1,11 @@
 package room
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/scenario"
-	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // FuzzGame sends three arbitrary commands from arbitrary roles to a room
@@ -36,25 +35,12 @@ func FuzzGame(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, roles uint8, typ1 string, data1 []byte, typ2 string, data2 []byte, typ3 string, data3 []byte, wait uint8) {
-		t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-		clock := &fakeClock{now: t0}
-		cfg := Config{ID: "room", Code: "123456", Scenario: sc, Teams: []string{"A", "B"}, Lang: "ru"}
-		r := newRoom(newState(cfg, t0), 0, hubDeps{store: store.NewMemory(), log: slog.New(slog.DiscardHandler), clock: clock})
-		r.jobs = make(chan job, 1<<10) // nobody drains it here
-		host, screen, p1, p2 := &fakeConn{}, &fakeConn{}, &fakeConn{}, &fakeConn{}
-		r.subs[host] = &sub{role: RoleHost}
-		r.subs[screen] = &sub{role: RoleScreen}
-		for i, c := range []*fakeConn{p1, p2} {
-			id := []string{"p1", "p2"}[i]
-			if err := r.commit(evJoined, joinedData{Player: id, Name: id, Team: "t1", TokenHash: id}); err != nil {
-				t.Fatal(err)
-			}
-			r.subs[c] = &sub{role: RolePlayer, player: id}
-			r.byPlayer[id] = map[Conn]struct{}{c: {}}
-		}
-		if err := r.commit(evStarted, struct{}{}); err != nil {
+		b := newBareRoom(t, sc, []string{"t1", "t1"}, nil)
+		if err := b.exec(session.RoleHost, "", "start", nil); err != nil {
 			t.Fatal(err)
 		}
+		r, clock := b.r, b.clock
+		host, screen, p1, p2 := b.host, b.screen, b.p1, b.p2
 		// drain runs what the timers posted, as the room's loop would.
 		drain := func() {
 			for {
@@ -81,8 +67,8 @@ func FuzzGame(f *testing.F) {
 		}
 
 		r.flush() // builds every audience's view
-		_ = r.st.results()
+		_ = r.st.Results()
 
-		checkReplay(t, r, cfg, t0)
+		b.checkReplay(t)
 	})
 }

@@ -1,10 +1,14 @@
 package room
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/huddle-live/huddle/internal/game"
 )
 
 const gameYAML = `
@@ -35,6 +39,31 @@ stages:
           - {id: fine, title: Fine}
 `
 
+// game reads the room's first game stage as its snapshot holds it.
+func (f *fixture) game() *game.State {
+	f.t.Helper()
+	var snap struct {
+		Games []*game.State `json:"games"`
+	}
+	f.snapshot(&snap)
+	if len(snap.Games) == 0 || snap.Games[0] == nil {
+		f.t.Fatal("no game stage started")
+	}
+	return snap.Games[0]
+}
+
+// snapshot decodes the room's state, encoded on its goroutine, into v.
+func (f *fixture) snapshot(v any) {
+	f.t.Helper()
+	data, err := call(context.Background(), f.room, func(reply func([]byte, error)) { reply(f.room.encode()) })
+	if err == nil {
+		err = json.Unmarshal(data, v)
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // TestGameTimeoutsEveryTeam: all teams enter a node at the same moment, so
 // their deadlines are equal; when the clock passes it, every team moves on,
 // the one with a proposal by it and the others by the node's default.
@@ -57,7 +86,7 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 	for range 4 {
 		f.sync()
 	}
-	g := f.room.st.Games[0]
+	g := f.game()
 	for id, tm := range g.Teams {
 		if id == "t4" {
 			continue
@@ -75,7 +104,7 @@ func TestGameTimeoutsEveryTeam(t *testing.T) {
 	for range 4 {
 		f.sync()
 	}
-	for id, tm := range g.Teams {
+	for id, tm := range f.game().Teams {
 		if id == "t4" {
 			continue
 		}
@@ -110,14 +139,13 @@ func TestGameKickSettlesVote(t *testing.T) {
 			t.Fatalf("pick: %v", r)
 		}
 	}
-	g := f.room.st.Games[0]
-	if tm := g.Teams["t1"]; tm.Node != "a" {
+	if tm := f.game().Teams["t1"]; tm.Node != "a" {
 		t.Fatalf("the team decided with a member still to vote: at %q", tm.Node)
 	}
 	if r := f.command(host, "h2", "kick", map[string]any{"player": vera.Player}); r["type"] != "ack" {
 		t.Fatalf("kick: %v", r)
 	}
-	tm := g.Teams["t1"]
+	tm := f.game().Teams["t1"]
 	if tm.Node != "b" || len(tm.Path) != 1 || tm.Path[0].Choice != "act" || tm.Path[0].By != "team" {
 		t.Fatalf("after the kick the team is at %q with path %+v, want the vote for act decided", tm.Node, tm.Path)
 	}

@@ -3,18 +3,16 @@ package room
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -181,7 +179,7 @@ func (h *Hub) watchStore(p Pinger) {
 			h.deps.log.Info("store reachable again")
 		}
 		for _, r := range h.live() {
-			_ = r.post(func() { r.setStoreDown(down) })
+			_ = r.post(func() { r.journal.setStoreDown(down) })
 		}
 	})
 }
@@ -228,6 +226,45 @@ func (h *Hub) Sweep(ctx context.Context) int {
 	return n
 }
 
+// ttls are the times to live of rooms; 0 is forever.
+type ttls struct {
+	finished time.Duration // a finished room's, after its last event
+	idle     time.Duration // an unfinished room's, after its last event
+	unjoined time.Duration // a room nobody ever joined, after its last event or socket
+}
+
+// of is the time to live of a room in state st, and whether it is the
+// shorter one of a room nobody joined.
+func (t ttls) of(st *session.State) (ttl time.Duration, unjoined bool) {
+	switch {
+	case st.Finished:
+		return t.finished, false
+	case len(st.Players) == 0 && t.unjoined > 0 && (t.idle == 0 || t.unjoined < t.idle):
+		return t.unjoined, true
+	}
+	return t.idle, false
+}
+
+// expired reports whether the room has outlived its time to live (see
+// ttls) and nothing of it is waiting for the store. A room nobody joined
+// does not expire while a socket is open on it: a projector waiting for
+// the audience keeps it.
+func (r *Room) expired(t ttls) bool {
+	ttl, unjoined := t.of(r.st)
+	since := r.lastActive
+	if unjoined {
+		if len(r.subs.conns) > 0 {
+			return false
+		}
+		if r.lastConn.After(since) {
+			since = r.lastConn
+		}
+	}
+	// Not while the store is down: stopping writes a final snapshot, and
+	// the sweep would wait for it.
+	return ttl > 0 && r.clock.Now().Sub(since) >= ttl && !r.journal.unavailable() && !r.journal.inflight
+}
+
 // ttls are the hub's times to live, for expired.
 func (h *Hub) ttls() ttls {
 	return ttls{finished: h.finishedTTL, idle: h.idleTTL, unjoined: h.unjoinedTTL}
@@ -248,121 +285,60 @@ type Created struct {
 	ScreenToken string
 }
 
-// Errors of the hub.
-var (
-	ErrShutdown     = errors.New("room: server is shutting down")
-	ErrTooManyRooms = errors.New("room: as many live rooms as the server may hold")
-)
-
 // Create starts a new room for a scenario. It returns once the room's first
 // event is stored, so the tokens it hands out survive a crash.
 func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptions) (*Created, error) {
-	cfg := Config{ID: uuid.NewString(), Scenario: sc, TeamMode: opt.TeamMode, Lang: opt.Lang}
+	cfg := session.Config{ID: uuid.NewString(), Scenario: sc, TeamMode: opt.TeamMode, Lang: opt.Lang}
 	if cfg.Lang == "" {
 		cfg.Lang = sc.Language
 	}
 	if cfg.TeamMode != "" && cfg.TeamMode != scenario.TeamAverage && cfg.TeamMode != scenario.TeamShared {
-		return nil, fmt.Errorf("%w: team mode %q", ErrBadRequest, cfg.TeamMode)
+		return nil, fmt.Errorf("%w: team mode %q", session.ErrBadRequest, cfg.TeamMode)
 	}
-	teams, err := teamNames(sc, opt, cfg.Lang)
+	teams, err := session.TeamNames(sc, opt.Teams, opt.TeamCount, cfg.Lang)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Teams = teams
 	host, screen := newToken(), newToken()
-	cfg.HostHash, cfg.ScreenHash = HashToken(host), HashToken(screen)
+	cfg.HostHash, cfg.ScreenHash = session.HashToken(host), session.HashToken(screen)
 	candidates := joinCodes(codeTries) // drawn before the lock: it guards every room's lookup
 
 	h.mu.Lock()
 	if h.down {
 		h.mu.Unlock()
-		return nil, ErrShutdown
+		return nil, session.ErrShutdown
 	}
 	if len(h.rooms) >= h.maxRooms {
 		h.mu.Unlock()
 		h.deps.log.Warn("room refused: the server holds as many rooms as it may", "rooms", h.maxRooms)
-		return nil, ErrTooManyRooms
+		return nil, session.ErrTooManyRooms
 	}
 	cfg.Code = h.freeCode(candidates)
 	if cfg.Code == "" {
 		n := len(h.rooms)
 		h.mu.Unlock()
 		h.deps.log.Error("room refused: no free join code", "tries", codeTries, "rooms", n)
-		return nil, ErrTooManyRooms
+		return nil, session.ErrTooManyRooms
 	}
-	now := h.deps.clock.Now().UTC()
-	st := newState(cfg, now)
-	r := newRoom(st, 0, h.deps)
-	data, err := json.Marshal(cfg)
+	st, created, err := session.Create(cfg, 1, h.deps.clock.Now().UTC())
 	if err != nil {
 		h.mu.Unlock()
 		return nil, err
 	}
-	r.seq = 1
-	r.unsent = []store.Event{{Seq: 1, At: now, Type: evCreated, Data: data}}
-	r.snapDue = true
+	r := newRoom(st, 0, h.deps)
+	r.journal.add([]store.Event{created})
+	r.journal.snapDue = true
 	h.startLocked(r)
 	h.mu.Unlock()
 
 	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
-		r.afterDurable(func() { reply(struct{}{}, nil) })
+		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
 	}); err != nil {
 		return nil, fmt.Errorf("create room: %w", err)
 	}
 	h.deps.log.Info("room created", "room", cfg.ID, "code", cfg.Code, "scenario", sc.ID, "team_mode", cfg.TeamMode)
 	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
-}
-
-// firstTeamMode is the team mode of a scenario's first quiz stage.
-func firstTeamMode(sc *scenario.Scenario) scenario.TeamMode {
-	for _, st := range sc.Stages {
-		if st.Quiz != nil && st.Quiz.TeamMode != "" {
-			return st.Quiz.TeamMode
-		}
-	}
-	return scenario.TeamAverage
-}
-
-func teamNames(sc *scenario.Scenario, opt CreateOptions, lang string) ([]string, error) {
-	if len(opt.Teams) > 0 {
-		if len(opt.Teams) < 2 || len(opt.Teams) > 20 {
-			return nil, fmt.Errorf("%w: 2 to 20 teams", ErrBadRequest)
-		}
-		seen := map[string]bool{}
-		out := make([]string, len(opt.Teams))
-		for i, t := range opt.Teams {
-			name, err := CleanName(t)
-			if err != nil || seen[strings.ToLower(name)] {
-				return nil, fmt.Errorf("%w: team names must be unique, 1 to 40 characters", ErrBadRequest)
-			}
-			seen[strings.ToLower(name)] = true
-			out[i] = name
-		}
-		return out, nil
-	}
-	if opt.TeamCount == 0 && len(sc.Teams) > 0 {
-		return sc.Teams, nil
-	}
-	n := opt.TeamCount
-	if n == 0 {
-		n = 4
-	}
-	if n < 2 || n > 20 {
-		return nil, fmt.Errorf("%w: 2 to 20 teams", ErrBadRequest)
-	}
-	word := "Команда"
-	if lang == "en" {
-		word = "Team"
-	}
-	out := make([]string, n)
-	for i := range out {
-		if i < len(sc.Teams) {
-			out[i] = sc.Teams[i]
-		} else {
-			out[i] = fmt.Sprintf("%s %d", word, i+1)
-		}
-	}
-	return out, nil
 }
 
 // joinCodes draws n random 6-digit join codes.
@@ -446,7 +422,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 		h.mu.Lock()
 		if h.down {
 			h.mu.Unlock()
-			return n, ErrShutdown
+			return n, session.ErrShutdown
 		}
 		if h.codes[st.Config.Code] != nil {
 			h.mu.Unlock()
@@ -454,7 +430,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			continue
 		}
 		r := newRoom(st, seq, h.deps)
-		r.lastActive, r.snapSeq = last, l.snapSeq
+		r.lastActive, r.journal.snapSeq = last, l.snapSeq
 		h.startLocked(r)
 		live := len(h.rooms)
 		h.mu.Unlock()
@@ -472,7 +448,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 
 // loaded is a room's state as load rebuilt it.
 type loaded struct {
-	st      *State
+	st      *session.State
 	seq     uint64    // the last event's
 	snapSeq uint64    // the snapshot's; 0 when the whole log was replayed
 	last    time.Time // the last event's
@@ -484,16 +460,15 @@ type loaded struct {
 // for the log, and the next append follows the log instead of failing for
 // its sequence.
 func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (loaded, error) {
-	var l loaded
 	snap, ok, err := s.LoadSnapshot(ctx, id)
 	if err != nil {
-		return l, err
+		return loaded{}, err
 	}
 	var events []store.Event
 	if ok && snap.Seq > 0 {
 		evs, err := s.Events(ctx, id, snap.Seq-1)
 		if err != nil {
-			return l, err
+			return loaded{}, err
 		}
 		if len(evs) == 0 || evs[0].Seq != snap.Seq {
 			log.Warn("restore room: snapshot ahead of the event log; replaying the log alone", "room", id, "snapshot_seq", snap.Seq)
@@ -502,37 +477,41 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 			events = evs[1:]
 		}
 	}
+	l := loaded{}
+	var from *store.Snapshot
 	if ok {
-		l.st = &State{}
-		if err := json.Unmarshal(snap.Data, l.st); err != nil {
-			return loaded{}, fmt.Errorf("decode snapshot: %w", err)
-		}
-		l.st.reindex()
-		l.seq, l.snapSeq, l.last = snap.Seq, snap.Seq, snap.At
+		from, l.snapSeq, l.last = &snap, snap.Seq, snap.At
 	} else if events, err = s.Events(ctx, id, 0); err != nil {
-		return l, err
+		return loaded{}, err
 	}
-	for _, ev := range events {
-		if ev.Seq != l.seq+1 {
-			return loaded{}, fmt.Errorf("event %d follows %d", ev.Seq, l.seq)
-		}
-		if ev.Type == evCreated {
-			var cfg Config
-			if err := json.Unmarshal(ev.Data, &cfg); err != nil {
-				return loaded{}, fmt.Errorf("decode created: %w", err)
-			}
-			l.st = newState(cfg, ev.At)
-		} else if l.st == nil {
-			return loaded{}, fmt.Errorf("event %d (%s) before the room was created", ev.Seq, ev.Type)
-		} else if err := l.st.apply(ev); err != nil && !errors.Is(err, errDuplicate) {
-			return loaded{}, fmt.Errorf("replay event %d (%s): %w", ev.Seq, ev.Type, err)
-		}
-		l.seq, l.last = ev.Seq, ev.At
+	if l.st, l.seq, err = session.Rebuild(from, events); err != nil {
+		return loaded{}, err
 	}
-	if l.st == nil {
-		return loaded{}, errors.New("no events")
+	if n := len(events); n > 0 {
+		l.last = events[n-1].At
 	}
 	return l, nil
+}
+
+// Delete stops a room at once and removes it from memory and the store, as
+// expiry does. It returns ErrNotFound when the hub does not hold the room.
+func (h *Hub) Delete(ctx context.Context, id string) error {
+	h.mu.Lock()
+	r := h.rooms[id]
+	if r == nil || h.down {
+		h.mu.Unlock()
+		return session.ErrNotFound
+	}
+	delete(h.rooms, r.id)
+	delete(h.codes, r.code)
+	h.mu.Unlock()
+	r.cancel()
+	<-r.done
+	if err := h.deps.store.Delete(ctx, r.id); err != nil {
+		return fmt.Errorf("delete room %s: %w", r.id, err)
+	}
+	h.deps.log.Info("room deleted", "room", r.id, "code", r.code)
+	return nil
 }
 
 // Shutdown stops every room: each writes a final snapshot and closes its

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -127,7 +128,7 @@ func TestRoomCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := f.hub.Create(ctx, sc, CreateOptions{})
-	if !errors.Is(err, ErrTooManyRooms) || ErrorCode(err) != CodeTooManyRooms {
+	if !errors.Is(err, session.ErrTooManyRooms) || session.ErrorCode(err) != session.CodeTooManyRooms {
 		t.Fatalf("a third room with MaxRooms 2: %v", err)
 	}
 	f.clock.Advance(2 * time.Hour) // also wakes the hub's own sweep
@@ -160,7 +161,7 @@ func TestJoinCodesRunShort(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrTooManyRooms) {
+		if !errors.Is(err, session.ErrTooManyRooms) {
 			t.Fatalf("create with no free code: %v", err)
 		}
 	case <-time.After(30 * time.Second):

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -31,26 +32,22 @@ func (c *fakeConn) replies(id string) []map[string]any {
 	return out
 }
 
-// questionIndex reads the current question's index and the room's phase on
-// the room's goroutine.
+// questionIndex reads the current question's index and the room's phase
+// from its state.
 func (f *fixture) questionIndex() (int, string) {
 	f.t.Helper()
-	type pos struct {
-		i  int
-		ph string
+	var snap struct {
+		Stage   int `json:"stage"`
+		Quizzes []*struct {
+			Index int    `json:"index"`
+			Phase string `json:"phase"`
+		} `json:"quizzes"`
 	}
-	p, err := call(context.Background(), f.room, func(reply func(pos, error)) {
-		q := f.room.st.quiz()
-		if q == nil {
-			reply(pos{-1, f.room.st.Phase()}, nil)
-			return
-		}
-		reply(pos{q.Index, f.room.st.Phase()}, nil)
-	})
-	if err != nil {
-		f.t.Fatal(err)
+	f.snapshot(&snap)
+	if snap.Stage < 0 || snap.Quizzes[snap.Stage] == nil {
+		return -1, ""
 	}
-	return p.i, p.ph
+	return snap.Quizzes[snap.Stage].Index, snap.Quizzes[snap.Stage].Phase
 }
 
 func TestCommandDedupedByClientID(t *testing.T) {
@@ -173,7 +170,7 @@ func TestStoreDownBuffersThenRefuses(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no join was refused with a full buffer")
 	}
-	if !errors.Is(refused.err, ErrStorage) || ErrorCode(refused.err) != "storage_unavailable" {
+	if !errors.Is(refused.err, session.ErrStorage) || session.ErrorCode(refused.err) != "storage_unavailable" {
 		t.Fatalf("join past the bound: %v", refused.err)
 	}
 	if n := strings.Count(logs.String(), "store buffer full"); n != 1 {

@@ -1,7 +1,10 @@
-// Package room runs live rooms. One goroutine owns each room's state; HTTP
-// handlers, WebSocket readers, timers and the store talk to it through its
-// inbox. Every accepted change is an event: applied to the state, appended to
-// the store by the room's writer goroutine, and acknowledged only once stored.
+// Package room runs live rooms. One goroutine owns each room's state (a
+// session.State); HTTP handlers, WebSocket readers, timers and the store
+// talk to it through its inbox. Every accepted change is an event: applied
+// to the state, appended to the store by the room's journal, and
+// acknowledged only once stored. What leaves the goroutine is encoded bytes
+// (frames, snapshots) or a copy (results, the room's info): never a map or
+// slice the state goes on changing.
 package room
 
 import (
@@ -11,34 +14,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/huddle-live/huddle/internal/board"
-	"github.com/huddle-live/huddle/internal/quiz"
-	"github.com/huddle-live/huddle/internal/scenario"
-	"github.com/huddle-live/huddle/internal/store"
-)
-
-// Role is what a connection may see and do.
-type Role string
-
-// Roles of connections.
-const (
-	RoleHost   Role = "host"
-	RoleScreen Role = "screen"
-	RolePlayer Role = "player"
-)
-
-// WebSocket close codes the room asks for.
-const (
-	StatusPolicy  = 1008 // unauthorized, kicked, or too slow to read
-	StatusRestart = 1012 // the server is restarting; reconnect
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Conn is a subscriber's connection as the room sees it. Send must not block:
@@ -66,132 +49,63 @@ func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.Afte
 var SystemClock Clock = systemClock{}
 
 const (
-	inboxSize     = 1024
-	coalesceDelay = 100 * time.Millisecond
-	snapshotEvery = 2000 // events between snapshots when no phase changes
-	// snapshotGap is the least time between two snapshots, taken on the
-	// room's goroutine: each is the whole state, megabytes in a room of
-	// thousands of phones. A restart replays the events after the last one.
-	snapshotGap  = 30 * time.Second
-	maxNameLen   = 40
-	maxCommandID = 64          // longer client message ids are refused
-	maxRecent    = 16384       // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
-	maxBackoff   = time.Second // between store retries: a returning store is used within about a second
-
-	// DefaultMaxBuffered is how many events a room holds for a store that is
-	// down before it refuses players' changes.
-	DefaultMaxBuffered = 20000
+	inboxSize    = 1024
+	maxCommandID = 64    // longer client message ids are refused
+	maxRecent    = 16384 // client message ids remembered per room (about 3 per player and question for 200 phones × 25 questions)
 )
-
-type sub struct {
-	role    Role
-	player  string
-	lang    string
-	session bool // a signed-in facilitator's, not a token's: reissued links leave it open
-}
-
-type waiter struct {
-	seq uint64
-	fn  func()
-}
-
-type job struct {
-	events []store.Event
-	snap   *store.Snapshot
-}
 
 // Room is one live room. Its methods are safe for concurrent use: they post
 // to the room's goroutine.
 type Room struct {
-	id, code string
-	info     Info                   // immutable after creation: read without the loop
-	hostHash atomic.Pointer[string] // read without the loop; reissued links replace it
-	log      *slog.Logger
-	store    store.Store
-	clock    Clock
-	base     string // public base URL for join links
+	id, code   string
+	info       session.Info           // immutable after creation: read without the loop
+	hostHash   atomic.Pointer[string] // read without the loop; reissued links replace it
+	log        *slog.Logger
+	clock      Clock
+	base       string // public base URL for join links
+	maxPlayers int    // active players the room takes
+	epoch      string // changes whenever the room is loaded into a process
 
 	inbox    chan func()
-	stopping chan struct{} // closed when the loop starts to shut down
-	done     chan struct{} // closed when the loop has exited
-	jobs     chan job
-	wrote    chan struct{} // closed when the writer has exited
-	abort    context.Context
+	stopping chan struct{}      // closed when the loop starts to shut down
+	done     chan struct{}      // closed when the loop has exited
 	cancel   context.CancelFunc // stops this room alone (expiry); set by the hub
-	every    time.Duration      // least time between two store writes
 
 	// Owned by the loop goroutine.
-	st        *State
-	seq       uint64 // events accepted
-	durable   uint64 // events stored
-	unsent    []store.Event
-	inflight  bool
-	lastJob   time.Time // when the last write was handed to the writer
-	jobTimer  Timer     // armed while a write waits for every to pass
-	snapSeq   uint64
-	snapDue   bool
-	snapAt    time.Time // when the last snapshot was taken
-	snapTimer Timer     // takes a snapshot put off by snapshotGap
-	waiting   []waiter
-	subs      map[Conn]*sub
-	byPlayer  map[string]map[Conn]struct{}
-
-	writeFailing bool // the writer's last attempt failed
-	storeDown    bool // the hub's health check cannot reach the store
-	bufferFull   bool // unsent reached maxBuffered; logged once until it drains
-	maxBuffered  int
-	maxPlayers   int    // active players the room takes
-	epoch        string // changes whenever the room is loaded into a process
-	lastActive   time.Time
-	lastConn     time.Time           // when a socket last came or went
-	recent       map[string]struct{} // client message ids of accepted commands, per sender
-	recentOrder  []string            // the same keys, oldest first
-
-	deadline   time.Time // the deadline the question timer is armed for
-	qtimer     Timer
-	flushTimer Timer
-	dirtyView  bool
-	dirtyState bool
-	dirtyAllMe bool
-	dirtyMe    map[string]bool
-	urgent     bool
-	ranks      *ranking // standings for views; nil when an event changed them
+	st         *session.State
+	journal    journal
+	subs       subscribers
+	recent     recent
+	tx         session.Tx // the change under way; see begin
+	deadline   time.Time  // the deadline the stage timer is armed for
+	stageTimer Timer
+	lastActive time.Time // the last event's
+	lastConn   time.Time // when a socket last came or went
 }
 
-func newRoom(st *State, seq uint64, deps hubDeps) *Room {
+func newRoom(st *session.State, seq uint64, deps hubDeps) *Room {
 	r := &Room{
-		id:       st.Config.ID,
-		code:     st.Config.Code,
-		info:     Info{ID: st.Config.ID, Code: st.Config.Code, Title: st.Config.Scenario.Title, Lang: st.Config.Lang, TeamMode: string(st.teamMode()), Teams: slices.Clone(st.Teams), Sectors: hasBoard(st.Config.Scenario)},
-		log:      deps.log.With("room", st.Config.ID),
-		store:    deps.store,
-		clock:    deps.clock,
-		base:     deps.base,
-		inbox:    make(chan func(), inboxSize),
-		stopping: make(chan struct{}),
-		done:     make(chan struct{}),
-		jobs:     make(chan job, 1),
-		wrote:    make(chan struct{}),
-		abort:    deps.abort,
-		every:    deps.every,
-		st:       st,
-		seq:      seq,
-		durable:  seq,
-		snapSeq:  seq,
-		subs:     map[Conn]*sub{},
-		byPlayer: map[string]map[Conn]struct{}{},
-		dirtyMe:  map[string]bool{},
-
-		maxBuffered: deps.maxBuffered,
-		maxPlayers:  deps.maxPlayers,
-		epoch:       newToken()[:8],
-		lastActive:  deps.clock.Now(),
-		recent:      map[string]struct{}{},
+		id:         st.Config.ID,
+		code:       st.Config.Code,
+		info:       st.Info(),
+		log:        deps.log.With("room", st.Config.ID),
+		clock:      deps.clock,
+		base:       deps.base,
+		maxPlayers: deps.maxPlayers,
+		epoch:      newToken()[:8],
+		inbox:      make(chan func(), inboxSize),
+		stopping:   make(chan struct{}),
+		done:       make(chan struct{}),
+		st:         st,
+		subs:       newSubscribers(),
+		recent:     recent{ids: map[string]struct{}{}},
+		lastActive: deps.clock.Now(),
 	}
-	if r.maxBuffered <= 0 {
-		r.maxBuffered = DefaultMaxBuffered
-	}
-	r.hostHash.Store(&st.Config.HostHash)
+	r.journal = journal{id: r.id, store: deps.store, log: r.log, clock: deps.clock, post: r.post,
+		notify: func() { r.subs.marks.View = true }, abort: deps.abort, every: deps.every, maxBuffered: deps.maxBuffered,
+		seq: seq, durable: seq, snapSeq: seq}
+	hostHash := st.Config.HostHash // a copy: a reissue rewrites the state's while IsHost reads this
+	r.hostHash.Store(&hostHash)
 	if r.maxPlayers <= 0 {
 		r.maxPlayers = DefaultMaxPlayers
 	}
@@ -204,33 +118,22 @@ func (r *Room) ID() string { return r.id }
 // Code returns the room's join code.
 func (r *Room) Code() string { return r.code }
 
-// Info describes a room to people about to join it.
-type Info struct {
-	ID       string `json:"room"`
-	Code     string `json:"code"`
-	Title    string `json:"title"`
-	Lang     string `json:"lang"`
-	TeamMode string `json:"team_mode"`
-	Teams    []Team `json:"teams"`
-	Sectors  bool   `json:"sectors,omitempty"` // ask people at join whether they work for a state institution or an NGO
-}
-
 // Info returns the room's public description, a copy of its own.
-func (r *Room) Info() Info {
+func (r *Room) Info() session.Info {
 	info := r.info
-	info.Teams = slices.Clone(r.info.Teams)
+	info.Teams = append([]session.Team(nil), r.info.Teams...)
 	return info
 }
 
 // IsHost reports whether token is the room's host token.
 func (r *Room) IsHost(token string) bool {
-	return token != "" && subtle.ConstantTimeCompare([]byte(HashToken(token)), []byte(*r.hostHash.Load())) == 1
+	return token != "" && subtle.ConstantTimeCompare([]byte(session.HashToken(token)), []byte(*r.hostHash.Load())) == 1
 }
 
 // run is the room's goroutine. It returns when ctx ends, after a final
 // snapshot has been written (or abort has ended the attempt).
 func (r *Room) run(ctx context.Context) {
-	go r.writer()
+	r.journal.start()
 	defer close(r.done)
 	r.armTimer()
 	for {
@@ -249,14 +152,14 @@ func (r *Room) run(ctx context.Context) {
 func (r *Room) post(fn func()) error {
 	select {
 	case <-r.stopping:
-		return ErrStopped
+		return session.ErrStopped
 	default:
 	}
 	select {
 	case r.inbox <- fn:
 		return nil
 	case <-r.stopping:
-		return ErrStopped
+		return session.ErrStopped
 	}
 }
 
@@ -284,301 +187,80 @@ func call[T any](ctx context.Context, r *Room, fn func(reply func(T, error))) (T
 		case res := <-ch:
 			return res.v, res.err
 		default:
-			return zero, ErrStopped
+			return zero, session.ErrStopped
 		}
 	}
 }
 
-// commit applies a new event to the state and queues it for the store.
-func (r *Room) commit(typ string, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	before, stage, step := r.st.Phase(), r.st.Stage, r.st.gameStep()
-	ev := store.Event{Seq: r.seq + 1, At: r.clock.Now().UTC(), Type: typ, Data: raw}
-	if err := r.st.apply(ev); err != nil {
-		return err
-	}
-	r.seq = ev.Seq
-	r.lastActive = ev.At
-	r.unsent = append(r.unsent, ev)
-	if d, ok := data.(joinedData); ok && r.ranks != nil && r.st.Stage < 0 {
-		r.ranks.joinLobby(r.st, d) // a full ranking per join is quadratic in a filling lobby
-	} else {
-		r.ranks = nil
-	}
-	if r.st.Phase() != before || r.st.Stage != stage || r.st.gameStep() != step {
-		r.snapDue = true
-		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
-	}
-	return nil
+// begin opens a change of the state at the room's time. The room has one
+// Tx and reuses it, its lists too: a command allocates nothing for it.
+func (r *Room) begin() *session.Tx {
+	r.tx = session.Tx{At: r.clock.Now().UTC(), Events: r.tx.Events[:0], Marks: &r.subs.marks, Kicked: r.tx.Kicked[:0]}
+	return &r.tx
 }
 
-// afterDurable runs fn once every event accepted so far is stored.
-func (r *Room) afterDurable(fn func()) {
-	if r.durable >= r.seq {
-		fn()
-		return
+// end closes a change: it logs the events the change recorded (even when
+// it failed part way: those were applied), closes the sockets of players it
+// removed, and returns err, the change's outcome.
+func (r *Room) end(tx *session.Tx, err error) error {
+	if len(tx.Events) > 0 {
+		r.journal.add(tx.Events)
+		r.lastActive = tx.At
 	}
-	r.waiting = append(r.waiting, waiter{seq: r.seq, fn: fn})
+	clear(tx.Events) // the journal holds them now
+	if tx.Moved {
+		r.journal.snapDue = true
+	}
+	for _, p := range tx.Kicked {
+		now := r.clock.Now()
+		for c := range r.subs.byPlayer[p] {
+			r.sendTo(c, r.frame("kicked", now, nil))
+			r.drop(c)
+			c.Close(session.StatusPolicy, "removed by the host")
+		}
+	}
+	return err
 }
 
-// settle runs after every message: it hands new events to the writer, keeps
-// the question timer in step with the state and sends the views.
+// settle runs after every message: it keeps the stage timer in step with
+// the state, sends the views and hands new events to the journal.
 func (r *Room) settle() {
 	r.armTimer()
 	switch {
-	case r.urgent:
+	case r.subs.marks.Urgent:
 		// A phase change goes out before the store write is prepared: that
 		// may snapshot the whole state, which takes a while in a big room.
 		r.flush()
-	case (r.dirtyView || r.dirtyState || r.dirtyAllMe || len(r.dirtyMe) > 0) && r.flushTimer == nil:
-		r.flushTimer = r.clock.AfterFunc(coalesceDelay, func() {
+	case r.subs.marks.Dirty() && r.subs.flushTimer == nil:
+		r.subs.flushTimer = r.clock.AfterFunc(coalesceDelay, func() {
 			_ = r.post(func() {
-				r.flushTimer = nil
+				r.subs.flushTimer = nil
 				r.flush()
 			})
 		})
 	}
-	r.persist()
+	r.journal.persist(r.encode)
 }
 
-func (r *Room) persist() {
-	if r.seq-r.snapSeq >= snapshotEvery {
-		r.snapDue = true
-	}
-	now := r.clock.Now()
-	// Snapshots are coalesced: at most one per snapshotGap, whatever the
-	// host clicks; the events in between are in the log, so nothing waits.
-	snap := r.snapDue
-	if snap {
-		if wait := snapshotGap - now.Sub(r.snapAt); wait > 0 {
-			snap = false
-			if r.snapTimer == nil {
-				r.snapTimer = r.clock.AfterFunc(wait, func() { _ = r.post(func() { r.snapTimer = nil }) })
-			}
-		}
-	}
-	if r.inflight || (len(r.unsent) == 0 && !snap) || r.jobTimer != nil {
-		return
-	}
-	// At most one write per r.every: under a burst of answers or joins the
-	// store sees a few large batches a second, not one per event.
-	if wait := r.every - now.Sub(r.lastJob); wait > 0 {
-		r.jobTimer = r.clock.AfterFunc(wait, func() {
-			_ = r.post(func() { r.jobTimer = nil }) // settle then persists
-		})
-		return
-	}
-	r.lastJob = now
-	j := job{events: r.unsent}
-	if snap {
-		j.snap = r.snapshot()
-		r.snapDue = false
-	}
-	r.unsent = nil
-	r.inflight = true
-	r.jobs <- j // never blocks: the writer is idle when nothing is in flight
-}
-
-func (r *Room) snapshot() *store.Snapshot {
-	data, err := json.Marshal(r.st)
-	if err != nil {
-		r.log.Error("snapshot", "err", err)
-		return nil
-	}
-	r.snapSeq = r.seq
-	r.snapAt = r.clock.Now()
-	return &store.Snapshot{Seq: r.seq, At: r.clock.Now().UTC(), Data: data}
-}
-
-// writer stores jobs in order, off the room's goroutine, and tells the room
-// how far the log is durable.
-func (r *Room) writer() {
-	defer close(r.wrote)
-	for j := range r.jobs {
-		if !r.write(j) {
-			continue
-		}
-		var last uint64
-		if n := len(j.events); n > 0 {
-			last = j.events[n-1].Seq
-		} else if j.snap != nil {
-			last = j.snap.Seq
-		}
-		_ = r.post(func() { r.stored(last) })
-	}
-}
-
-// write stores one job, retrying with backoff until it succeeds or the hub
-// gives up on the store.
-func (r *Room) write(j job) bool {
-	backoff := 100 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		err := r.writeOnce(j)
-		if err == nil {
-			if attempt > 0 {
-				r.log.Info("store write recovered", "attempts", attempt+1)
-			}
-			return true
-		}
-		if attempt == 0 {
-			_ = r.post(r.writeFailed)
-		}
-		if attempt == 0 || attempt%20 == 0 {
-			r.log.Error("store write failed; retrying", "err", err, "attempt", attempt+1, "buffered", len(j.events))
-		}
-		select {
-		case <-time.After(backoff):
-		case <-r.abort.Done():
-			r.log.Error("store write abandoned", "events", len(j.events), "err", err)
-			return false
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
-}
-
-func (r *Room) writeOnce(j job) error {
-	ctx, cancel := context.WithTimeout(r.abort, 10*time.Second)
-	defer cancel()
-	if len(j.events) > 0 {
-		if err := r.store.Append(ctx, r.id, j.events); err != nil {
-			// A batch stored by an attempt whose answer was lost comes back
-			// as a sequence error: it is there, so it is done.
-			if !errors.Is(err, store.ErrSeq) || !r.alreadyStored(ctx, j) {
-				return err
-			}
-		}
-		j.events = nil
-	}
-	if j.snap != nil {
-		return r.store.SaveSnapshot(ctx, r.id, *j.snap)
-	}
-	return nil
-}
-
-// alreadyStored checks that a batch refused for its sequence is already stored.
-func (r *Room) alreadyStored(ctx context.Context, j job) bool {
-	evs, err := r.store.Events(ctx, r.id, j.events[0].Seq-1)
-	return err == nil && len(evs) >= len(j.events) && evs[len(j.events)-1].Seq == j.events[len(j.events)-1].Seq
-}
-
-// stored runs on the loop when the writer has stored everything up to seq.
-func (r *Room) stored(seq uint64) {
-	r.durable = max(r.durable, seq)
-	r.inflight = false
-	if r.writeFailing {
-		r.writeFailing = false
-		r.dirtyView = true
-	}
-	if r.bufferFull && len(r.unsent) < r.maxBuffered/2 {
-		r.bufferFull = false
-		r.log.Info("store buffer drained: players' changes accepted again")
-	}
-	n := 0
-	for _, w := range r.waiting {
-		if w.seq > r.durable {
-			break
-		}
-		w.fn()
-		n++
-	}
-	// Delete zeroes the slots it frees: their closures hold connections.
-	r.waiting = slices.Delete(r.waiting, 0, n)
-}
-
-// ttls are the times to live of rooms; 0 is forever.
-type ttls struct {
-	finished time.Duration // a finished room's, after its last event
-	idle     time.Duration // an unfinished room's, after its last event
-	unjoined time.Duration // a room nobody ever joined, after its last event or socket
-}
-
-// of is the time to live of a room in state st, and whether it is the
-// shorter one of a room nobody joined.
-func (t ttls) of(st *State) (ttl time.Duration, unjoined bool) {
-	switch {
-	case st.Finished:
-		return t.finished, false
-	case len(st.Players) == 0 && t.unjoined > 0 && (t.idle == 0 || t.unjoined < t.idle):
-		return t.unjoined, true
-	}
-	return t.idle, false
-}
-
-// expired reports whether the room has outlived its time to live (see
-// ttls) and nothing of it is waiting for the store. A room nobody joined
-// does not expire while a socket is open on it: a projector waiting for
-// the audience keeps it.
-func (r *Room) expired(t ttls) bool {
-	ttl, unjoined := t.of(r.st)
-	since := r.lastActive
-	if unjoined {
-		if len(r.subs) > 0 {
-			return false
-		}
-		if r.lastConn.After(since) {
-			since = r.lastConn
-		}
-	}
-	// Not while the store is down: stopping writes a final snapshot, and
-	// the sweep would wait for it.
-	return ttl > 0 && r.clock.Now().Sub(since) >= ttl && !r.storageUnavailable() && !r.inflight
-}
-
-// writeFailed runs on the loop when a store write has failed: the host
-// view shows that storage is unavailable until a write succeeds.
-func (r *Room) writeFailed() {
-	if !r.writeFailing {
-		r.writeFailing = true
-		r.dirtyView = true
-	}
-}
-
-// setStoreDown records the hub's latest health check of the store.
-func (r *Room) setStoreDown(down bool) {
-	if r.storeDown != down {
-		r.storeDown = down
-		r.dirtyView = true
-	}
-}
-
-// storageUnavailable reports whether changes are waiting on a store that is
-// down: acks wait, and the host is told.
-func (r *Room) storageUnavailable() bool { return r.writeFailing || r.storeDown }
-
-// bufferLeft reports whether the room may accept another player change. The
-// events a room holds for a store that is down are bounded: past the bound
-// players' changes are refused (host commands and timers still run) and one
-// log line says so.
-func (r *Room) bufferLeft() bool {
-	if len(r.unsent) < r.maxBuffered {
-		return true
-	}
-	if !r.bufferFull {
-		r.bufferFull = true
-		r.log.Error("store buffer full: refusing players' changes until the store is back", "buffered", len(r.unsent), "limit", r.maxBuffered)
-	}
-	return false
-}
+// encode is the room's state as a snapshot keeps it.
+func (r *Room) encode() ([]byte, error) { return json.Marshal(r.st) }
 
 // armTimer keeps one timer for the current stage's deadline: an open
 // question's, a game node's or a board phase's.
 func (r *Room) armTimer() {
-	deadline, _, _ := r.st.timer()
+	deadline := r.st.Deadline()
 	if deadline.Equal(r.deadline) {
 		return
 	}
-	if r.qtimer != nil {
-		r.qtimer.Stop()
-		r.qtimer = nil
+	if r.stageTimer != nil {
+		r.stageTimer.Stop()
+		r.stageTimer = nil
 	}
 	r.deadline = deadline
 	if deadline.IsZero() {
 		return
 	}
-	r.qtimer = r.clock.AfterFunc(deadline.Sub(r.clock.Now()), func() {
+	r.stageTimer = r.clock.AfterFunc(deadline.Sub(r.clock.Now()), func() {
 		_ = r.post(func() { r.timeUp(deadline) })
 	})
 }
@@ -587,60 +269,29 @@ func (r *Room) timeUp(deadline time.Time) {
 	if !r.deadline.Equal(deadline) {
 		return // a stale timer
 	}
+	r.stageTimer, r.deadline = nil, time.Time{} // armed again in settle
 	if r.clock.Now().Before(deadline) {
-		r.qtimer, r.deadline = nil, time.Time{} // fired early: arm again in settle
-		return
+		return // fired early
 	}
-	r.qtimer, r.deadline = nil, time.Time{}
-	// Every deadline that has passed is handled now: in a game, teams that
-	// reached their nodes together share the same one.
-	now := r.clock.Now()
-	for range len(r.st.Teams) + 1 {
-		at, typ, data := r.st.timer()
-		if typ == "" || at.IsZero() || now.Before(at) {
-			return
-		}
-		if err := r.commit(typ, data); err != nil {
-			r.log.Error("time up", "event", typ, "err", err)
-			return
-		}
-		if d, ok := data.(gameTimeoutData); ok {
-			r.dirtyView = true
-			r.markTeam(d.Team)
-		}
+	tx := r.begin()
+	if err := r.end(tx, r.st.TimeUp(tx)); err != nil {
+		r.log.Error("time up", "err", err)
 	}
 }
 
 // shutdown stops timers, writes the final snapshot and closes every socket.
 func (r *Room) shutdown() {
 	close(r.stopping)
-	if r.qtimer != nil {
-		r.qtimer.Stop()
+	for _, t := range []Timer{r.stageTimer, r.subs.flushTimer} {
+		if t != nil {
+			t.Stop()
+		}
 	}
-	if r.flushTimer != nil {
-		r.flushTimer.Stop()
+	r.journal.close(r.encode)
+	for c := range r.subs.conns {
+		c.Close(session.StatusRestart, "server restarting")
 	}
-	if r.snapTimer != nil {
-		r.snapTimer.Stop()
-	}
-	if r.jobTimer != nil {
-		r.jobTimer.Stop()
-	}
-	// The final snapshot only speeds up the next start; a room with no
-	// event since its last one has nothing to add, and thousands of idle
-	// rooms would only hold up the shutdown.
-	final := job{events: r.unsent}
-	if r.seq > r.snapSeq {
-		final.snap = r.snapshot()
-	}
-	r.unsent = nil
-	r.jobs <- final // the buffer has room: the writer holds at most one job
-	close(r.jobs)
-	<-r.wrote
-	for c := range r.subs {
-		c.Close(StatusRestart, "server restarting")
-	}
-	r.subs = nil
+	r.subs.conns = nil
 }
 
 // Join adds a player. team "" assigns the smallest team. It returns once the
@@ -660,94 +311,6 @@ type JoinRequest struct {
 	Device string
 }
 
-// Device ids are letters, digits, '-' and '_', this long.
-const minDevice, maxDevice = 16, 64
-
-// validDevice reports whether d is a device id: random, never shown, so
-// nothing to clean, only a shape to check.
-func validDevice(d string) bool {
-	if len(d) < minDevice || len(d) > maxDevice {
-		return false
-	}
-	for _, c := range d {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// JoinAs adds a player as req says.
-func (r *Room) JoinAs(ctx context.Context, req JoinRequest) (Joined, error) {
-	name, err := CleanName(req.Name)
-	if err != nil {
-		return Joined{}, err
-	}
-	team, sector := req.Team, req.Sector
-	if sector != "" && sector != board.SectorState && sector != board.SectorNGO {
-		return Joined{}, ErrBadRequest
-	}
-	device := ""
-	if req.Device != "" {
-		if !validDevice(req.Device) {
-			return Joined{}, ErrBadRequest
-		}
-		device = HashToken(req.Device)
-	}
-	token := newToken()
-	return call(ctx, r, func(reply func(Joined, error)) {
-		if r.st.Finished {
-			reply(Joined{}, ErrFinished)
-			return
-		}
-		if !r.bufferLeft() {
-			reply(Joined{}, ErrStorage)
-			return
-		}
-		if r.st.Locked {
-			reply(Joined{}, ErrLocked)
-			return
-		}
-		if len(r.st.active) >= r.maxPlayers {
-			reply(Joined{}, ErrRoomFull)
-			return
-		}
-		if team == "" {
-			team = r.st.smallestTeam()
-		}
-		if r.st.team(team) == nil {
-			reply(Joined{}, ErrNoTeam)
-			return
-		}
-		for _, p := range r.st.Players {
-			switch {
-			case p.barred() && (strings.EqualFold(p.Name, name) || device != "" && p.DeviceHash == device):
-				reply(Joined{}, ErrRemoved)
-				return
-			case !p.Kicked && strings.EqualFold(p.Name, name):
-				reply(Joined{}, ErrNameTaken)
-				return
-			}
-		}
-		id := uuid.NewString()
-		if err := r.commit(evJoined, joinedData{Player: id, Name: name, Team: team, Sector: sector, TokenHash: HashToken(token), DeviceHash: device}); err != nil {
-			reply(Joined{}, err)
-			return
-		}
-		r.dirtyView = true
-		// Teammates' phones list the first maxListedMembers names: only
-		// while the list grows do they need a new "me". Marking a whole
-		// large team per join sent every phone ten updates a second while
-		// thousands joined.
-		if r.teamSize(team) <= maxListedMembers {
-			r.markTeam(team)
-		}
-		r.afterDurable(func() {
-			reply(Joined{Room: r.id, Player: id, Token: token, Team: team}, nil)
-		})
-	})
-}
-
 // Joined is the answer to a join: the player's id and secret token.
 type Joined struct {
 	Room   string `json:"room"`
@@ -756,98 +319,33 @@ type Joined struct {
 	Team   string `json:"team"`
 }
 
-// More join errors.
-var (
-	ErrBadName   = errors.New("room: name must be 1 to 40 characters")
-	ErrNameTaken = errors.New("room: name taken")
-	ErrNoTeam    = errors.New("room: no such team")
-	ErrLocked    = errors.New("room: locked to new players")
-	ErrRoomFull  = errors.New("room: as many players as the room may hold")
-	ErrRemoved   = errors.New("room: removed by the host")
-)
-
-// Attach connects c with the token from its hello frame. An unknown token
-// gets an error frame and the connection is closed.
-func (r *Room) Attach(c Conn, token, lang string) {
-	if r.post(func() { r.attach(c, token, lang) }) != nil {
-		c.Close(StatusRestart, "room stopped")
+// JoinAs adds a player as req says.
+func (r *Room) JoinAs(ctx context.Context, req JoinRequest) (Joined, error) {
+	name, device, err := session.CheckJoin(req.Name, req.Sector, req.Device)
+	if err != nil {
+		return Joined{}, err
 	}
-}
-
-func (r *Room) attach(c Conn, token, lang string) {
-	h := HashToken(token)
-	s := &sub{lang: lang}
-	switch {
-	case token != "" && h == r.st.Config.HostHash:
-		s.role = RoleHost
-	case token != "" && h == r.st.Config.ScreenHash:
-		s.role = RoleScreen
-	default:
-		p := r.st.byToken[h]
-		if p == nil || token == "" {
-			r.sendTo(c, r.errorFrame("", ErrUnauthorized, lang))
-			c.Close(StatusPolicy, "unauthorized")
+	token := newToken()
+	j := session.Joining{ID: uuid.NewString(), Name: name, Team: req.Team, Sector: req.Sector, TokenHash: session.HashToken(token), Device: device}
+	return call(ctx, r, func(reply func(Joined, error)) {
+		if r.st.Finished {
+			reply(Joined{}, session.ErrFinished)
 			return
 		}
-		s.role, s.player = RolePlayer, p.ID
-	}
-	r.attachSub(c, s)
-}
-
-// attachSub adds a connection whose role is settled and sends it the
-// welcome and its first view.
-func (r *Room) attachSub(c Conn, s *sub) {
-	r.subs[c] = s
-	r.lastConn = r.clock.Now()
-	welcome := map[string]any{"role": s.role, "room": r.id}
-	if s.player != "" {
-		welcome["player"] = s.player
-		if r.byPlayer[s.player] == nil {
-			r.byPlayer[s.player] = map[Conn]struct{}{}
+		if !r.journal.bufferLeft() {
+			reply(Joined{}, session.ErrStorage)
+			return
 		}
-		r.byPlayer[s.player][c] = struct{}{}
-		r.dirtyView = true // online count
-	}
-	now := r.clock.Now()
-	r.sendTo(c, r.frame("welcome", now, welcome))
-	switch s.role {
-	case RoleHost, RoleScreen:
-		r.sendTo(c, r.frame("view", now, r.view(s.role, now)))
-	case RolePlayer:
-		r.sendTo(c, r.frame("state", now, r.phoneState(now)))
-		r.sendTo(c, r.frame("me", now, r.me(s.player)))
-	}
-}
-
-// Detach forgets c; the connection has closed.
-func (r *Room) Detach(c Conn) {
-	_ = r.post(func() { r.drop(c) })
-}
-
-func (r *Room) drop(c Conn) {
-	s, ok := r.subs[c]
-	if !ok {
-		return
-	}
-	delete(r.subs, c)
-	r.lastConn = r.clock.Now()
-	if s.player != "" {
-		delete(r.byPlayer[s.player], c)
-		if len(r.byPlayer[s.player]) == 0 {
-			delete(r.byPlayer, s.player)
+		tx := r.begin()
+		team, err := r.st.Join(tx, j, r.maxPlayers)
+		if err = r.end(tx, err); err != nil {
+			reply(Joined{}, err)
+			return
 		}
-		r.dirtyView = true
-	}
-}
-
-// sendTo queues a frame; a connection that cannot keep up is dropped and
-// will resync with a full view when it reconnects.
-func (r *Room) sendTo(c Conn, frame []byte) {
-	if frame == nil || c.Send(frame) {
-		return
-	}
-	r.drop(c)
-	c.Close(StatusPolicy, "too slow")
+		r.journal.afterDurable(func() {
+			reply(Joined{Room: r.id, Player: j.ID, Token: token, Team: team}, nil)
+		})
+	})
 }
 
 // Command runs a client command that arrived on c.
@@ -855,20 +353,13 @@ func (r *Room) Command(c Conn, id, typ string, data json.RawMessage) {
 	_ = r.post(func() { r.command(c, id, typ, data) })
 }
 
-type answerCmd struct {
-	Question string   `json:"question"`
-	Options  []string `json:"options"`
-	Number   *float64 `json:"number"`
-	Text     string   `json:"text"`
-}
-
 func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
-	s := r.subs[c]
+	s := r.subs.conns[c]
 	if s == nil {
 		return // closed meanwhile, or never said hello
 	}
 	if len(id) > maxCommandID {
-		r.sendTo(c, r.errorFrame(id, ErrBadRequest, s.lang))
+		r.sendTo(c, r.errorFrame(id, session.ErrBadRequest, s.lang))
 		return
 	}
 	// A command re-sent after a reconnect (its ack was lost with the old
@@ -876,179 +367,136 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 	key := ""
 	if id != "" {
 		key = string(s.role) + "\x00" + s.player + "\x00" + id
-		if _, ok := r.recent[key]; ok {
-			r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
+		if r.recent.has(key) {
+			r.journal.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
 			return
 		}
 	}
-	if s.role == RolePlayer && !r.bufferLeft() {
-		r.sendTo(c, r.errorFrame(id, ErrStorage, s.lang))
+	if s.role == session.RolePlayer && !r.journal.bufferLeft() {
+		r.sendTo(c, r.errorFrame(id, session.ErrStorage, s.lang))
 		return
 	}
-	err := r.exec(s, typ, data)
+	tx := r.begin()
+	err := r.end(tx, r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data))
 	switch {
-	case errors.Is(err, errDuplicate):
-		r.remember(key)
-		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
+	case errors.Is(err, session.ErrDuplicate):
+		r.recent.add(key)
+		r.journal.afterDurable(func() { r.sendTo(c, r.ackFrame(id, true)) })
 	case err != nil:
 		r.sendTo(c, r.errorFrame(id, err, s.lang))
 	default:
-		r.remember(key)
-		r.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
+		r.recent.add(key)
+		r.journal.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
 	}
 }
 
-// remember keeps the key of an accepted command, the newest maxRecent.
-func (r *Room) remember(key string) {
+// recent are the client message ids of commands a room accepted, per
+// sender, the newest maxRecent.
+type recent struct {
+	ids   map[string]struct{}
+	order []string // the same keys, oldest first
+}
+
+func (rc *recent) has(key string) bool { _, ok := rc.ids[key]; return ok }
+
+func (rc *recent) add(key string) {
 	if key == "" {
 		return
 	}
-	r.recent[key] = struct{}{}
-	r.recentOrder = append(r.recentOrder, key)
-	if len(r.recentOrder) > maxRecent {
-		delete(r.recent, r.recentOrder[0])
-		r.recentOrder = r.recentOrder[1:]
-	}
-}
-
-// hostCommands are the room's own commands only the host may send; a type
-// that is neither one of them nor a player's or a stage's is a bad request,
-// from any role.
-var hostCommands = map[string]bool{"start": true, "next": true, "close": true, "end": true, "lock": true, "kick": true, "readmit": true}
-
-func (r *Room) exec(s *sub, typ string, data json.RawMessage) error {
-	if typ == "answer" {
-		if s.role != RolePlayer {
-			return ErrForbidden
-		}
-		var a answerCmd
-		if err := json.Unmarshal(data, &a); err != nil || a.Question == "" {
-			return ErrBadRequest
-		}
-		if a.Text != "" {
-			// Cleaned like a name before anyone sees it or it is grouped on
-			// the projector; a text that cleans to nothing is refused.
-			var err error
-			if a.Text, err = CleanText(a.Text, quiz.MaxTextLen); err != nil {
-				return err
-			}
-		}
-		if r.st.Finished {
-			return ErrFinished
-		}
-		p := r.st.byID[s.player]
-		if err := r.commit(evAnswered, answeredData{Player: s.player, Question: a.Question,
-			Choice: quiz.Choice{Options: a.Options, Number: a.Number, Text: a.Text}}); err != nil {
-			return err
-		}
-		r.dirtyView = true
-		if r.st.teamMode() == scenario.TeamShared {
-			r.markTeam(p.Team)
-		} else {
-			r.dirtyMe[s.player] = true
-		}
-		if r.st.quiz().AllAnswered(r.st.roster()) {
-			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
-		}
-		return nil
-	}
-	switch {
-	case strings.HasPrefix(typ, gameEventPrefix):
-		return r.execGame(s, typ, data)
-	case strings.HasPrefix(typ, boardEventPrefix):
-		return r.execBoard(s, typ, data)
-	}
-	if !hostCommands[typ] {
-		return ErrBadRequest
-	}
-	if s.role != RoleHost {
-		return ErrForbidden
-	}
-	switch typ {
-	case "start":
-		return r.commit(evStarted, struct{}{})
-	case "next":
-		if err := r.commit(evNext, struct{}{}); err != nil {
-			return err
-		}
-		// A board reveals its prompts one by one within one phase: show each.
-		r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
-		return nil
-	case "close":
-		return r.commit(evClosed, closedData{By: quiz.ClosedByHost})
-	case "end":
-		return r.commit(evEnded, struct{}{})
-	case "lock":
-		var d lockData
-		if err := json.Unmarshal(data, &d); err != nil {
-			return ErrBadRequest
-		}
-		if err := r.commit(evLocked, d); err != nil {
-			return err
-		}
-		r.dirtyView = true
-		return nil
-	case "kick":
-		var d playerData
-		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {
-			return ErrBadRequest
-		}
-		p := r.st.byID[d.Player]
-		if err := r.commit(evKicked, d); err != nil {
-			return err
-		}
-		r.dirtyView = true
-		r.markTeam(p.Team)
-		now := r.clock.Now()
-		for pc := range r.byPlayer[d.Player] {
-			r.sendTo(pc, r.frame("kicked", now, nil))
-			r.drop(pc)
-			pc.Close(StatusPolicy, "removed by the host")
-		}
-		if qs := r.st.quiz(); qs != nil && qs.AllAnswered(r.st.roster()) {
-			return r.commit(evClosed, closedData{By: quiz.ClosedByAll})
-		}
-		return r.settleVote(p.Team)
-	case "readmit":
-		var d playerData
-		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {
-			return ErrBadRequest
-		}
-		if err := r.commit(evReadmitted, d); err != nil {
-			return err
-		}
-		r.dirtyView = true
-		return nil
-	}
-	return ErrBadRequest
-}
-
-// teamSize counts a team's active members.
-func (r *Room) teamSize(team string) int {
-	n := 0
-	for _, p := range r.st.Players {
-		if p.Team == team && !p.Kicked {
-			n++
-		}
-	}
-	return n
-}
-
-// markTeam marks every member of a team for a personal update.
-func (r *Room) markTeam(team string) {
-	for _, p := range r.st.Players {
-		if p.Team == team {
-			r.dirtyMe[p.ID] = true
-		}
+	rc.ids[key] = struct{}{}
+	rc.order = append(rc.order, key)
+	if len(rc.order) > maxRecent {
+		delete(rc.ids, rc.order[0])
+		rc.order = rc.order[1:]
 	}
 }
 
 // Results returns the room's results for export. They are built on the
-// room's goroutine and share no map or slice with its state
-// (TestResultsShareNothing), so an export may read them while the room
-// goes on.
-func (r *Room) Results(ctx context.Context) (*Results, error) {
-	return call(ctx, r, func(reply func(*Results, error)) { reply(r.st.results(), nil) })
+// room's goroutine as a copy: session builds them from fresh lists and
+// copied maps, so an export may read them while the room goes on
+// (TestResultsShareNothing).
+func (r *Room) Results(ctx context.Context) (*session.Results, error) {
+	return call(ctx, r, func(reply func(*session.Results, error)) { reply(r.st.Results(), nil) })
+}
+
+// BoardResults returns the room's board stages for export, as Results.
+func (r *Room) BoardResults(ctx context.Context) (*session.BoardResults, error) {
+	return call(ctx, r, func(reply func(*session.BoardResults, error)) { reply(r.st.BoardResults(), nil) })
+}
+
+// Summary is a room as a facilitator's list shows it.
+type Summary struct {
+	Phase      string    `json:"phase"`
+	Finished   bool      `json:"finished"`
+	Players    int       `json:"players"`
+	LastActive time.Time `json:"last_active"`
+}
+
+// Summary returns the room's phase and size.
+func (r *Room) Summary(ctx context.Context) (Summary, error) {
+	return call(ctx, r, func(reply func(Summary, error)) {
+		reply(Summary{Phase: r.st.Phase(), Finished: r.st.Finished, Players: r.st.Active(), LastActive: r.lastActive.UTC()}, nil)
+	})
+}
+
+// Links are a room's new secret tokens; an empty one was left as it was.
+type Links struct {
+	HostToken   string
+	ScreenToken string
+}
+
+// Reissue gives the room a new host token, screen token, or both. Sockets
+// that came in with a replaced token get an unauthorized error and are
+// closed; a signed-in facilitator's sockets stay. It returns once the change
+// is stored.
+func (r *Room) Reissue(ctx context.Context, host, screen bool) (Links, error) {
+	if !host && !screen {
+		return Links{}, session.ErrBadRequest
+	}
+	var l Links
+	var hostHash, screenHash string
+	if host {
+		l.HostToken = newToken()
+		hostHash = session.HashToken(l.HostToken)
+	}
+	if screen {
+		l.ScreenToken = newToken()
+		screenHash = session.HashToken(l.ScreenToken)
+	}
+	return call(ctx, r, func(reply func(Links, error)) {
+		tx := r.begin()
+		if err := r.end(tx, r.st.Reissue(tx, hostHash, screenHash)); err != nil {
+			reply(Links{}, err)
+			return
+		}
+		hash := r.st.Config.HostHash
+		r.hostHash.Store(&hash)
+		for c, s := range r.subs.conns {
+			if s.session || !(host && s.role == session.RoleHost || screen && s.role == session.RoleScreen) {
+				continue
+			}
+			r.sendTo(c, r.errorFrame("", session.ErrUnauthorized, s.lang))
+			r.drop(c)
+			c.Close(session.StatusPolicy, "link revoked")
+		}
+		r.log.Info("room links reissued", "host", host, "screen", screen)
+		r.journal.afterDurable(func() { reply(l, nil) })
+	})
+}
+
+// Audit returns the room's event log as stored, as session.Audit shows it.
+// Events not yet stored are not listed: the audit log is what survives a
+// crash.
+func (r *Room) Audit(ctx context.Context) ([]session.AuditEntry, error) {
+	evs, err := r.journal.store.Events(ctx, r.id, 0)
+	if err != nil {
+		return nil, fmt.Errorf("audit room %s: %w", r.id, err)
+	}
+	entries, err := session.Audit(evs)
+	if err != nil {
+		return nil, fmt.Errorf("audit room %s: %w", r.id, err)
+	}
+	return entries, nil
 }
 
 func newToken() string {

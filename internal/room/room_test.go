@@ -3,9 +3,6 @@ package room
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -182,7 +180,7 @@ func newFixtureFor(t *testing.T, src string, teams int, change func(*HubConfig))
 func (f *fixture) sync() {
 	f.t.Helper()
 	if _, err := call(context.Background(), f.room, func(reply func(struct{}, error)) {
-		f.room.afterDurable(func() { reply(struct{}{}, nil) })
+		f.room.journal.afterDurable(func() { reply(struct{}{}, nil) })
 	}); err != nil {
 		f.t.Fatal(err)
 	}
@@ -289,7 +287,7 @@ func TestRolesAndErrors(t *testing.T) {
 	bad := &fakeConn{}
 	f.room.Attach(bad, "not-a-token", "en")
 	f.sync()
-	if bad.closedWith() != StatusPolicy || bad.last("error")["code"] != "unauthorized" {
+	if bad.closedWith() != session.StatusPolicy || bad.last("error")["code"] != "unauthorized" {
 		t.Fatalf("unknown token: closed %d, %v", bad.closedWith(), bad.last("error"))
 	}
 	// The screen never sees the correct answer while a question is open; the host does.
@@ -318,7 +316,7 @@ func TestKickAndSlowConnection(t *testing.T) {
 	if r := f.command(host, "h2", "kick", map[string]any{"player": anna.Player}); r["type"] != "ack" {
 		t.Fatalf("kick: %v", r)
 	}
-	if annaConn.last("kicked") == nil || annaConn.closedWith() != StatusPolicy {
+	if annaConn.last("kicked") == nil || annaConn.closedWith() != session.StatusPolicy {
 		t.Fatal("kicked phone not told and closed")
 	}
 	if got := phase(boris, "state"); got != "reveal" {
@@ -328,7 +326,7 @@ func TestKickAndSlowConnection(t *testing.T) {
 	again := &fakeConn{}
 	f.room.Attach(again, anna.Token, "en")
 	f.sync()
-	if again.closedWith() != StatusPolicy {
+	if again.closedWith() != session.StatusPolicy {
 		t.Fatal("kicked token accepted")
 	}
 	// A phone that stops reading is dropped; the room goes on for the others.
@@ -336,7 +334,7 @@ func TestKickAndSlowConnection(t *testing.T) {
 	boris.full = true
 	boris.mu.Unlock()
 	f.command(host, "h3", "next", nil)
-	if boris.closedWith() != StatusPolicy {
+	if boris.closedWith() != session.StatusPolicy {
 		t.Fatal("slow phone not dropped")
 	}
 	if r := f.command(host, "h4", "next", nil); r["type"] != "ack" {
@@ -352,7 +350,7 @@ func TestKickAndSlowConnection(t *testing.T) {
 func (f *fixture) assertReplayEqualsLive(when string) {
 	f.t.Helper()
 	live, err := call(context.Background(), f.room, func(reply func([]byte, error)) {
-		f.room.afterDurable(func() { reply(json.Marshal(f.room.st)) })
+		f.room.journal.afterDurable(func() { reply(json.Marshal(f.room.st)) })
 	})
 	if err != nil {
 		f.t.Fatal(err)
@@ -479,34 +477,6 @@ func TestWriteEvery(t *testing.T) {
 	}
 }
 
-// TestRankingJoinLobby: the ranking kept up to date by joins in the lobby
-// equals one computed from scratch.
-func TestRankingJoinLobby(t *testing.T) {
-	f := newFixture(t)
-	for _, name := range []string{"Anna", "Boris", "Vera", "Gleb"} {
-		f.join(name) // attaching computes the ranking; the next join updates it
-	}
-	if _, err := f.room.Join(context.Background(), "Dina", ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := call(context.Background(), f.room, func(reply func(struct{}, error)) {
-		kept := f.room.ranks
-		if kept == nil {
-			reply(struct{}{}, errors.New("a join dropped the ranking"))
-			return
-		}
-		f.room.ranks = nil
-		fresh := f.room.ranking()
-		if !reflect.DeepEqual(kept, fresh) {
-			reply(struct{}{}, fmt.Errorf("kept %+v\nfresh %+v", kept, fresh))
-			return
-		}
-		reply(struct{}{}, nil)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestSnapshotGap: phase changes within snapshotGap of the last snapshot do
 // not each write one; the next write after the gap does.
 func TestSnapshotGap(t *testing.T) {
@@ -537,85 +507,5 @@ func TestSnapshotGap(t *testing.T) {
 	f.command(host, "h3", "next", nil)
 	if cs.snaps() != 2 {
 		t.Fatalf("after the gap: %d snapshots, want 2", cs.snaps())
-	}
-}
-
-// TestJoinUpdatesListedTeammates: teammates get a new "me" while the names
-// they are shown grow, and not once the list is full.
-func TestJoinUpdatesListedTeammates(t *testing.T) {
-	f := newFixture(t)
-	first, err := f.room.Join(context.Background(), "p0", "t1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &fakeConn{}
-	f.room.Attach(c, first.Token, "en")
-	mes := func() int {
-		f.clock.Advance(coalesceDelay)
-		f.sync()
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		n := 0
-		for _, fr := range c.frames {
-			if fr["type"] == "me" {
-				n++
-			}
-		}
-		return n
-	}
-	for i := 1; i < maxListedMembers; i++ {
-		if _, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	before := mes()
-	members := c.last("me")["data"].(map[string]any)["team"].(map[string]any)["members"].([]any)
-	if len(members) != maxListedMembers {
-		t.Fatalf("members listed = %d, want %d", len(members), maxListedMembers)
-	}
-	if _, err := f.room.Join(context.Background(), "late", "t1"); err != nil {
-		t.Fatal(err)
-	}
-	if after := mes(); after != before {
-		t.Fatalf("a join past the listed %d sent %d more \"me\"", maxListedMembers, after-before)
-	}
-}
-
-// TestViewListsAreBounded: in a big room the host view names only the
-// listed players as having answered and lists the first viewPlayers
-// players on the leaderboard; its counts still cover everyone.
-func TestViewListsAreBounded(t *testing.T) {
-	f := newFixture(t)
-	host := &fakeConn{}
-	f.room.Attach(host, f.c.HostToken, "en")
-	const n = viewPlayers + 1
-	conns := make([]*fakeConn, n)
-	for i := range conns {
-		j, err := f.room.Join(context.Background(), fmt.Sprintf("p%d", i), "t1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns[i] = &fakeConn{}
-		f.room.Attach(conns[i], j.Token, "en")
-	}
-	f.join("last") // in t2; does not answer, so the question stays open
-	f.command(host, "h1", "start", nil)
-	for i, c := range conns {
-		f.room.Command(c, fmt.Sprint("a", i), "answer", json.RawMessage(`{"question":"q1","options":["a"]}`))
-	}
-	f.sync()
-	f.clock.Advance(coalesceDelay)
-	f.sync()
-	view := host.last("view")["data"].(map[string]any)
-	if got := view["question"].(map[string]any)["answered"]; got != float64(n) {
-		t.Fatalf("answered = %v, want %d", got, n)
-	}
-	if got := len(view["host"].(map[string]any)["answered_by"].([]any)); got != maxListedPlayers {
-		t.Fatalf("answered_by names %d, want the %d listed", got, maxListedPlayers)
-	}
-	f.command(host, "h2", "close", nil)
-	view = host.last("view")["data"].(map[string]any)
-	if got := len(view["leaderboard"].(map[string]any)["players"].([]any)); got != viewPlayers {
-		t.Fatalf("leaderboard lists %d players, want %d", got, viewPlayers)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/huddle-live/huddle/internal/export"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 type stageSummary struct {
@@ -82,17 +83,17 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	sc := s.scenarios[req.Scenario]
 	if sc == nil {
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 		return
 	}
 	if req.Lang != "" && req.Lang != "ru" && req.Lang != "en" {
-		s.writeError(w, r, room.ErrBadRequest)
+		s.writeError(w, r, session.ErrBadRequest)
 		return
 	}
 	// Each room is a goroutine and its memory until it expires: one client
 	// may create only a few a minute.
 	if !s.rooms.allow(s.clientKey(r)) {
-		s.writeError(w, r, room.ErrRoomsPerClient)
+		s.writeError(w, r, session.ErrRoomsPerClient)
 		return
 	}
 	c, err := s.hub.Create(r.Context(), sc, room.CreateOptions{
@@ -121,13 +122,13 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) *room.Room {
 	ip := s.clientKey(r)
 	if !s.lookups.ok(ip) {
-		s.writeError(w, r, room.ErrRateLimited)
+		s.writeError(w, r, session.ErrRateLimited)
 		return nil
 	}
 	rm := s.hub.ByCode(strings.TrimSpace(code))
 	if rm == nil {
 		s.lookups.take(ip)
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 	}
 	return rm
 }
@@ -155,7 +156,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.joins.allow(s.clientKey(r)) {
-		s.writeError(w, r, room.ErrRateLimited)
+		s.writeError(w, r, session.ErrRateLimited)
 		return
 	}
 	rm := s.byCode(w, r, req.Code)
@@ -173,7 +174,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 func (s *Server) qr(w http.ResponseWriter, r *http.Request) {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
 	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 		return
 	}
 	png, err := qrcode.Encode(s.base+"/j/"+rm.Code(), qrcode.Medium, 512)
@@ -200,13 +201,13 @@ func hostToken(r *http.Request) string {
 func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) *room.Room {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
 	if rm == nil {
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 		return nil
 	}
 	if !rm.IsHost(hostToken(r)) {
 		// The room's signed-in facilitators may do without the token.
 		if _, ok := s.runs(r, rm.ID()); !ok {
-			s.writeError(w, r, room.ErrUnauthorized)
+			s.writeError(w, r, session.ErrUnauthorized)
 			return nil
 		}
 	}
@@ -256,7 +257,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	entries, err := rm.Audit(r.Context())
 	if err != nil {
 		s.log.Error("audit", "room", rm.ID(), "err", err)
-		s.writeError(w, r, room.ErrStopped)
+		s.writeError(w, r, session.ErrStopped)
 		return
 	}
 	body, err := json.Marshal(map[string]any{"room": rm.ID(), "events": entries})
@@ -266,6 +267,18 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	name := "huddle-audit-" + rm.Code() + ".json"
 	download(w, "application/json; charset=utf-8", export.FileName{UTF8: name, ASCII: name}, body)
+}
+
+// resultsLang is the language of a results file: ?lang=, else the room's,
+// whatever the browser that downloads it prefers.
+func resultsLang(r *http.Request, res *session.Results) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
+		return l
+	}
+	if res.Room.Lang == "en" {
+		return "en"
+	}
+	return "ru"
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
@@ -279,20 +292,21 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format := chi.URLParam(r, "format")
+	l := resultsLang(r, res)
 	var buf bytes.Buffer
 	var ctype string
 	switch format {
 	case "csv":
 		ctype = "text/csv; charset=utf-8"
-		err = export.CSV(&buf, res, lang(r))
+		err = export.CSV(&buf, res, l)
 	case "xlsx":
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = export.XLSX(&buf, res, lang(r))
+		err = export.XLSX(&buf, res, l)
 	case "json":
 		ctype = "application/json; charset=utf-8"
 		err = export.JSON(&buf, res)
 	default:
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 		return
 	}
 	if err != nil {

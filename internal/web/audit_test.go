@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -64,9 +64,9 @@ func TestAuditLog(t *testing.T) {
 	if got := strings.Join(types, ","); got != "created,joined,joined,joined,started,answered,kicked" {
 		t.Errorf("events %s", got)
 	}
-	secrets := []string{g.room.HostToken, g.room.ScreenToken, room.HashToken(g.room.HostToken), room.HashToken(g.room.ScreenToken), "_hash"}
+	secrets := []string{g.room.HostToken, g.room.ScreenToken, session.HashToken(g.room.HostToken), session.HashToken(g.room.ScreenToken), "_hash"}
 	for _, p := range g.phones {
-		secrets = append(secrets, p.joined.Token, room.HashToken(p.joined.Token))
+		secrets = append(secrets, p.joined.Token, session.HashToken(p.joined.Token))
 	}
 	for _, s := range secrets {
 		if strings.Contains(body, s) {

@@ -7,7 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/huddle-live/huddle/internal/export"
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // boardRoutes adds the exports of board stages: the partnership document in
@@ -18,7 +18,7 @@ func (s *Server) boardRoutes(r chi.Router) {
 }
 
 // boardResults finds the room and checks the host token.
-func (s *Server) boardResults(w http.ResponseWriter, r *http.Request) *room.BoardResults {
+func (s *Server) boardResults(w http.ResponseWriter, r *http.Request) *session.BoardResults {
 	rm := s.hostRoom(w, r)
 	if rm == nil {
 		return nil
@@ -32,14 +32,14 @@ func (s *Server) boardResults(w http.ResponseWriter, r *http.Request) *room.Boar
 }
 
 // docLang is the document's language: ?lang=, else the room's.
-func docLang(r *http.Request, res *room.BoardResults) string {
+func docLang(r *http.Request, res *session.BoardResults) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
 		return l
 	}
-	if res.Room.Lang == "en" || res.Room.Lang == "ru" {
-		return res.Room.Lang
+	if res.Room.Lang == "en" {
+		return "en"
 	}
-	return lang(r)
+	return "ru"
 }
 
 func (s *Server) boardExport(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +66,7 @@ func (s *Server) boardExport(w http.ResponseWriter, r *http.Request) {
 		ctype = "application/json; charset=utf-8"
 		err = export.BoardJSON(&buf, res)
 	default:
-		s.writeError(w, r, room.ErrNotFound)
+		s.writeError(w, r, session.ErrNotFound)
 		return
 	}
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/export"
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 var updateBoard = flag.Bool("update-board", false, "rewrite testdata/board.* with the current exports")
@@ -387,7 +387,7 @@ func TestBoardOverWebSockets(t *testing.T) {
 	md = regexp.MustCompile(`хакатона, \d+ [а-я]+ \d{4}`).ReplaceAll(md, []byte("хакатона, DATE"))
 	boardGolden(t, "board.md", md)
 	boardGolden(t, "board.csv", get("/api/rooms/"+c.Room+"/board.csv"+q))
-	var res room.BoardResults
+	var res session.BoardResults
 	if err := json.Unmarshal(get("/api/rooms/"+c.Room+"/board.json"+q), &res); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // TestBrowserRemovedPlayer: on the real pages, the host removes a phone
@@ -50,7 +50,7 @@ func TestBrowserRemovedPlayer(t *testing.T) {
 	b.evalBool(host, `document.getElementById('toasts')?.remove(); document.querySelector('[data-testid="host-removed"]').scrollIntoView({block: 'center'}); true`)
 	b.screenshot(host, "host-removed-360x740.png")
 
-	refusal := room.CodeRemoved.Message("ru")
+	refusal := session.CodeRemoved.Message("ru")
 	b.do(phone, "try again under the same name",
 		chromedp.Click(testid("kicked-again")),
 		chromedp.WaitVisible(testid("name-input")),

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -24,7 +25,7 @@ func TestRoomAndPlayerCaps(t *testing.T) {
 	for _, lang := range []string{"ru", "en"} {
 		var body struct{ Error, Message string }
 		status := postJSONAs(t, testSession(t, e.url), e.url+"/api/rooms?lang="+lang, map[string]any{"scenario": "ws-game"}, &body)
-		if status != http.StatusServiceUnavailable || body.Error != string(room.CodeTooManyRooms) || body.Message != room.CodeTooManyRooms.Message(lang) {
+		if status != http.StatusServiceUnavailable || body.Error != string(session.CodeTooManyRooms) || body.Message != session.CodeTooManyRooms.Message(lang) {
 			t.Fatalf("room over the cap (%s): %d %+v", lang, status, body)
 		}
 	}
@@ -35,7 +36,7 @@ func TestRoomAndPlayerCaps(t *testing.T) {
 	}
 	var body struct{ Error, Message string }
 	if status := postJSON(t, e.url+"/api/join", map[string]any{"code": c.Code, "name": "Шестой"}, &body); status != http.StatusForbidden ||
-		body.Error != string(room.CodeRoomFull) || body.Message != room.CodeRoomFull.Message("ru") {
+		body.Error != string(session.CodeRoomFull) || body.Message != session.CodeRoomFull.Message("ru") {
 		t.Fatalf("sixth player in a room of five: %d %+v", status, body)
 	}
 	// Another room still takes players, and the full one still plays.

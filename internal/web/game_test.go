@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -553,7 +553,7 @@ func (g *ngoRoom) checkExport(c *scenario.Case) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res room.Results
+	var res session.Results
 	err = json.NewDecoder(resp.Body).Decode(&res)
 	resp.Body.Close()
 	if err != nil || len(res.Games) != 1 {

@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // Room statuses in a facilitator's list.
@@ -71,7 +73,7 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 	}
 	if sc := s.scenarios[rec.Scenario]; sc != nil {
 		out.Again = true
-		out.Board = hasBoardStage(sc)
+		out.Board = session.HasBoard(sc)
 	}
 	if rm := s.hub.Room(rec.ID); rm != nil {
 		if sum, err := rm.Summary(r.Context()); err == nil {
@@ -82,15 +84,6 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 		}
 	}
 	return out
-}
-
-func hasBoardStage(sc *scenario.Scenario) bool {
-	for _, st := range sc.Stages {
-		if st.Kind == scenario.KindBoard {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) myRooms(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +122,7 @@ func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, account.ErrOwnerOnly)
 		return
 	}
-	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, room.ErrNotFound) {
+	if err := s.hub.Delete(r.Context(), id); err != nil && !errors.Is(err, session.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
 	}
@@ -198,7 +191,7 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 	}
 	rm := s.hub.Room(id)
 	if rm == nil {
-		s.writeError(w, r, room.ErrGone)
+		s.writeError(w, r, session.ErrGone)
 		return
 	}
 	l, err := rm.Reissue(r.Context(), req.Host, req.Screen)
@@ -214,4 +207,33 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 		out.ScreenURL = s.base + "/screen/" + id + "#s=" + l.ScreenToken
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// remoteQR answers the QR code of a room's remote (/host/{room}) to the
+// room's owner and co-facilitators: scanned with their own phone, it opens
+// the remote, which asks them to sign in. It carries no token, yet it is
+// theirs alone, only from the room's own site, and never cached: the
+// projector never shows it.
+func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
+	if s.crossSite(r) {
+		s.writeError(w, r, session.ErrCrossSite)
+		return
+	}
+	f, id := facilitatorOf(r), chi.URLParam(r, "room")
+	if _, err := s.accounts.RoomOf(r.Context(), id, f.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.hub.Room(id) == nil {
+		s.writeError(w, r, session.ErrGone)
+		return
+	}
+	png, err := qrcode.Encode(s.base+"/host/"+id, qrcode.Medium, 512)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(png)
 }

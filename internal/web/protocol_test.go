@@ -9,7 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -46,13 +46,13 @@ func TestProtocolMismatches(t *testing.T) {
 		for who, token := range map[string]string{"player": j.Token, "screen": c.ScreenToken, "host": c.HostToken} {
 			cl := dial(t, e.url, c.Room, token)
 			for _, typ := range []string{"frobnicate", "", "START", "game.frobnicate", "board.frobnicate"} {
-				if f := cl.reply(cl.send(typ, nil)); f.Type != "error" || f.Code != string(room.CodeBadRequest) {
+				if f := cl.reply(cl.send(typ, nil)); f.Type != "error" || f.Code != string(session.CodeBadRequest) {
 					t.Errorf("%s sent %q: got %s %s, want bad_request", who, typ, f.Type, f.Code)
 				}
 			}
 			// A known host command from another role is still forbidden.
 			if who != "host" {
-				if f := cl.reply(cl.send("start", nil)); f.Code != string(room.CodeForbidden) {
+				if f := cl.reply(cl.send("start", nil)); f.Code != string(session.CodeForbidden) {
 					t.Errorf("%s sent start: got %s, want forbidden", who, f.Code)
 				}
 			}
@@ -64,7 +64,7 @@ func TestProtocolMismatches(t *testing.T) {
 		host := dial(t, e.url, c.Room, c.HostToken)
 		long := strings.Repeat("x", 65)
 		host.write(map[string]any{"id": long, "type": "lock", "data": map[string]bool{"locked": true}})
-		if f := host.reply(long); f.Type != "error" || f.Code != string(room.CodeBadRequest) {
+		if f := host.reply(long); f.Type != "error" || f.Code != string(session.CodeBadRequest) {
 			t.Fatalf("a 65-character id: got %s %s, want bad_request", f.Type, f.Code)
 		}
 		var v struct {
@@ -86,8 +86,8 @@ func TestProtocolMismatches(t *testing.T) {
 		joinRoom(t, e.url, c.Code, "Анна", "")
 		var body struct{ Error, Message string }
 		status := postJSON(t, e.url+"/api/join", map[string]any{"code": c.Code, "name": "анна"}, &body)
-		code := room.Code(body.Error)
-		if code != room.CodeNameTaken || status != code.Status() || status != http.StatusConflict || body.Message != code.Message("ru") {
+		code := session.Code(body.Error)
+		if code != session.CodeNameTaken || status != code.Status() || status != http.StatusConflict || body.Message != code.Message("ru") {
 			t.Fatalf("taken name: %d %+v", status, body)
 		}
 	})

@@ -612,15 +612,23 @@ func TestTeamModeOverWebSockets(t *testing.T) {
 			t.Errorf("team %s: %d points", s.ID, s.Points)
 		}
 	}
-	var me struct {
-		Result struct {
+	type teamResult struct {
+		Result *struct {
 			Correct bool `json:"correct"`
 			Points  int  `json:"points"`
 		} `json:"result"`
 		TeamScore struct{ Points int } `json:"team_score"`
 	}
-	g.phones[4].cl.data("me", &me) // P4 never tapped but shares the team's result
+	// P4 never tapped but shares the team's result. Its "me" follows the
+	// state that showed the reveal: wait for it rather than read what came
+	// so far.
+	var me teamResult
+	g.phones[4].cl.waitFor("P4's own view of the revealed question", func(cl *client) bool {
+		var ok bool
+		me, ok = latestData[teamResult](cl, "me")
+		return ok && me.Result != nil
+	})
 	if !me.Result.Correct || me.Result.Points == 0 || me.TeamScore.Points != me.Result.Points {
-		t.Errorf("P4's view of the team result: %+v", me)
+		t.Errorf("P4's view of the team result: %+v %+v", *me.Result, me.TeamScore)
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // removedView is what the host's view says of removed players.
@@ -68,7 +68,7 @@ func TestRemovedPlayerStaysOut(t *testing.T) {
 			refused := func(when, name, device string) {
 				t.Helper()
 				status, j := joinAs(t, e.url, c.Code, name, device)
-				if status != http.StatusForbidden || j.Error != string(room.CodeRemoved) {
+				if status != http.StatusForbidden || j.Error != string(session.CodeRemoved) {
 					t.Errorf("%s: %q from %q joined: %d %q", when, name, device, status, j.Error)
 				}
 			}
@@ -78,7 +78,7 @@ func TestRemovedPlayerStaysOut(t *testing.T) {
 			// The old token is gone with the player.
 			old := dial(t, e.url, c.Room, anna.Token)
 			old.waitFor("close", func(cl *client) bool { return cl.closed != nil })
-			if old.latest["error"].Code != string(room.CodeUnauthorized) {
+			if old.latest["error"].Code != string(session.CodeUnauthorized) {
 				t.Errorf("the removed player's token: %+v", old.all)
 			}
 
@@ -99,7 +99,7 @@ func TestRemovedPlayerStaysOut(t *testing.T) {
 
 			// Only the host may let a player back in.
 			b := dial(t, e.url, c.Room, c.ScreenToken)
-			if f := b.reply(b.send("readmit", map[string]string{"player": anna.Player})); f.Code != string(room.CodeForbidden) {
+			if f := b.reply(b.send("readmit", map[string]string{"player": anna.Player})); f.Code != string(session.CodeForbidden) {
 				t.Errorf("the projector let a player back in: %+v", f)
 			}
 			host.do("readmit", map[string]string{"player": anna.Player})
@@ -107,7 +107,7 @@ func TestRemovedPlayerStaysOut(t *testing.T) {
 				v, ok := latestData[removedView](cl, "view")
 				return ok && len(v.Removed) == 0
 			})
-			if f := host.reply(host.send("readmit", map[string]string{"player": anna.Player})); f.Code != string(room.CodeNotFound) {
+			if f := host.reply(host.send("readmit", map[string]string{"player": anna.Player})); f.Code != string(session.CodeNotFound) {
 				t.Errorf("letting the same player in twice: %+v", f)
 			}
 			status, back := joinAs(t, e.url, c.Code, "Анна Петрова", phoneA)
@@ -118,7 +118,7 @@ func TestRemovedPlayerStaysOut(t *testing.T) {
 			again.waitFor("me", func(cl *client) bool { _, ok := cl.latest["me"]; return ok })
 
 			// A malformed device id is refused before it reaches the room.
-			if status, j := joinAs(t, e.url, c.Code, "Вера", "short"); status != http.StatusBadRequest || j.Error != string(room.CodeBadRequest) {
+			if status, j := joinAs(t, e.url, c.Code, "Вера", "short"); status != http.StatusBadRequest || j.Error != string(session.CodeBadRequest) {
 				t.Errorf("a malformed device id: %d %q", status, j.Error)
 			}
 		})

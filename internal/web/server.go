@@ -24,6 +24,7 @@ import (
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -344,14 +345,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 type apiError struct {
-	Error   room.Code `json:"error"`
-	Message string    `json:"message"`
+	Error   session.Code `json:"error"`
+	Message string       `json:"message"`
 }
 
 // writeError answers with the protocol code of err, the code's HTTP status
 // and a sentence in the request's language, all from room's error table.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := room.ErrorCode(err)
+	code := session.ErrorCode(err)
 	if c := account.ErrorCode(err); c != "" {
 		code = c
 	}
@@ -369,7 +370,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %v", room.ErrBadRequest, err)
+		return fmt.Errorf("%w: %v", session.ErrBadRequest, err)
 	}
 	return nil
 }
@@ -437,14 +438,14 @@ func (s *Server) guardWrites(next http.Handler) http.Handler {
 		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, room.ErrCrossSite)
+		s.writeError(w, r, session.ErrCrossSite)
 	}))
 	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
 			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-				s.writeError(w, r, room.ErrMediaType)
+				s.writeError(w, r, session.ErrMediaType)
 				return
 			}
 		}

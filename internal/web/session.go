@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/huddle-live/huddle/internal/account"
-	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 // sessionCookie carries a facilitator's session token. The server keeps
@@ -230,7 +230,7 @@ func (ss *sessionSockets) close(match func(sessionSocket) bool) {
 	}
 	ss.mu.Unlock()
 	for c, lang := range out {
-		c.Send(noServer.wsReply("", room.ErrUnauthorized, lang))
+		c.Send(noServer.wsReply("", session.ErrUnauthorized, lang))
 		c.Close(int(websocket.StatusPolicyViolation), "signed out")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/huddle-live/huddle/internal/room"
+	"github.com/huddle-live/huddle/internal/session"
 )
 
 const (
@@ -201,14 +202,14 @@ func (w *wsConn) ping(timeout time.Duration) {
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
 	if !s.track() {
-		s.writeError(w, r, room.ErrStopped)
+		s.writeError(w, r, session.ErrStopped)
 		return
 	}
 	// What the hello may need of the request: the facilitator's session,
 	// which cross-site requests never carry.
-	session := ""
+	cookie := ""
 	if !s.crossSite(r) {
-		session = sessionToken(r)
+		cookie = sessionToken(r)
 	}
 	hw := &hijackWriter{ResponseWriter: w}
 	c, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
@@ -219,12 +220,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.sockets.Done()
 		return // Accept has answered the request
 	}
-	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, session)
+	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, cookie)
 }
 
 // serveSocket waits for hello, attaches the socket to its room and forwards
 // client frames until the socket closes.
-func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, session string) {
+func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, cookie string) {
 	defer s.sockets.Done()
 	s.hold(raw)
 	defer s.release(raw)
@@ -241,7 +242,7 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, ses
 	// A socket silent past the hello timeout is closed by the writer with
 	// a close frame. A deadline on the read itself would drop the TCP
 	// connection without one, and the browser would see 1006.
-	late := time.AfterFunc(s.hello, func() { conn.Close(room.StatusPolicy, "expected hello") })
+	late := time.AfterFunc(s.hello, func() { conn.Close(session.StatusPolicy, "expected hello") })
 	ctx := context.Background() // reads are cut through raw, never by a context
 	hello, err := readFrame(ctx, c)
 	late.Stop()
@@ -253,18 +254,18 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, ses
 		// A page cannot read an HTTP status from a failed upgrade, so a room
 		// that expired or never existed is said in a frame: the page stops
 		// reconnecting and tells its user.
-		s.refuse(conn, room.ErrGone, hello.Lang, "room not found")
+		s.refuse(conn, session.ErrGone, hello.Lang, "room not found")
 		return
 	}
 	if err != nil || hello.Type != "hello" {
-		conn.Close(room.StatusPolicy, "expected hello")
+		conn.Close(session.StatusPolicy, "expected hello")
 		return
 	}
 	limit, key := s.messages, hello.Token
 	// Without a token, a facilitator who runs the room comes in by session.
 	f, bySession := signedInFacilitator{}, false
 	if hello.Token == "" {
-		f, bySession = s.runsSession(session, rm.ID())
+		f, bySession = s.runsSession(cookie, rm.ID())
 		key = "session:" + f.session.Hash
 	}
 	if bySession || rm.IsHost(hello.Token) {
@@ -272,12 +273,12 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, ses
 		limit = s.commands
 	}
 	if !s.conns.acquire(key) {
-		s.refuse(conn, room.ErrTooManyConns, hello.Lang, "too many connections")
+		s.refuse(conn, session.ErrTooManyConns, hello.Lang, "too many connections")
 		return
 	}
 	defer s.conns.release(key)
 	if !s.attach(raw) {
-		conn.Close(room.StatusRestart, "server restarting")
+		conn.Close(session.StatusRestart, "server restarting")
 		return
 	}
 	if bySession {
@@ -298,10 +299,10 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, ses
 		// Every frame counts against the token's rate, garbage too.
 		if !limit.allow(key) {
 			if violations++; violations > maxViolations {
-				conn.Close(room.StatusPolicy, "rate limit")
+				conn.Close(session.StatusPolicy, "rate limit")
 				return
 			}
-			conn.Send(s.wsReply(f.ID, room.ErrRateLimited, hello.Lang))
+			conn.Send(s.wsReply(f.ID, session.ErrRateLimited, hello.Lang))
 			continue
 		}
 		violations = 0
@@ -318,7 +319,7 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, ses
 // close status the error table gives its code.
 func (s *Server) refuse(conn *wsConn, err error, lang, reason string) {
 	conn.Send(s.wsError(err, lang))
-	conn.Close(room.ErrorCode(err).Info().Close, reason)
+	conn.Close(session.ErrorCode(err).Info().Close, reason)
 }
 
 // badInput reports whether a read failed on what the client sent rather
@@ -332,17 +333,17 @@ func badInput(err error) bool {
 // errBinary is a binary frame: the protocol speaks text only.
 var errBinary = errors.New("binary frame")
 
-var badFrame = []byte(`{"type":"error","code":"` + string(room.CodeBadRequest) + `","message":"` +
-	room.CodeBadRequest.Message("ru") + ` / ` + room.CodeBadRequest.Message("en") + `"}`)
+var badFrame = []byte(`{"type":"error","code":"` + string(session.CodeBadRequest) + `","message":"` +
+	session.CodeBadRequest.Message("ru") + ` / ` + session.CodeBadRequest.Message("en") + `"}`)
 
 // wsReply is an error frame built outside a room: no seq or time of its own.
 func (s *Server) wsReply(id string, err error, lang string) []byte {
-	code := room.ErrorCode(err)
+	code := session.ErrorCode(err)
 	b, _ := json.Marshal(struct {
-		Type    string    `json:"type"`
-		ID      string    `json:"id,omitempty"`
-		Code    room.Code `json:"code"`
-		Message string    `json:"message"`
+		Type    string       `json:"type"`
+		ID      string       `json:"id,omitempty"`
+		Code    session.Code `json:"code"`
+		Message string       `json:"message"`
 	}{"error", id, code, code.Message(lang)})
 	return b
 }

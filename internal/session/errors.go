@@ -1,4 +1,4 @@
-package room
+package session
 
 import (
 	"errors"
@@ -7,6 +7,47 @@ import (
 	"github.com/huddle-live/huddle/internal/board"
 	"github.com/huddle-live/huddle/internal/game"
 	"github.com/huddle-live/huddle/internal/quiz"
+)
+
+// WebSocket close codes a room asks for.
+const (
+	StatusPolicy  = 1008 // unauthorized, kicked, or too slow to read
+	StatusRestart = 1012 // the server is restarting; reconnect
+)
+
+// Errors of commands and requests, each mapped to a protocol code in
+// errorCodes.
+var (
+	ErrForbidden      = errors.New("room: not allowed for this role")
+	ErrUnauthorized   = errors.New("room: unknown token")
+	ErrNotFound       = errors.New("room: not found")
+	ErrGone           = errors.New("room: no such room here: it expired or never existed")
+	ErrWrongPhase     = errors.New("room: not possible now")
+	ErrFinished       = errors.New("room: finished")
+	ErrBadRequest     = errors.New("room: bad request")
+	ErrStopped        = errors.New("room: stopped")
+	ErrShutdown       = errors.New("room: server is shutting down")
+	ErrTooManyRooms   = errors.New("room: as many live rooms as the server may hold")
+	ErrRateLimited    = errors.New("room: too many requests")
+	ErrTooManyConns   = errors.New("room: too many connections for one token")
+	ErrStorage        = errors.New("room: storage unavailable and the buffer is full")
+	ErrRoomsPerClient = errors.New("room: too many rooms created from one client")
+	ErrCrossSite      = errors.New("room: cross-site request")
+	ErrMediaType      = errors.New("room: request body is not JSON")
+
+	ErrBadName   = errors.New("room: name must be 1 to 40 characters")
+	ErrNameTaken = errors.New("room: name taken")
+	ErrNoTeam    = errors.New("room: no such team")
+	ErrLocked    = errors.New("room: locked to new players")
+	ErrRoomFull  = errors.New("room: as many players as the room may hold")
+	ErrRemoved   = errors.New("room: removed by the host")
+
+	// ErrBadText is a card or field text that is empty or too long.
+	ErrBadText = errors.New("room: text empty or too long")
+
+	// ErrDuplicate marks a command already accepted earlier: acknowledged,
+	// not logged.
+	ErrDuplicate = errors.New("room: duplicate")
 )
 
 // Code is a protocol error code: what a client receives as "code" in an

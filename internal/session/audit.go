@@ -1,11 +1,12 @@
-package room
+package session
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/huddle-live/huddle/internal/store"
 )
 
 // AuditEntry is one stored event of a room as the audit log shows it.
@@ -16,22 +17,17 @@ type AuditEntry struct {
 	Data any       `json:"data,omitempty"`
 }
 
-// Audit returns the room's event log as stored: every join, answer, host
-// action and kick, in order. Token hashes are left out, and the scenario of
-// the created event is reduced to its id and title. Events not yet stored
-// are not listed: the audit log is what survives a crash.
-func (r *Room) Audit(ctx context.Context) ([]AuditEntry, error) {
-	evs, err := r.store.Events(ctx, r.id, 0)
-	if err != nil {
-		return nil, fmt.Errorf("audit room %s: %w", r.id, err)
-	}
+// Audit is a room's event log as the host may read it: every join, answer,
+// host action and kick, in order. Token hashes are left out, and the
+// scenario of the created event is reduced to its id and title.
+func Audit(evs []store.Event) ([]AuditEntry, error) {
 	out := make([]AuditEntry, 0, len(evs))
 	for _, ev := range evs {
 		e := AuditEntry{Seq: ev.Seq, At: ev.At, Type: ev.Type}
 		if len(ev.Data) > 0 {
 			var d any
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
-				return nil, fmt.Errorf("audit room %s: event %d: %w", r.id, ev.Seq, err)
+				return nil, fmt.Errorf("event %d: %w", ev.Seq, err)
 			}
 			e.Data = redact(d)
 		}

@@ -1,4 +1,4 @@
-package room
+package session
 
 import (
 	"strings"
@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 )
+
+const maxNameLen = 40 // characters of a player's or a team's name
 
 const maxMarks = 2 // combining marks kept per letter: enough for any script, too few for "zalgo"
 

@@ -1,4 +1,4 @@
-package room
+package session
 
 import (
 	"encoding/json"
@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/game"
+	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
-	"github.com/huddle-live/huddle/internal/store"
 )
+
+// A business game stage: every team decides its way through the same cases
+// at its own pace (internal/game is the engine).
 
 // gameEventPrefix starts the type of every game stage event and command.
 const gameEventPrefix = "game."
-
-// GameState is the live state of one game stage.
-type GameState = game.State
 
 // Game events and commands: each command is logged as the event of the
 // same type.
@@ -78,36 +78,57 @@ type gameCaptainData struct {
 	Player string `json:"player"`
 }
 
-// game is the current game stage's state and definition, or nils.
-func (s *State) game() (*GameState, *scenario.Game) {
-	if s.Stage < 0 || s.Stage >= len(s.Games) || s.kind() != scenario.KindGame {
-		return nil, nil
-	}
-	return s.Games[s.Stage], s.Config.Scenario.Stages[s.Stage].Game
-}
-
-// members are a team's active players in join order, kept by apply;
-// callers must not change the slice.
-func (s *State) members(team string) game.Members { return s.teamOf[team] }
-
-// playing lists the teams that have active members: teams nobody joined
-// play no game worth showing, so views, rankings and exports leave them out.
-func (s *State) playing() []string {
-	out := []string{}
-	for _, t := range s.Teams {
-		if len(s.members(t.ID)) > 0 {
-			out = append(out, t.ID)
+var gameKind = &kind{
+	owns:    func(typ string) bool { return strings.HasPrefix(typ, gameEventPrefix) },
+	exec:    execGame,
+	payload: gamePayload,
+	apply:   applyGame,
+	enter: func(s *State, def *scenario.Stage, at time.Time) (stage, error) {
+		if def.Game == nil {
+			return nil, ErrBadRequest
 		}
-	}
-	return out
+		return &gameStage{st: def, def: def.Game, g: game.New(def.Game, s.teamIDs(), at)}, nil
+	},
+	load: func(l *layout, i int, def *scenario.Stage) stage {
+		if g := at(l.Games, i); g != nil && def.Game != nil {
+			return &gameStage{st: def, def: def.Game, g: g}
+		}
+		return nil
+	},
 }
 
-func (s *State) enterGame(def *scenario.Game, at time.Time) (*GameState, error) {
-	ids := make([]string, len(s.Teams))
-	for i, t := range s.Teams {
-		ids[i] = t.ID
+type gameStage struct {
+	st  *scenario.Stage
+	def *scenario.Game
+	g   *game.State
+}
+
+// gameNow is the current stage if it is a game.
+func (s *State) gameNow() *gameStage {
+	gs, _ := s.current().(*gameStage)
+	return gs
+}
+
+func gamePayload(typ string) any {
+	switch typ {
+	case evGamePick:
+		return &gamePickData{}
+	case evGameConfirm:
+		return &gameConfirmData{}
+	case evGameTimeout:
+		return &gameTimeoutData{}
+	case evGamePause:
+		return &gamePauseData{}
+	case evGameExtend:
+		return &gameExtendData{}
+	case evGameInject:
+		return &gameInjectData{}
+	case evGameCaptain:
+		return &gameCaptainData{}
+	case evGameSettle:
+		return &gameSettleData{}
 	}
-	return game.New(def, ids, at), nil
+	return nil
 }
 
 // gameErr maps the engine's errors to the room's.
@@ -123,122 +144,45 @@ func gameErr(err error) error {
 	return err
 }
 
-func (s *State) applyGame(ev store.Event) error {
-	g, def := s.game()
-	if g == nil || s.Finished {
+func applyGame(s *State, typ string, at time.Time, d any) error {
+	gs := s.gameNow()
+	if gs == nil || s.Finished {
 		return ErrWrongPhase
 	}
+	g, def := gs.g, gs.def
 	var err error
-	switch ev.Type {
-	case evGamePick:
-		var d gamePickData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
+	switch d := d.(type) {
+	case *gamePickData:
 		p := s.byID[d.Player]
 		if p == nil || p.Kicked {
 			return ErrNotFound
 		}
-		_, err = g.Pick(def, p.Team, s.members(p.Team), p.ID, d.Node, d.Choice, d.Why, ev.At)
-	case evGameConfirm:
-		var d gameConfirmData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
+		_, err = g.Pick(def, p.Team, s.members(p.Team), p.ID, d.Node, d.Choice, d.Why, at)
+	case *gameConfirmData:
 		p := s.byID[d.Player]
 		if p == nil || p.Kicked {
 			return ErrNotFound
 		}
-		err = g.Confirm(def, p.Team, s.members(p.Team), p.ID, d.Node, ev.At)
-	case evGameTimeout:
-		var d gameTimeoutData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
-		err = g.Timeout(def, d.Team, s.members(d.Team), d.Node, ev.At)
-	case evGamePause:
-		var d gamePauseData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
-		err = g.Pause(def, d.Paused, ev.At)
-	case evGameExtend:
-		var d gameExtendData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
+		err = g.Confirm(def, p.Team, s.members(p.Team), p.ID, d.Node, at)
+	case *gameTimeoutData:
+		err = g.Timeout(def, d.Team, s.members(d.Team), d.Node, at)
+	case *gamePauseData:
+		err = g.Pause(def, d.Paused, at)
+	case *gameExtendData:
 		if d.Seconds <= 0 || time.Duration(d.Seconds)*time.Second > maxExtend {
 			return ErrBadRequest
 		}
 		err = g.Extend(time.Duration(d.Seconds) * time.Second)
-	case evGameInject:
-		var d gameInjectData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
-		err = g.Inject(def, d.Event, ev.At)
-	case evGameCaptain:
-		var d gameCaptainData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
+	case *gameInjectData:
+		err = g.Inject(def, d.Event, at)
+	case *gameCaptainData:
 		err = g.SetCaptain(d.Team, s.members(d.Team), d.Player)
-	case evGameSettle:
-		var d gameSettleData
-		if err := json.Unmarshal(ev.Data, &d); err != nil {
-			return err
-		}
-		err = g.Settle(def, d.Team, s.members(d.Team), d.Node, ev.At)
+	case *gameSettleData:
+		err = g.Settle(def, d.Team, s.members(d.Team), d.Node, at)
 	default:
-		return fmt.Errorf("%w: unknown event %q", ErrBadRequest, ev.Type)
+		return fmt.Errorf("%w: unknown event %q", ErrBadRequest, typ)
 	}
 	return gameErr(err)
-}
-
-// nextGame handles the host's "next" in a game stage: every team moves to
-// the next case (teams still deciding stop where they are), after the last
-// case comes the debrief, and after the debrief the next stage.
-func (s *State) nextGame(at time.Time) (done bool, err error) {
-	g, def := s.game()
-	if g == nil {
-		return false, ErrWrongPhase
-	}
-	return g.Next(def, at), nil
-}
-
-func (s *State) finishGame(at time.Time) {
-	if g, def := s.game(); g != nil {
-		g.Finish(def, at)
-	}
-}
-
-func (s *State) gamePhase() string {
-	g, def := s.game()
-	if g == nil {
-		return ""
-	}
-	return g.Phase(def)
-}
-
-// gameStep changes whenever the game moves to another case, so that views
-// are sent at once even though the phase stays the same.
-func (s *State) gameStep() int {
-	if g, _ := s.game(); g != nil {
-		return g.Case
-	}
-	return -1
-}
-
-func (s *State) gameTimer() (time.Time, string, any) {
-	g, _ := s.game()
-	if g == nil {
-		return time.Time{}, "", nil
-	}
-	at, team, node := g.Deadline()
-	if at.IsZero() {
-		return at, "", nil
-	}
-	return at, evGameTimeout, gameTimeoutData{Team: team, Node: node}
 }
 
 // gameCommand is the body of every game command; each command reads the
@@ -265,23 +209,23 @@ var gameRoles = map[string][]Role{
 	evGameInject:  {RoleHost},
 }
 
-func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
+func execGame(s *State, tx *Tx, a Actor, typ string, data json.RawMessage) error {
 	roles, known := gameRoles[typ]
 	if !known {
 		return ErrBadRequest
 	}
-	if !slices.Contains(roles, s.role) {
+	if !slices.Contains(roles, a.Role) {
 		return ErrForbidden
 	}
 	var c gameCommand
 	if err := json.Unmarshal(data, &c); err != nil {
 		return ErrBadRequest
 	}
-	if r.st.Finished {
+	if s.Finished {
 		return ErrFinished
 	}
-	g, _ := r.st.game()
-	if g == nil {
+	gs := s.gameNow()
+	if gs == nil {
 		return ErrWrongPhase
 	}
 	switch typ {
@@ -289,7 +233,7 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 		if c.Node == "" || (typ == evGamePick && c.Choice == "") {
 			return ErrBadRequest
 		}
-		p := r.st.byID[s.player]
+		p := s.byID[a.Player]
 		var err error
 		if typ == evGamePick {
 			why := ""
@@ -298,72 +242,98 @@ func (r *Room) execGame(s *sub, typ string, data json.RawMessage) error {
 					return err
 				}
 			}
-			err = r.commit(evGamePick, gamePickData{Player: p.ID, Node: c.Node, Choice: c.Choice, Why: why})
+			err = tx.record(s, evGamePick, &gamePickData{Player: p.ID, Node: c.Node, Choice: c.Choice, Why: why})
 		} else {
-			err = r.commit(evGameConfirm, gameConfirmData{Player: p.ID, Node: c.Node})
+			err = tx.record(s, evGameConfirm, &gameConfirmData{Player: p.ID, Node: c.Node})
 		}
 		if err != nil {
 			return err
 		}
-		r.dirtyView = true
-		r.markTeam(p.Team)
+		tx.Marks.View = true
+		tx.Marks.team(s, p.Team)
 		return nil
 	case evGameCaptain:
-		if s.role == RolePlayer {
+		if a.Role == RolePlayer {
 			// A captain may hand the captaincy to a teammate.
-			p := r.st.byID[s.player]
-			if c.Team != p.Team || g.Teams[p.Team] == nil || g.Teams[p.Team].CaptainOf(r.st.members(p.Team)) != p.ID {
+			p := s.byID[a.Player]
+			if c.Team != p.Team || gs.g.Teams[p.Team] == nil || gs.g.Teams[p.Team].CaptainOf(s.members(p.Team)) != p.ID {
 				return ErrForbidden
 			}
 		}
-		if err := r.commit(evGameCaptain, gameCaptainData{Team: c.Team, Player: c.Player}); err != nil {
+		if err := tx.record(s, evGameCaptain, &gameCaptainData{Team: c.Team, Player: c.Player}); err != nil {
 			return err
 		}
-		r.dirtyView = true
-		r.markTeam(c.Team)
+		tx.Marks.View = true
+		tx.Marks.team(s, c.Team)
 		return nil
 	}
 	var err error
 	switch typ {
 	case evGamePause:
-		err = r.commit(evGamePause, gamePauseData{Paused: c.Paused})
+		err = tx.record(s, evGamePause, &gamePauseData{Paused: c.Paused})
 	case evGameExtend:
-		err = r.commit(evGameExtend, gameExtendData{Seconds: c.Seconds})
+		err = tx.record(s, evGameExtend, &gameExtendData{Seconds: c.Seconds})
 	case evGameInject:
 		if c.Event == "" {
 			return ErrBadRequest
 		}
-		err = r.commit(evGameInject, gameInjectData{Event: c.Event})
+		err = tx.record(s, evGameInject, &gameInjectData{Event: c.Event})
 	default:
 		return ErrBadRequest
 	}
 	if err != nil {
 		return err
 	}
-	r.gameChanged()
+	// The change concerns every team: every audience hears of it at once.
+	tx.Marks.everything()
 	return nil
 }
 
-// settleVote decides a team's vote once a member has left it, when every
-// remaining member had voted: nobody is left to wait for.
-func (r *Room) settleVote(team string) error {
-	g, _ := r.st.game()
-	if g == nil || r.st.Finished || !g.Complete(team, r.st.members(team)) {
+func (gs *gameStage) phase() string         { return gs.g.Phase(gs.def) }
+func (gs *gameStage) step() int             { return gs.g.Case }
+func (gs *gameStage) scores() *quiz.State   { return nil }
+func (gs *gameStage) drop(*State, string)   {}
+func (gs *gameStage) save(l *layout, i int) { put(&l.Games, i, gs.g) }
+
+// next moves every team to the next case (teams still deciding stop where
+// they are); after the last case comes the debrief, after the debrief the
+// next stage.
+func (gs *gameStage) next(s *State, at time.Time) (bool, error) { return gs.g.Next(gs.def, at), nil }
+
+func (gs *gameStage) finish(s *State, at time.Time) { gs.g.Finish(gs.def, at) }
+
+func (gs *gameStage) timer(s *State) (time.Time, func(*State, *Tx) error) {
+	at, team, node := gs.g.Deadline()
+	if at.IsZero() {
+		return at, nil
+	}
+	return at, func(s *State, tx *Tx) error {
+		if err := tx.record(s, evGameTimeout, &gameTimeoutData{Team: team, Node: node}); err != nil {
+			return fmt.Errorf("%s: %w", evGameTimeout, err)
+		}
+		tx.Marks.View = true
+		tx.Marks.team(s, team)
 		return nil
 	}
-	if err := r.commit(evGameSettle, gameSettleData{Team: team, Node: g.Teams[team].Node}); err != nil {
+}
+
+// left decides a team's vote once a member has left it, when every
+// remaining member had voted: nobody is left to wait for.
+func (gs *gameStage) left(s *State, tx *Tx, team string) error {
+	if !gs.g.Complete(team, s.members(team)) {
+		return nil
+	}
+	if err := tx.record(s, evGameSettle, &gameSettleData{Team: team, Node: gs.g.Teams[team].Node}); err != nil {
 		return err
 	}
-	r.dirtyView = true
-	r.markTeam(team)
+	tx.Marks.View = true
+	tx.Marks.team(s, team)
 	return nil
 }
 
-// gameChanged sends every audience a fresh view at once: the change
-// concerns every team.
-func (r *Room) gameChanged() {
-	r.dirtyView, r.dirtyState, r.dirtyAllMe, r.urgent = true, true, true, true
-}
+func (gs *gameStage) view(s *State, v *View, role Role) { v.Game = gs.gameView(s, role) }
+func (gs *gameStage) phone(s *State, v *PhoneState)     { v.Game = gs.gamePhone() }
+func (gs *gameStage) me(s *State, p *Player, m *Me)     { m.Game = gs.gameMe(s, p) }
 
 // Views of a game stage. The screen sees progress only until the debrief;
 // the host sees every team's node, proposal, meters and the facilitator's
@@ -487,11 +457,8 @@ type gameDebriefEnding struct {
 	Text  string `json:"text,omitempty"`
 }
 
-func (r *Room) gameView(role Role, now time.Time) any {
-	g, def := r.st.game()
-	if g == nil {
-		return nil
-	}
+func (gs *gameStage) gameView(s *State, role Role) any {
+	g, def := gs.g, gs.def
 	host := role == RoleHost
 	v := &gameViewInfo{Phase: g.Phase(def), Decision: string(def.Decision), Paused: g.Paused}
 	if c := g.CurrentCase(def); c != nil {
@@ -518,8 +485,8 @@ func (r *Room) gameView(role Role, now time.Time) any {
 		}
 	}
 	c := g.CurrentCase(def)
-	playing := r.st.playing()
-	for _, tm := range r.st.Teams {
+	playing := s.playing()
+	for _, tm := range s.Teams {
 		t := g.Teams[tm.ID]
 		if t == nil || !slices.Contains(playing, tm.ID) {
 			continue
@@ -536,14 +503,14 @@ func (r *Room) gameView(role Role, now time.Time) any {
 			ti.Deadline = t.Deadline.UnixMilli()
 		}
 		if host {
-			m := r.st.members(tm.ID)
+			m := s.members(tm.ID)
 			ti.Node, ti.Meters = t.Node, t.Meters
-			ti.Proposal = r.proposal(g, t, m)
-			if cp := r.st.byID[t.CaptainOf(m)]; cp != nil {
+			ti.Proposal = proposal(s, g, t, m)
+			if cp := s.byID[t.CaptainOf(m)]; cp != nil {
 				ti.Captain = cp.Name
 			}
 			for _, id := range m {
-				ti.Members = append(ti.Members, gameMemberRef{ID: id, Name: r.st.byID[id].Name})
+				ti.Members = append(ti.Members, gameMemberRef{ID: id, Name: s.byID[id].Name})
 			}
 			if c != nil && t.Node == "" && len(t.Endings) > g.Case {
 				ti.Ending = endingTitle(c, t.Endings[g.Case])
@@ -551,8 +518,8 @@ func (r *Room) gameView(role Role, now time.Time) any {
 		}
 		v.Teams = append(v.Teams, ti)
 	}
-	if v.Phase == game.Debrief || r.st.Finished {
-		v.Debrief = r.debrief(g, def)
+	if v.Phase == game.Debrief || s.Finished {
+		v.Debrief = debrief(s, g, def)
 	}
 	return v
 }
@@ -581,7 +548,7 @@ func nodeInfo(n *scenario.Node, host bool) gameNodeInfo {
 	return ni
 }
 
-func (r *Room) proposal(g *GameState, t *game.Team, m game.Members) *gameProposal {
+func proposal(s *State, g *game.State, t *game.Team, m game.Members) *gameProposal {
 	if t.Node == "" {
 		return nil
 	}
@@ -590,14 +557,14 @@ func (r *Room) proposal(g *GameState, t *game.Team, m game.Members) *gameProposa
 	if p.Choice != "" {
 		for _, id := range m {
 			if pk, ok := t.Picks[id]; ok && pk.Seq == p.Seq {
-				gp.By = r.st.byID[id].Name
+				gp.By = s.byID[id].Name
 			}
 		}
 	}
 	return gp
 }
 
-func (r *Room) debrief(g *GameState, def *scenario.Game) *gameDebriefInfo {
+func debrief(s *State, g *game.State, def *scenario.Game) *gameDebriefInfo {
 	d := &gameDebriefInfo{Formula: "100 − 50 × mean(|value − band middle| ÷ half band)", Events: map[string]string{}}
 	for _, ev := range def.Events {
 		d.Events[ev.ID] = ev.Title
@@ -613,10 +580,10 @@ func (r *Room) debrief(g *GameState, def *scenario.Game) *gameDebriefInfo {
 		}
 		d.Cases = append(d.Cases, dc)
 	}
-	for _, rk := range g.Ranking(def, r.st.playing()) {
+	for _, rk := range g.Ranking(def, s.playing()) {
 		t := g.Teams[rk.Team]
 		dt := gameDebriefTeam{ID: rk.Team, Rank: rk.Rank, Balance: rk.Balance, OutOfBand: rk.OutOfBand, Meters: t.Meters, Path: t.Path}
-		if tm := r.st.team(rk.Team); tm != nil {
+		if tm := s.team(rk.Team); tm != nil {
 			dt.Name = tm.Name
 		}
 		for i, id := range t.Endings {
@@ -653,11 +620,8 @@ type gamePhoneInfo struct {
 	Case     *gameCaseInfo `json:"case"`
 }
 
-func (r *Room) gamePhone(now time.Time) any {
-	g, def := r.st.game()
-	if g == nil {
-		return nil
-	}
+func (gs *gameStage) gamePhone() any {
+	g, def := gs.g, gs.def
 	v := &gamePhoneInfo{Phase: g.Phase(def), Decision: string(def.Decision), Paused: g.Paused}
 	if c := g.CurrentCase(def); c != nil {
 		v.Case = &gameCaseInfo{Index: g.Case, Count: len(def.Cases), ID: c.ID, Title: c.Title}
@@ -698,18 +662,18 @@ type gameEndingInfo struct {
 	Text  string `json:"text,omitempty"`
 }
 
-func (r *Room) gameMe(p *Player) any {
-	g, def := r.st.game()
-	if g == nil || p.Kicked {
+func (gs *gameStage) gameMe(s *State, p *Player) any {
+	g, def := gs.g, gs.def
+	if p.Kicked {
 		return nil
 	}
 	t := g.Teams[p.Team]
 	if t == nil {
 		return nil
 	}
-	m := r.st.members(p.Team)
+	m := s.members(p.Team)
 	me := &gameMeInfo{Members: len(m), Captain: t.CaptainOf(m) == p.ID}
-	if cp := r.st.byID[t.CaptainOf(m)]; cp != nil {
+	if cp := s.byID[t.CaptainOf(m)]; cp != nil {
 		me.Captains = cp.Name
 	}
 	for _, mt := range def.Meters {
@@ -718,7 +682,7 @@ func (r *Room) gameMe(p *Player) any {
 	}
 	c := g.CurrentCase(def)
 	if c == nil {
-		for _, rk := range g.Ranking(def, r.st.playing()) {
+		for _, rk := range g.Ranking(def, s.playing()) {
 			if rk.Team == p.Team {
 				me.Rank = &rk
 			}
@@ -758,7 +722,7 @@ func (r *Room) gameMe(p *Player) any {
 		if pk, ok := t.Picks[p.ID]; ok {
 			me.Mine = &pk
 		}
-		me.Proposal = r.proposal(g, t, m)
+		me.Proposal = proposal(s, g, t, m)
 	} else if len(t.Endings) > g.Case {
 		for _, e := range c.Endings {
 			if e.ID == t.Endings[g.Case] {
@@ -841,14 +805,14 @@ type GameStepResult struct {
 	Meters    map[string]int `json:"meters"` // after the step
 }
 
-func (s *State) gameResults() []GameResult {
-	var out []GameResult
-	for i, g := range s.Games {
-		if g == nil || i >= len(s.Config.Scenario.Stages) {
-			continue
-		}
-		st := s.Config.Scenario.Stages[i]
-		def := st.Game
+// results adds the game's outcome: every team's ranking, final meters,
+// endings and path.
+func (gs *gameStage) results(s *State, res *Results, _ *BoardResults) {
+	if res == nil {
+		return
+	}
+	{
+		st, def, g := gs.st, gs.def, gs.g
 		gr := GameResult{Stage: st.ID, Title: st.Title, Teams: []GameTeamResult{}}
 		for _, mt := range def.Meters {
 			gr.Meters = append(gr.Meters, GameMeter{ID: mt.ID, Name: mt.Name, Low: mt.Low, High: mt.High})
@@ -891,7 +855,6 @@ func (s *State) gameResults() []GameResult {
 			}
 			gr.Teams = append(gr.Teams, tr)
 		}
-		out = append(out, gr)
+		res.Games = append(res.Games, gr)
 	}
-	return out
 }

@@ -1,16 +1,16 @@
-package room
+package session
 
 import (
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/huddle-live/huddle/internal/quiz"
-	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/board"
 )
 
 // Results is everything a room produced, flattened for export: who played,
-// how each question went and what each player answered.
+// how each question went and what each player answered. Like BoardResults,
+// it shares no map or slice with the state it was made from: the builders
+// make fresh lists and copy maps (TestResultsShareNothing), so an export may
+// read it while the room goes on.
 type Results struct {
 	Room      RoomInfo         `json:"room"`
 	Teams     []TeamResult     `json:"teams"`           // ranked
@@ -79,8 +79,32 @@ type AnswerResult struct {
 	Counted  bool    `json:"counted"`
 }
 
-// results flattens the state for export.
-func (s *State) results() *Results {
+// BoardResults is what the board stages of a room produced, for the
+// partnership document: who took part by sector, and each board's ranked
+// recommendations, themes and cards. Teams and authors appear only where
+// the scenario's attribution shows them.
+type BoardResults struct {
+	Room    RoomInfo       `json:"room"`
+	Sectors SectorTotals   `json:"sectors"`
+	Teams   []TeamSectors  `json:"teams"`
+	Boards  []BoardOutcome `json:"boards"`
+}
+
+// SectorTotals counts active participants by sector.
+type SectorTotals struct {
+	State int `json:"state"`
+	NGO   int `json:"ngo"`
+	Other int `json:"other"` // did not say
+}
+
+// TeamSectors is one team's members by sector.
+type TeamSectors struct {
+	Name string `json:"name"`
+	SectorTotals
+}
+
+// Results flattens the state for export.
+func (s *State) Results() *Results {
 	c := s.Config
 	res := &Results{
 		Room: RoomInfo{ID: c.ID, Code: c.Code, Title: c.Scenario.Title, Scenario: c.Scenario.ID, Lang: c.Lang,
@@ -123,89 +147,47 @@ func (s *State) results() *Results {
 			res.Players = append(res.Players, PlayerResult{ID: p.ID, Name: p.Name, Team: teamName[p.Team], Joined: p.Joined, Kicked: true})
 		}
 	}
-	number := 0
-	for i, qs := range s.Quizzes {
-		if qs == nil {
-			continue
-		}
-		stage := c.Scenario.Stages[i]
-		for _, h := range qs.History {
-			number++
-			q := &stage.Quiz.Questions[h.Index]
-			qr := QuestionResult{Stage: stage.ID, ID: q.ID, Number: number, Type: string(q.Type), Text: q.Text,
-				Correct: correctText(q), OpenedAt: h.OpenedAt, ClosedBy: h.ClosedBy, Answers: []AnswerResult{}}
-			counted := map[string]int{} // unit → the N of its counted answer
-			for _, a := range h.Answers {
-				u := qs.Unit(a.Player, a.Team)
-				if n, ok := counted[u]; !ok || a.N > n {
-					counted[u] = a.N
-				}
-			}
-			answers := make([]quiz.Answer, 0, len(h.Answers))
-			for _, a := range h.Answers {
-				answers = append(answers, a)
-			}
-			slices.SortFunc(answers, func(a, b quiz.Answer) int { return a.N - b.N })
-			for _, a := range answers {
-				u := qs.Unit(a.Player, a.Team)
-				aw := h.Awards[u]
-				isCounted := counted[u] == a.N
-				ar := AnswerResult{Player: a.Player, Team: teamName[a.Team], Answer: choiceText(q, a.Choice),
-					Seconds: a.At.Sub(h.OpenedAt).Seconds(), Counted: isCounted}
-				if p := s.byID[a.Player]; p != nil {
-					ar.Name = p.Name
-				}
-				fraction := quiz.Grade(q, a.Choice)
-				ar.Correct, ar.Fraction = q.Type != scenario.Poll && fraction == 1, fraction
-				if isCounted {
-					ar.Points = aw.Points
-				}
-				qr.Answers = append(qr.Answers, ar)
-			}
-			res.Questions = append(res.Questions, qr)
-		}
+	for _, st := range s.stages {
+		st.results(s, res, nil)
 	}
-	res.Games = s.gameResults()
 	return res
 }
 
-// correctText renders a question's correct answer for people.
-func correctText(q *scenario.Question) string {
-	switch q.Type {
-	case scenario.Poll:
-		return ""
-	case scenario.Numeric:
-		if q.Tolerance > 0 {
-			return quiz.FormatNumber(q.Answer) + " ± " + quiz.FormatNumber(q.Tolerance)
+// BoardResults is what the board stages produced, for the partnership
+// document.
+func (s *State) BoardResults() *BoardResults {
+	c := s.Config
+	res := &BoardResults{
+		Room: RoomInfo{ID: c.ID, Code: c.Code, Title: c.Scenario.Title, Scenario: c.Scenario.ID, Lang: c.Lang,
+			TeamMode: string(s.teamMode()), Created: s.Created, Finished: s.Finished},
+		Teams: []TeamSectors{}, Boards: []BoardOutcome{},
+	}
+	byTeam := map[string]*TeamSectors{}
+	for _, t := range s.Teams {
+		byTeam[t.ID] = &TeamSectors{Name: t.Name}
+	}
+	for _, p := range s.Players {
+		if p.Kicked {
+			continue
 		}
-		return quiz.FormatNumber(q.Answer)
-	case scenario.Text:
-		return strings.Join(q.Accept, "; ")
-	}
-	var out []string
-	for _, o := range q.Options {
-		if o.Correct {
-			out = append(out, o.Text)
-		}
-	}
-	return strings.Join(out, "; ")
-}
-
-// choiceText renders an answer for people: option texts, the number or the text.
-func choiceText(q *scenario.Question, c quiz.Choice) string {
-	switch {
-	case c.Number != nil:
-		return quiz.FormatNumber(*c.Number)
-	case c.Text != "":
-		return c.Text
-	}
-	var out []string
-	for _, id := range c.Options {
-		for _, o := range q.Options {
-			if o.ID == id {
-				out = append(out, o.Text)
+		for _, st := range []*SectorTotals{&res.Sectors, &byTeam[p.Team].SectorTotals} {
+			switch p.Sector {
+			case board.SectorState:
+				st.State++
+			case board.SectorNGO:
+				st.NGO++
+			default:
+				st.Other++
 			}
 		}
 	}
-	return strings.Join(out, "; ")
+	for _, t := range s.Teams {
+		if ts := byTeam[t.ID]; ts.State+ts.NGO+ts.Other > 0 {
+			res.Teams = append(res.Teams, *ts)
+		}
+	}
+	for _, st := range s.stages {
+		st.results(s, nil, res)
+	}
+	return res
 }

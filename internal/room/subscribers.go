@@ -1,0 +1,224 @@
+package room
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/session"
+)
+
+// coalesceDelay is the most a change waits to be sent: answers coming in
+// make at most one update of each view per delay.
+const coalesceDelay = 100 * time.Millisecond
+
+// subscribers are a room's open connections, by role and by player, and
+// the views they have yet to be sent.
+type subscribers struct {
+	conns      map[Conn]*sub
+	byPlayer   map[string]map[Conn]struct{}
+	marks      session.Marks // what changed since the last flush
+	flushTimer Timer         // armed while changes wait for coalesceDelay
+}
+
+type sub struct {
+	role    session.Role
+	player  string
+	lang    string
+	session bool // a signed-in facilitator's, not a token's: reissued links leave it open
+}
+
+func newSubscribers() subscribers {
+	return subscribers{conns: map[Conn]*sub{}, byPlayer: map[string]map[Conn]struct{}{},
+		marks: session.Marks{Me: map[string]bool{}}}
+}
+
+// online reports whether a socket of the player is open.
+func (s *subscribers) online(player string) bool { return len(s.byPlayer[player]) > 0 }
+
+// presence is what the views need of the room beyond its state.
+func (r *Room) presence() session.Presence {
+	return session.Presence{Online: r.subs.online, StorageDown: r.journal.unavailable(), Base: r.base}
+}
+
+// Attach connects c with the token from its hello frame. An unknown token
+// gets an error frame and the connection is closed.
+func (r *Room) Attach(c Conn, token, lang string) {
+	if r.post(func() { r.attach(c, token, lang) }) != nil {
+		c.Close(session.StatusRestart, "room stopped")
+	}
+}
+
+// AttachHost connects c as the room's host without a token: the caller has
+// checked that a signed-in facilitator runs this room. Reissued links leave
+// such a connection open.
+func (r *Room) AttachHost(c Conn, lang string) {
+	if r.post(func() { r.attachSub(c, &sub{role: session.RoleHost, lang: lang, session: true}) }) != nil {
+		c.Close(session.StatusRestart, "room stopped")
+	}
+}
+
+func (r *Room) attach(c Conn, token, lang string) {
+	h := session.HashToken(token)
+	s := &sub{lang: lang}
+	switch {
+	case token != "" && h == r.st.Config.HostHash:
+		s.role = session.RoleHost
+	case token != "" && h == r.st.Config.ScreenHash:
+		s.role = session.RoleScreen
+	default:
+		p := r.st.PlayerByToken(h)
+		if p == nil || token == "" {
+			r.sendTo(c, r.errorFrame("", session.ErrUnauthorized, lang))
+			c.Close(session.StatusPolicy, "unauthorized")
+			return
+		}
+		s.role, s.player = session.RolePlayer, p.ID
+	}
+	r.attachSub(c, s)
+}
+
+// attachSub adds a connection whose role is settled and sends it the
+// welcome and its first view.
+func (r *Room) attachSub(c Conn, s *sub) {
+	r.subs.conns[c] = s
+	r.lastConn = r.clock.Now()
+	welcome := map[string]any{"role": s.role, "room": r.id}
+	if s.player != "" {
+		welcome["player"] = s.player
+		if r.subs.byPlayer[s.player] == nil {
+			r.subs.byPlayer[s.player] = map[Conn]struct{}{}
+		}
+		r.subs.byPlayer[s.player][c] = struct{}{}
+		r.subs.marks.View = true // online count
+	}
+	now := r.clock.Now()
+	r.sendTo(c, r.frame("welcome", now, welcome))
+	switch s.role {
+	case session.RoleHost:
+		r.sendTo(c, r.frame("view", now, session.HostView(r.st, r.presence(), now)))
+	case session.RoleScreen:
+		r.sendTo(c, r.frame("view", now, session.ScreenView(r.st, r.presence(), now)))
+	case session.RolePlayer:
+		r.sendTo(c, r.frame("state", now, session.PhoneView(r.st, r.presence(), now)))
+		r.sendTo(c, r.frame("me", now, session.MeView(r.st, s.player, now)))
+	}
+}
+
+// Detach forgets c; the connection has closed.
+func (r *Room) Detach(c Conn) {
+	_ = r.post(func() { r.drop(c) })
+}
+
+func (r *Room) drop(c Conn) {
+	s, ok := r.subs.conns[c]
+	if !ok {
+		return
+	}
+	delete(r.subs.conns, c)
+	r.lastConn = r.clock.Now()
+	if s.player != "" {
+		delete(r.subs.byPlayer[s.player], c)
+		if len(r.subs.byPlayer[s.player]) == 0 {
+			delete(r.subs.byPlayer, s.player)
+		}
+		r.subs.marks.View = true
+	}
+}
+
+// sendTo queues a frame; a connection that cannot keep up is dropped and
+// will resync with a full view when it reconnects.
+func (r *Room) sendTo(c Conn, frame []byte) {
+	if frame == nil || c.Send(frame) {
+		return
+	}
+	r.drop(c)
+	c.Close(session.StatusPolicy, "too slow")
+}
+
+// flush sends every audience what changed since the last flush. A broadcast
+// is encoded once and the same bytes go to every recipient.
+func (r *Room) flush() {
+	if r.subs.flushTimer != nil {
+		r.subs.flushTimer.Stop()
+		r.subs.flushTimer = nil
+	}
+	now := r.clock.Now()
+	m := &r.subs.marks
+	if m.View {
+		var host, screen []byte
+		for c, s := range r.subs.conns {
+			switch s.role {
+			case session.RoleHost:
+				if host == nil {
+					host = r.frame("view", now, session.HostView(r.st, r.presence(), now))
+				}
+				r.sendTo(c, host)
+			case session.RoleScreen:
+				if screen == nil {
+					screen = r.frame("view", now, session.ScreenView(r.st, r.presence(), now))
+				}
+				r.sendTo(c, screen)
+			}
+		}
+	}
+	if m.State {
+		state := r.frame("state", now, session.PhoneView(r.st, r.presence(), now))
+		for _, conns := range r.subs.byPlayer {
+			for c := range conns {
+				r.sendTo(c, state)
+			}
+		}
+	}
+	if m.AllMe {
+		for p := range r.subs.byPlayer {
+			m.Me[p] = true
+		}
+	}
+	for p := range m.Me {
+		conns := r.subs.byPlayer[p]
+		if len(conns) == 0 {
+			continue
+		}
+		me := r.frame("me", now, session.MeView(r.st, p, now))
+		for c := range conns {
+			r.sendTo(c, me)
+		}
+	}
+	m.Clear()
+}
+
+// frameOut is every frame a room sends (docs/protocol.md).
+type frameOut struct {
+	Type      string       `json:"type"`
+	Epoch     string       `json:"epoch"`
+	Seq       uint64       `json:"seq"`
+	Time      int64        `json:"time"`
+	ID        string       `json:"id,omitempty"`
+	Duplicate bool         `json:"duplicate,omitempty"`
+	Code      session.Code `json:"code,omitempty"`
+	Message   string       `json:"message,omitempty"`
+	Data      any          `json:"data,omitempty"`
+}
+
+func (r *Room) encodeFrame(f frameOut) []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		r.log.Error("encode frame", "type", f.Type, "err", err)
+		return nil
+	}
+	return b
+}
+
+func (r *Room) frame(typ string, now time.Time, data any) []byte {
+	return r.encodeFrame(frameOut{Type: typ, Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), Data: data})
+}
+
+func (r *Room) ackFrame(id string, duplicate bool) []byte {
+	return r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
+}
+
+func (r *Room) errorFrame(id string, err error, lang string) []byte {
+	code := session.ErrorCode(err)
+	return r.encodeFrame(frameOut{Type: "error", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id,
+		Code: code, Message: code.Message(lang)})
+}

@@ -361,7 +361,7 @@ func (rep *Report) print(w io.Writer) {
 		fmt.Fprintf(w, "  %-36s %11.2f  (%d writes, %d events)\n", "store writes/s per room", rep.Huddle.StoreWritesPerSec, rep.Huddle.StoreWrites, rep.Huddle.StoreEvents)
 	}
 	if rs := rep.Huddle.Restart; rs != nil {
-		fmt.Fprintf(w, "  restart after a crash: %d events in the log (%d replayed after the last snapshot, %.1f MB)\n", rs.Events, rs.Replayed, rs.SnapshotMB)
+		fmt.Fprintf(w, "  restart after a crash: %d events in the log, %d replayed after a snapshot of %.1f MB; the server's restore %.0f ms\n", rs.Events, rs.Replayed, rs.SnapshotMB, rs.RestoreMS)
 		fmt.Fprintf(w, "    start → rooms restored, listening: %.0f ms; → first phone's view: %.0f ms; → all %d phones' views: %.0f ms; RSS %.0f MB\n",
 			rs.ToHealthyMS, rs.ToFirstViewMS, rs.Resynced, rs.ToAllViewsMS, rs.RSSMB)
 	}

@@ -21,6 +21,7 @@ type RestartResult struct {
 	Events     uint64  `json:"events"`      // the room's events when it crashed
 	Replayed   uint64  `json:"replayed"`    // of which after the last snapshot
 	SnapshotMB float64 `json:"snapshot_mb"` // the snapshot it restored from
+	RestoreMS  float64 `json:"restore_ms"`  // the server's own time to load the snapshot and replay
 	// From starting the process: to the server listening, every room
 	// restored; to one phone's first view after its hello; to every
 	// phone's, all reconnecting at once.
@@ -75,7 +76,7 @@ func measureRestart(ctx context.Context, cfg config, t target, r *huddleRoom) (*
 	rs.Resynced = int(s.stated.Load())
 	rs.ToAllViewsMS = ms(time.Unix(0, s.lastState.Load()))
 	rs.RSSMB = float64(nt.sample(ctx).rss) / (1 << 20)
-	rs.Events, rs.Replayed, rs.SnapshotMB = restoredFrom(logPath)
+	rs.Events, rs.Replayed, rs.SnapshotMB, rs.RestoreMS = restoredFrom(logPath)
 	return rs, nil
 }
 
@@ -110,10 +111,10 @@ func firstView(ctx context.Context, ws, token string) (time.Time, error) {
 
 // restoredFrom reads what the restarted server logged of the room it
 // restored: "room restored" with its seq, the snapshot's seq and size.
-func restoredFrom(logPath string) (events, replayed uint64, snapMB float64) {
+func restoredFrom(logPath string) (events, replayed uint64, snapMB, tookMS float64) {
 	f, err := os.Open(logPath)
 	if err != nil {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -140,6 +141,9 @@ func restoredFrom(logPath string) (events, replayed uint64, snapMB float64) {
 		}
 		b, _ := strconv.ParseFloat(field("snapshot_bytes"), 64)
 		snapMB = b / (1 << 20)
+		if d, err := time.ParseDuration(field("took")); err == nil {
+			tookMS = float64(d) / 1e6
+		}
 	}
-	return events, replayed, snapMB
+	return events, replayed, snapMB, tookMS
 }

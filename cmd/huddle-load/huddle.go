@@ -201,7 +201,7 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	res.questions(plays, qs, end)
 	if cfg.restart && t.restart != nil {
 		for _, r := range rooms {
-			r.s.ending.Store(true) // the crash ends every socket
+			r.s.closeAll() // the crash ends every socket; their files are needed again
 		}
 		rs, err := measureRestart(ctx, cfg, t, rooms[0])
 		if err != nil {

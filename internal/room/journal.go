@@ -20,12 +20,14 @@ const (
 	// encoded on the room's goroutine, and a phase change's frames are
 	// still being written out after the room has queued them.
 	snapshotQuiet = time.Second
-	// snapshotBytesPerEvent: a snapshot is taken only once the events after
-	// the last one outnumber its size in bytes over this. Loading a big
-	// snapshot costs about what replaying that many events does, and
-	// writing one (57 MB for 10,000 phones after 20 questions) holds up the
-	// store for seconds; a small room snapshots as before.
-	snapshotBytesPerEvent = 512
+	// A snapshot over snapshotFree bytes is followed by the next only once
+	// the events since outnumber its size beyond that over
+	// snapshotBytesPerEvent. Writing a big one (57 MB for 10,000 phones after
+	// 20 questions) holds up the store, and so every ack, for a second or
+	// more; replaying the events instead costs a restart about as much as
+	// loading it. A room of a few hundred phones snapshots as before.
+	snapshotFree          = 1 << 20
+	snapshotBytesPerEvent = 64
 	// snapshotGap is the least time between two snapshots, taken on the
 	// room's goroutine: each is the whole state, megabytes in a room of
 	// thousands of phones. A restart replays the events after the last one.
@@ -122,7 +124,7 @@ func (j *journal) persist(snapshot func() ([]byte, error)) {
 	now := j.clock.Now()
 	// Snapshots are coalesced: at most one per snapshotGap, whatever the
 	// host clicks; the events in between are in the log, so nothing waits.
-	snap := j.snapDue && j.seq-j.snapSeq >= uint64(j.snapSize/snapshotBytesPerEvent)
+	snap := j.snapDue && j.seq-j.snapSeq >= uint64(max(j.snapSize-snapshotFree, 0)/snapshotBytesPerEvent)
 	if snap {
 		wait := max(snapshotGap-now.Sub(j.snapAt), snapshotQuiet-now.Sub(j.movedAt))
 		if wait > 0 {

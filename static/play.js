@@ -274,12 +274,21 @@ function onFrame(msg) {
   const d = payload(msg);
   switch (msg.type) {
     case 'state':
+      // A state frame carries the phone's own view when that changed too.
       state = d;
+      if (d.me) me = d.me;
       render();
       break;
     case 'me':
       me = d;
       render();
+      break;
+    case 'ack':
+      // So does the ack of a change of the phone's own (an answer).
+      if (msg.data && msg.data.me) {
+        me = msg.data.me;
+        render();
+      }
       break;
     case 'error':
       if (!msg.id && msg.code !== 'unauthorized' && msg.code !== 'room_gone' && msg.message) toast(msg.message, 'error');

@@ -31,6 +31,15 @@ type Conn interface {
 	Close(code int, reason string)
 }
 
+// PartsConn is a Conn that also takes a frame in two parts, sent as one
+// message: a broadcast's shared bytes and the recipient's own. The room
+// then never copies the shared part once per recipient. Like Send, it must
+// not block, and it may be called from other goroutines than the room's
+// while the room's goroutine waits for them.
+type PartsConn interface {
+	SendParts(shared, own []byte) bool
+}
+
 // Clock is the room's source of time, injected so tests control timers.
 type Clock interface {
 	Now() time.Time
@@ -210,6 +219,7 @@ func (r *Room) end(tx *session.Tx, err error) error {
 	clear(tx.Events) // the journal holds them now
 	if tx.Moved {
 		r.journal.snapDue = true
+		r.journal.movedAt = r.clock.Now()
 	}
 	for _, p := range tx.Kicked {
 		now := r.clock.Now()
@@ -243,7 +253,7 @@ func (r *Room) settle() {
 }
 
 // encode is the room's state as a snapshot keeps it.
-func (r *Room) encode() ([]byte, error) { return json.Marshal(r.st) }
+func (r *Room) encode() ([]byte, error) { return r.st.MarshalJSON() }
 
 // armTimer keeps one timer for the current stage's deadline: an open
 // question's, a game node's or a board phase's.
@@ -386,6 +396,16 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		r.sendTo(c, r.errorFrame(id, err, s.lang))
 	default:
 		r.recent.add(key)
+		// A player's change of their own view is answered by the ack, which
+		// carries the view, rather than by a frame of its own; a phase change
+		// brings every phone its view anyway, and a second socket of the
+		// player still gets a frame.
+		m := &r.subs.marks
+		if s.role == session.RolePlayer && m.Me[s.player] && !m.AllMe && len(r.subs.byPlayer[s.player]) == 1 {
+			delete(m.Me, s.player)
+			r.journal.afterDurable(func() { r.sendTo(c, r.ackWithMe(id, s.player)) })
+			return
+		}
 		r.journal.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
 	}
 }

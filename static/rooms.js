@@ -154,7 +154,8 @@ async function again(r) {
   try {
     const res = await api('POST', '/api/rooms', { scenario: r.scenario, team_mode: o.team_mode || '', teams: o.teams || null, team_count: o.team_count || 0, lang: o.lang || '' });
     store.set('huddle.host.' + res.room, { room: res.room, code: res.code, host_token: res.host_token, screen_token: res.screen_token, host_url: res.host_url, screen_url: res.screen_url, join_url: res.join_url, title: r.title, created: Date.now() });
-    location.assign(`/screen/${encodeURIComponent(res.room)}#h=${res.host_token}`);
+    // The projector comes in through the session: no key in its address.
+    location.assign(`/screen/${encodeURIComponent(res.room)}`);
   } catch (e) {
     toast(e.message, 'error');
   }

@@ -102,6 +102,10 @@ func TestBrowserAccounts(t *testing.T) {
 	if b.evalBool(laptop, `document.documentElement.innerHTML.includes('#h=') || document.documentElement.innerHTML.includes('token=')`) {
 		t.Error("my rooms carries a host token")
 	}
+	// The remote's QR code, on request.
+	b.do(laptop, "the remote's QR code", chromedp.Click(tid("remote-qr-open")), chromedp.WaitVisible(tid("qr-dialog")))
+	b.waitFor(laptop, "the QR code loaded", `document.querySelector('[data-testid="qr-dialog"] img').naturalWidth > 0`)
+	b.do(laptop, "close it", chromedp.Click(chromedp.CSS(`[data-testid="qr-dialog"] form button`)))
 
 	// The remote opens through the session: another device of Anna's, no host link.
 	tablet := b.tab(800, 1000, false)

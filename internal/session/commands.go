@@ -64,7 +64,7 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 		tx.Marks.View = true
 		tx.Marks.team(s, p.Team)
 		tx.Kicked = append(tx.Kicked, p.ID)
-		if cur := s.current(); cur != nil && !s.Finished {
+		if cur := s.current(); cur != nil && !s.Finished && !s.Between {
 			return cur.left(s, tx, p.Team)
 		}
 		return nil

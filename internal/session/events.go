@@ -163,10 +163,10 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 			if s.Finished {
 				return ErrFinished
 			}
-			if cur := s.current(); cur != nil {
+			if cur := s.current(); cur != nil && !s.Between {
 				cur.finish(s, at)
 			}
-			s.Finished = true
+			s.Finished, s.Between = true, false
 			return nil
 		}
 	}
@@ -183,11 +183,22 @@ func (s *State) next(at time.Time) error {
 	if s.Finished || cur == nil {
 		return ErrWrongPhase
 	}
+	if s.Between {
+		s.Between = false
+		return s.enterStage(s.Stage+1, at)
+	}
 	done, err := cur.next(s, at)
 	if err != nil || !done {
 		return err
 	}
-	if s.Stage+1 < len(s.Config.Scenario.Stages) {
+	if stages := s.Config.Scenario.Stages; s.Stage+1 < len(stages) {
+		// A day of several kinds pauses between them, so the room sees
+		// where it stands; stages of one kind follow each other as they
+		// always did.
+		if s.Config.Interludes && stages[s.Stage+1].Kind != stages[s.Stage].Kind {
+			s.Between = true
+			return nil
+		}
 		return s.enterStage(s.Stage+1, at)
 	}
 	s.Finished = true
@@ -222,7 +233,7 @@ func (s *State) Deadline() time.Time {
 // it passes.
 func (s *State) timer() (time.Time, func(*State, *Tx) error) {
 	cur := s.current()
-	if s.Finished || cur == nil {
+	if s.Finished || s.Between || cur == nil {
 		return time.Time{}, nil
 	}
 	return cur.timer(s)

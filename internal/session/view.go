@@ -87,6 +87,7 @@ type View struct {
 	Removed     []removedInfo `json:"removed,omitempty"` // host only: players removed and not let back in
 	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
 	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
+	Day         *dayInfo      `json:"day,omitempty"`     // a scenario of several stage kinds: where the day stands
 }
 
 // removedInfo is a removed player in the host's view.
@@ -106,6 +107,7 @@ type PhoneState struct {
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Game        any           `json:"game,omitempty"`  // what every phone may see of a game stage
 	Board       any           `json:"board,omitempty"` // what every phone may see of a board stage
+	Day         *dayInfo      `json:"day,omitempty"`   // a scenario of several stage kinds: where the day stands
 }
 
 // Me is a phone's own view: its player, team and scores, and its part of
@@ -200,6 +202,7 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 	if cur := s.current(); cur != nil {
 		cur.view(s, v, role)
 	}
+	v.Day = dayOf(s)
 	return v
 }
 
@@ -215,6 +218,7 @@ func PhoneView(s *State, _ Presence, now time.Time) *PhoneState {
 	if cur := s.current(); cur != nil {
 		cur.phone(s, ps)
 	}
+	ps.Day = dayOf(s)
 	return ps
 }
 

@@ -133,3 +133,29 @@ func TestBetweenSurvivesSnapshot(t *testing.T) {
 		t.Error("end did not finish the room")
 	}
 }
+
+// TestCourseResultsCoverEveryStage: the results of a course day hold its
+// questions, its game and its board, so one export covers the day.
+func TestCourseResultsCoverEveryStage(t *testing.T) {
+	src, err := os.ReadFile("../../scenarios/course.en.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlay(t, string(src), 2)
+	p.join("anna", "")
+	p.join("boris", "")
+	p.host("start", nil)
+	for !p.s.Finished {
+		playThrough(p)
+		if p.s.Between {
+			p.host("next", nil)
+		}
+	}
+	r := p.s.Results()
+	if len(r.Questions) == 0 || len(r.Games) != 1 || len(r.Boards) != 1 {
+		t.Fatalf("results: %d questions, %d games, %d boards; want every stage", len(r.Questions), len(r.Games), len(r.Boards))
+	}
+	if r.Boards[0].Stage != "hackathon" || r.Games[0].Stage != "day" {
+		t.Errorf("stages: game %s, board %s", r.Games[0].Stage, r.Boards[0].Stage)
+	}
+}

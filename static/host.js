@@ -31,6 +31,7 @@ import {
 } from '/static/app.js';
 import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
 import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
+import { dayNextLabel } from '/static/day.js';
 import '/static/account.js';
 
 const room = pathPart(1);
@@ -195,7 +196,7 @@ function render() {
   // The store is down: the room runs from memory, answers wait for their ack.
   $('#h-storage').hidden = v.storage !== 'unavailable';
   setText($('#h-storage'), v.storage === 'unavailable' ? t('storage_unavailable') : '');
-  setText($('#h-phase'), v.board ? boardPhaseName(v.phase) : t('phase_' + v.phase));
+  setText($('#h-phase'), v.board && v.phase !== 'between' ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
   setText($('#h-players'), t('players_count', { n: v.players || 0 }));
@@ -226,7 +227,7 @@ function render() {
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
   const inGame = ph === 'game' || ph === 'debrief';
-  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame);
+  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame && ph !== 'between');
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';
@@ -237,6 +238,7 @@ function render() {
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
   if (inGame) nextLabel = gameNextLabel(v);
   if (v.board) nextLabel = boardNextLabel(v.board);
+  if (ph === 'between') nextLabel = dayNextLabel(v);
   setText($('#h-next'), nextLabel);
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;

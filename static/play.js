@@ -32,6 +32,7 @@ import {
 } from '/static/app.js';
 import { renderGamePhone } from '/static/game.js';
 import { boardPhone, bt } from '/static/board.js';
+import { dayPhone } from '/static/day.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
@@ -328,6 +329,16 @@ function render() {
   document.body.dataset.phase = state.phase;
   renderTeambar();
   $('#p-me-points').hidden = !!(state.game || state.board);
+  if (state.phase === 'between') {
+    if (builtKey !== 'between|' + lang()) {
+      builtKey = 'between|' + lang();
+      if (stopTimer) stopTimer();
+      stopTimer = null;
+      $('#v-room').dataset.phase = 'between';
+      $('#v-room').replaceChildren(dayPhone(state));
+    }
+    return;
+  }
   if (state.board) {
     builtKey = '';
     $('#v-room').dataset.phase = state.phase;

@@ -36,6 +36,7 @@ import {
 import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
 import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
+import { dayNextLabel, dayScreen, isDayScreen } from '/static/day.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -606,6 +607,18 @@ function render() {
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
 
+  if (isDayScreen(v)) {
+    if (stopTimer) stopTimer();
+    stopTimer = null;
+    const key = ['day', v.phase, lang(), JSON.stringify(v.day)].join('|');
+    setText($('#s-progress'), '');
+    if (key !== builtKey) {
+      builtKey = key;
+      $('#stage').replaceChildren(dayScreen(v));
+    }
+    renderControls();
+    return;
+  }
   if (v.board) {
     if (stopTimer) stopTimer();
     stopTimer = null;
@@ -642,7 +655,7 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = ph === 'finished' || (!view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief');
+  next.hidden = ph === 'finished' || (!view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief' && ph !== 'between');
   if (ph === 'game' || ph === 'debrief') setText(next, gameNextLabel(view));
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
@@ -650,6 +663,7 @@ function renderControls() {
   if (view.board) setText(next, boardNextLabel(view.board));
   else if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
   else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
+  if (ph === 'between') setText(next, dayNextLabel(view));
   for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
   const enc = encodeURIComponent(room);
   $('#ctl-export-xlsx').href = `/api/rooms/${enc}/export.xlsx?token=${encodeURIComponent(token)}`;
@@ -673,6 +687,7 @@ async function command(type) {
 function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
+  else if (view.phase === 'between') command('next');
   else if ((view.board && view.phase !== 'finished') || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if ((view.phase === 'game' || view.phase === 'debrief') && (gameAllDone(view) || confirm(t('game_confirm_next')))) command('next');

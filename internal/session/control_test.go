@@ -1,0 +1,91 @@
+package session
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/huddle-live/huddle/internal/quiz"
+)
+
+// replayed rebuilds the play's room from its log alone.
+func replayed(p *play) *State {
+	p.t.Helper()
+	for i := range p.events {
+		p.events[i].Seq = uint64(i + 1)
+	}
+	re, _, err := Rebuild(nil, p.events)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return re
+}
+
+// TestQuizPauseExtendSkip: the host's pause, +time and skip are events of
+// the log: a paused question's timer does not fire, the views say so, the
+// deadline stays absolute and a replay of the log is the live room; only
+// the host may send them.
+func TestQuizPauseExtendSkip(t *testing.T) {
+	p := newPlay(t, quizYAML, 2)
+	p.join("anna", "t1")
+	p.join("boris", "t2")
+	p.host("start", nil)
+	opened := p.now
+
+	for _, typ := range []string{evPause, evExtend, evSkip} {
+		if err := p.exec(RolePlayer, "anna", typ, map[string]any{"paused": true, "seconds": 5}); !errors.Is(err, ErrForbidden) {
+			t.Errorf("a player's %s: %v, want forbidden", typ, err)
+		}
+	}
+	if err := p.exec(RoleHost, "", evExtend, map[string]any{"seconds": 0}); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("+0 s: %v", err)
+	}
+	if err := p.exec(RoleHost, "", evExtend, map[string]any{"seconds": 3600}); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("+1 h: %v", err)
+	}
+
+	p.now = p.now.Add(4 * time.Second)
+	p.host(evPause, map[string]any{"paused": true})
+	v := screenOf(p, Presence{})
+	has("question.paused", "true").run(t, v)
+	has("question.remaining_ms", "6000").run(t, v)
+	if err := p.exec(RolePlayer, "anna", "answer", map[string]any{"question": "q1", "options": []string{"a"}}); ErrorCode(err) != CodePaused {
+		t.Errorf("an answer while paused: %v (%s)", err, ErrorCode(err))
+	}
+	p.wait(time.Minute) // the timer does not fire while paused
+	if p.s.Phase() != "question" {
+		t.Fatalf("the paused question closed: %s", p.s.Phase())
+	}
+	p.host(evPause, map[string]any{"paused": false})
+	p.host(evExtend, map[string]any{"seconds": 15})
+	// 10 s limit + 60 s paused + 15 s added
+	if want := opened.Add(85 * time.Second); !p.s.Deadline().Equal(want) {
+		t.Errorf("deadline %v, want opened + 85 s", p.s.Deadline().Sub(opened))
+	}
+	has("question.added_ms", "15000").run(t, phoneOf(p, Presence{}))
+	lacks("question.paused").run(t, phoneOf(p, Presence{}))
+	p.now = p.now.Add(time.Second)
+	p.player("anna", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	p.wait(time.Hour) // closes on time
+	if p.s.Phase() != "reveal" {
+		t.Fatalf("after the deadline: %s", p.s.Phase())
+	}
+	// anna answered after 5 s of question time of 10: 1000 × 0.75
+	if got := p.s.quizNow().q.Last().Awards[p.ids["anna"]].Points; got != 750 {
+		t.Errorf("anna scored %d, want 750: the pause counted against her", got)
+	}
+	p.host("next", nil)
+	p.host("next", nil) // q2 opens
+	p.player("boris", "answer", map[string]any{"question": "q2", "number": 42})
+	p.host(evSkip, nil)
+	v = screenOf(p, Presence{})
+	has("phase", "leaderboard").run(t, v)
+	lacks("reveal").run(t, v) // never revealed
+	if got := p.s.quizNow().q.Last(); got.ClosedBy != quiz.ClosedBySkip || len(got.Awards) != 0 {
+		t.Errorf("skipped question: %+v", got)
+	}
+	lacks("result").run(t, meOf("boris")(p, Presence{}))
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs from the live room")
+	}
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"testing"
+
+	"github.com/huddle-live/huddle/internal/store"
+)
+
+// phoneQuestion is what the controls test reads of a phone's state.
+type phoneQuestion struct {
+	Phase    string `json:"phase"`
+	Question *struct {
+		ID          string `json:"id"`
+		Deadline    int64  `json:"deadline"`
+		Paused      bool   `json:"paused"`
+		RemainingMS int64  `json:"remaining_ms"`
+		AddedMS     int64  `json:"added_ms"`
+	} `json:"question"`
+	Reveal *struct{} `json:"reveal"`
+}
+
+// TestQuizControlsOverWebSockets drives the host's pause, +time and skip
+// as the remote sends them and watches a phone: a paused question refuses
+// answers with "paused" and shows the time it has left, resuming moves
+// its absolute deadline on, +time adds to it, and a skipped question goes
+// to the leaderboard without a reveal.
+func TestQuizControlsOverWebSockets(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2})
+	anna := dial(t, e.url, c.Room, joinRoom(t, e.url, c.Code, "Анна", "t1").Token)
+	boris := dial(t, e.url, c.Room, joinRoom(t, e.url, c.Code, "Борис", "t2").Token)
+	host := dial(t, e.url, c.Room, c.HostToken)
+	state := func(cl *client, what string, cond func(s phoneQuestion) bool) phoneQuestion {
+		t.Helper()
+		var s phoneQuestion
+		cl.waitFor(what, func(cl *client) bool {
+			var ok bool
+			s, ok = latestData[phoneQuestion](cl, "state")
+			return ok && cond(s)
+		})
+		return s
+	}
+
+	host.do("start", nil)
+	open := state(anna, "q1 open", func(s phoneQuestion) bool { return s.Phase == "question" && s.Question != nil })
+	host.do("quiz.pause", map[string]bool{"paused": true})
+	paused := state(anna, "q1 paused", func(s phoneQuestion) bool { return s.Question.Paused })
+	if paused.Question.RemainingMS <= 0 || paused.Question.RemainingMS > 60000 {
+		t.Errorf("remaining while paused: %d ms", paused.Question.RemainingMS)
+	}
+	if f := anna.reply(anna.send("answer", map[string]any{"question": "q1", "options": []string{"b"}})); f.Code != "paused" || f.Message == "" {
+		t.Errorf("an answer while paused: %s %s %q", f.Type, f.Code, f.Message)
+	}
+	if f := boris.reply(boris.send("quiz.pause", map[string]bool{"paused": false})); f.Code != "forbidden" {
+		t.Errorf("a phone resumed the question: %s %s", f.Type, f.Code)
+	}
+	host.do("quiz.pause", map[string]bool{"paused": false})
+	resumed := state(anna, "q1 runs on", func(s phoneQuestion) bool { return !s.Question.Paused })
+	if resumed.Question.Deadline < open.Question.Deadline {
+		t.Errorf("resuming moved the deadline back: %d → %d", open.Question.Deadline, resumed.Question.Deadline)
+	}
+	host.do("quiz.extend", map[string]int{"seconds": 30})
+	extended := state(anna, "q1 +30 s", func(s phoneQuestion) bool { return s.Question.AddedMS == 30000 })
+	if got := extended.Question.Deadline - resumed.Question.Deadline; got != 30000 {
+		t.Errorf("+30 s moved the deadline by %d ms", got)
+	}
+	if f := host.reply(host.send("quiz.extend", map[string]int{"seconds": -5})); f.Code != "bad_request" {
+		t.Errorf("-5 s: %s %s", f.Type, f.Code)
+	}
+	anna.do("answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	boris.do("answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	state(boris, "q1 revealed", func(s phoneQuestion) bool { return s.Phase == "reveal" && s.Reveal != nil })
+	host.do("next", nil)
+	host.do("next", nil)
+	state(anna, "q2 open", func(s phoneQuestion) bool { return s.Phase == "question" && s.Question.ID == "q2" })
+	anna.do("answer", map[string]any{"question": "q2", "options": []string{"a", "c"}})
+	host.do("quiz.skip", nil)
+	skipped := state(anna, "q2 skipped", func(s phoneQuestion) bool { return s.Phase == "leaderboard" })
+	if skipped.Reveal != nil {
+		t.Error("a skipped question was revealed")
+	}
+	if f := host.reply(host.send("quiz.skip", nil)); f.Code != "wrong_phase" {
+		t.Errorf("skip on the leaderboard: %s %s", f.Type, f.Code)
+	}
+	host.do("next", nil)
+	state(boris, "q3 open", func(s phoneQuestion) bool { return s.Phase == "question" && s.Question.ID == "q3" })
+}

@@ -538,7 +538,13 @@ export function timerRing(size = 'l') {
       el.hidden = true;
       return () => {};
     }
-    const total = q.time_limit_ms || Math.max(1, q.deadline - q.opened_at);
+    const total = (q.time_limit_ms || Math.max(1, q.deadline - q.opened_at)) + (q.added_ms || 0);
+    // Held by the host: the clock stands at the time left until it runs on.
+    el.classList.toggle('paused', !!q.paused);
+    if (q.paused) {
+      update(q.remaining_ms || 0, total);
+      return () => {};
+    }
     return countdown(q.deadline, (ms) => {
       update(ms, total);
       if (onTick) onTick(ms);

@@ -23,6 +23,11 @@ addStrings({
     kind_quiz: 'Викторина',
     kind_game: 'Деловая игра',
     kind_board: 'Хакатон',
+    control_pause: 'Пауза',
+    control_resume: 'Продолжить',
+    control_extend: '+30 секунд',
+    control_skip: 'Пропустить вопрос',
+    skip_confirm: 'Пропустить вопрос? Очков за него не будет, правильный ответ не покажем.',
   },
   en: {
     phase_between: 'Between stages',
@@ -41,6 +46,11 @@ addStrings({
     kind_quiz: 'Quiz',
     kind_game: 'Business game',
     kind_board: 'Hackathon',
+    control_pause: 'Pause',
+    control_resume: 'Resume',
+    control_extend: '+30 seconds',
+    control_skip: 'Skip question',
+    skip_confirm: 'Skip this question? Nobody scores it, and its answer is not shown.',
   },
 });
 

@@ -226,6 +226,14 @@ function render() {
   const ph = v.phase;
   $('#h-start').disabled = busy || ph !== 'lobby';
   $('#h-close').disabled = busy || ph !== 'question';
+  // Pause, +30 s and skip apply to an open question only: shown only then.
+  const paused = !!(q && q.paused);
+  for (const id of ['#h-pause', '#h-extend', '#h-skip']) {
+    $(id).hidden = ph !== 'question';
+    $(id).disabled = busy;
+  }
+  $('#h-pause').setAttribute('aria-pressed', String(paused));
+  setText($('#h-pause'), paused ? t('control_resume') : t('control_pause'));
   const inGame = ph === 'game' || ph === 'debrief';
   $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame && ph !== 'between');
   $('#h-end').disabled = busy || ph === 'finished';
@@ -308,6 +316,11 @@ function main() {
   token = resolveToken();
   $('#h-start').addEventListener('click', () => command('start'));
   $('#h-close').addEventListener('click', () => command('close'));
+  $('#h-pause').addEventListener('click', () => command('quiz.pause', { paused: !(view && view.question && view.question.paused) }));
+  $('#h-extend').addEventListener('click', () => command('quiz.extend', { seconds: 30 }));
+  $('#h-skip').addEventListener('click', () => {
+    if (confirm(t('skip_confirm'))) command('quiz.skip');
+  });
   $('#h-next').addEventListener('click', () => {
     if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
     command('next');

@@ -443,14 +443,20 @@ function buildQuestion() {
       h('div', { id: 'p-status', class: 'answer-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'answer-status' }),
     ),
   );
-  stopTimer = timer.start(q, (ms) => {
+  const onTick = (ms) => {
     if (ms <= 0 && !ans.timeUp) {
       ans.timeUp = true;
       updateQuestion();
     }
-  });
+  };
+  stopTimer = timer.start(q, onTick);
+  qTimer = { timer, onTick, key: timerKey(q) };
   return sec;
 }
+
+// The host's pause and +time move the deadline: the countdown starts again.
+let qTimer = null;
+const timerKey = (q) => `${q.id}|${q.deadline}|${!!q.paused}`;
 
 function answerArea(q) {
   if (CHOICE_TYPES.has(q.type)) {
@@ -586,6 +592,12 @@ function updateQuestion() {
   const q = state.question;
   const sec = document.querySelector('.p-question');
   if (!q || !sec) return;
+  if (qTimer && qTimer.key !== timerKey(q)) {
+    if (stopTimer) stopTimer();
+    ans.timeUp = false;
+    stopTimer = qTimer.timer.start(q, qTimer.onTick);
+    qTimer.key = timerKey(q);
+  }
   const tm = teamMode();
   const mine = me && me.answer && me.answer.question === q.id ? me.answer : null;
   const team = tm && me && me.team_answer && me.team_answer.question === q.id ? me.team_answer : null;

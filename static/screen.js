@@ -288,11 +288,21 @@ function buildQuestion(v) {
     choice ? tiles(q, null) : null,
   );
   stopTimer = timer.start(q);
+  qTimer = { timer, key: timerKey(q) };
   return sec;
 }
 
+// The host's pause and +time move the deadline: the countdown starts again.
+let qTimer = null;
+const timerKey = (q) => `${q.id}|${q.deadline}|${!!q.paused}`;
+
 function updateQuestion(v) {
   const q = v.question;
+  if (qTimer && qTimer.key !== timerKey(q)) {
+    if (stopTimer) stopTimer();
+    stopTimer = qTimer.timer.start(q);
+    qTimer.key = timerKey(q);
+  }
   const num = $('#answered-num');
   const before = num.textContent;
   setText(num, fmtNum(q.answered || 0));

@@ -94,6 +94,13 @@ func TestBrowserCourseDay(t *testing.T) {
 			}
 
 			host.do("start", nil)
+			// The host holds the first question: the projector's clock stands.
+			host.do("quiz.pause", map[string]bool{"paused": true})
+			b.waitFor(projector, "the paused clock", `!!document.querySelector('.timer.paused')`)
+			assertFits(projector, t, "paused question")
+			b.screenshot(projector, "course-paused-"+lang+"-1920x1080.png")
+			host.do("quiz.pause", map[string]bool{"paused": false})
+			b.waitFor(projector, "the clock runs on", `!document.querySelector('.timer.paused')`)
 			v := courseView{Phase: "started"}
 			for range 200 { // the two quizzes, answered by every phone
 				if v.Question != nil && v.Phase == "question" && len(v.Question.Options) > 0 {

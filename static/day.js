@@ -28,6 +28,9 @@ addStrings({
     control_extend: '+30 секунд',
     control_skip: 'Пропустить вопрос',
     skip_confirm: 'Пропустить вопрос? Очков за него не будет, правильный ответ не покажем.',
+    texts_heading: 'Ответы на экране',
+    text_hide: 'Скрыть',
+    text_show: 'Показать',
   },
   en: {
     phase_between: 'Between stages',
@@ -51,6 +54,9 @@ addStrings({
     control_extend: '+30 seconds',
     control_skip: 'Skip question',
     skip_confirm: 'Skip this question? Nobody scores it, and its answer is not shown.',
+    texts_heading: 'Answers on the projector',
+    text_hide: 'Hide',
+    text_show: 'Show',
   },
 });
 

@@ -59,6 +59,43 @@ function resolveToken() {
 
 // ------------------------------------------------------------ render
 
+// renderTexts lists the grouped open-text answers the projector shows, each
+// with a button to take it off the projector and the phones, or put it back.
+function renderTexts(v) {
+  const box = $('#h-texts');
+  const q = v.question;
+  const r = v.reveal;
+  const on = !!(q && r && q.type === 'text' && r.question === q.id && (v.phase === 'reveal' || v.phase === 'leaderboard') && (r.texts || []).length);
+  box.hidden = !on;
+  if (!on) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    h('h2', { text: t('texts_heading') }),
+    h(
+      'ul',
+      { class: 'h-text-list' },
+      r.texts.map((x) =>
+        h(
+          'li',
+          { class: ['h-text', x.hidden && 'is-hidden'], 'data-testid': 'host-text' },
+          h('span', { class: 'h-text-value', text: x.text }),
+          h('span', { class: 'h-text-count', text: '× ' + fmtNum(x.count) }),
+          h('button', {
+            type: 'button',
+            class: 'btn btn-small',
+            'data-testid': x.hidden ? 'host-text-show' : 'host-text-hide',
+            disabled: busy,
+            text: x.hidden ? t('text_show') : t('text_hide'),
+            onclick: () => command('quiz.hide', { question: r.question, text: x.text, hidden: !x.hidden }),
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
 function renderCorrect(v) {
   const box = $('#h-correct');
   const list = $('#h-correct-list');
@@ -222,6 +259,7 @@ function render() {
   }
   renderTimer(v);
   renderCorrect(v);
+  renderTexts(v);
 
   const ph = v.phase;
   $('#h-start').disabled = busy || ph !== 'lobby';

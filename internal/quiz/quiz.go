@@ -123,12 +123,15 @@ type State struct {
 	// stands still and answers wait. PausedAt is when it stopped, and
 	// PausedFor the time the question spent paused before; Added is the
 	// time the host gave it. Deadline already holds both.
-	Paused    bool              `json:"paused,omitempty"`
-	PausedAt  time.Time         `json:"paused_at,omitzero"`
-	PausedFor time.Duration     `json:"paused_for,omitempty"`
-	Added     time.Duration     `json:"added,omitempty"`
-	Scores    map[string]*Score `json:"scores"` // by unit
-	History   []Closed          `json:"history"`
+	Paused    bool          `json:"paused,omitempty"`
+	PausedAt  time.Time     `json:"paused_at,omitzero"`
+	PausedFor time.Duration `json:"paused_for,omitempty"`
+	Added     time.Duration `json:"added,omitempty"`
+	// Hidden holds, by question, the open-text answers the host took off
+	// the projector and the phones, in their folded form (NormalizeText).
+	Hidden  map[string][]string `json:"hidden,omitempty"`
+	Scores  map[string]*Score   `json:"scores"` // by unit
+	History []Closed            `json:"history"`
 }
 
 // New returns a quiz stage ready for its first question.
@@ -192,6 +195,42 @@ func (s *State) Extend(d time.Duration) error {
 	s.Deadline = s.Deadline.Add(d)
 	s.Added += d
 	return nil
+}
+
+// Hide takes an open-text answer of a closed question off the public
+// views (hidden), or puts it back. Answers group by their folded form, so
+// hiding one spelling hides the group.
+func (s *State) Hide(q *scenario.Quiz, question, text string, hidden bool) error {
+	closed := false
+	for i := range s.History {
+		if h := &s.History[i]; h.Question == question && q.Questions[h.Index].Type == scenario.Text {
+			closed = true
+		}
+	}
+	k := NormalizeText(text)
+	if !closed || k == "" {
+		return ErrWrongPhase
+	}
+	list := s.Hidden[question]
+	has := slices.Contains(list, k)
+	switch {
+	case hidden && !has:
+		if s.Hidden == nil {
+			s.Hidden = map[string][]string{}
+		}
+		s.Hidden[question] = append(slices.Clone(list), k)
+	case !hidden && has:
+		s.Hidden[question] = slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == k })
+		if len(s.Hidden[question]) == 0 {
+			delete(s.Hidden, question)
+		}
+	}
+	return nil
+}
+
+// IsHidden reports whether the host hid an open-text answer of a question.
+func (s *State) IsHidden(question, text string) bool {
+	return slices.Contains(s.Hidden[question], NormalizeText(text))
 }
 
 // Skip drops the open question: it is kept in the history, closed by

@@ -89,3 +89,54 @@ func TestQuizPauseExtendSkip(t *testing.T) {
 		t.Error("the replay differs from the live room")
 	}
 }
+
+const textQuizYAML = `
+id: t
+title: T
+language: en
+stages:
+  - id: s
+    kind: quiz
+    time_limit: 10s
+    questions:
+      - {id: q1, type: text, text: "What formalises a partnership?", accept: [contract]}
+`
+
+// TestHideOpenText: the host takes an open-text answer (its whole group)
+// off the projector and the phones, and puts it back; the host still sees
+// it, marked; only the host may; a replay keeps it hidden.
+func TestHideOpenText(t *testing.T) {
+	p := newPlay(t, textQuizYAML, 2)
+	for _, n := range []string{"anna", "boris", "vera"} {
+		p.join(n, "")
+	}
+	p.host("start", nil)
+	p.player("anna", "answer", map[string]any{"question": "q1", "text": "Contract"})
+	p.player("boris", "answer", map[string]any{"question": "q1", "text": "rude word"})
+	p.player("vera", "answer", map[string]any{"question": "q1", "text": "RUDE  word"})
+	if p.s.Phase() != "reveal" {
+		t.Fatalf("phase %s", p.s.Phase())
+	}
+	has("reveal.texts.0.text", "rude word").run(t, screenOf(p, Presence{}))
+	if err := p.exec(RolePlayer, "anna", evHide, map[string]any{"question": "q1", "text": "rude word", "hidden": true}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a player hid an answer: %v", err)
+	}
+	if err := p.exec(RoleHost, "", evHide, map[string]any{"question": "q1", "text": "   ", "hidden": true}); err == nil {
+		t.Error("an empty text was hidden")
+	}
+	p.host(evHide, map[string]any{"question": "q1", "text": "Rude word", "hidden": true})
+	for name, v := range map[string]map[string]any{"screen": screenOf(p, Presence{}), "phone": phoneOf(p, Presence{})} {
+		texts, _ := path(v, "reveal.texts")
+		if list := texts.([]any); len(list) != 1 || list[0].(map[string]any)["text"] != "Contract" {
+			t.Errorf("%s after the hide: %v", name, list)
+		}
+	}
+	host := hostOf(p, Presence{})
+	has("reveal.texts.0.hidden", "true").run(t, host)
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs from the live room")
+	}
+	p.host(evHide, map[string]any{"question": "q1", "text": "rude word", "hidden": false})
+	has("reveal.texts.0.text", "rude word").run(t, screenOf(p, Presence{}))
+	lacks("reveal.texts.0.hidden").run(t, hostOf(p, Presence{}))
+}

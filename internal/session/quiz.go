@@ -22,7 +22,14 @@ const (
 	evPause    = "quiz.pause"  // the host holds the open question or lets it run on; command and event
 	evExtend   = "quiz.extend" // the host gives the open question more time; command and event
 	evSkip     = "quiz.skip"   // the host drops the open question: nobody scores; command and event
+	evHide     = "quiz.hide"   // the host takes an open-text answer off the projector, or puts it back; command and event
 )
+
+type quizHideData struct {
+	Question string `json:"question"`
+	Text     string `json:"text"`
+	Hidden   bool   `json:"hidden"`
+}
 
 type quizPauseData struct {
 	Paused bool `json:"paused"`
@@ -52,7 +59,7 @@ type answerCmd struct {
 var quizKind = &kind{
 	owns: func(typ string) bool {
 		switch typ {
-		case "answer", "close", evAnswered, evClosed, evPause, evExtend, evSkip:
+		case "answer", "close", evAnswered, evClosed, evPause, evExtend, evSkip, evHide:
 			return true
 		}
 		return false
@@ -70,6 +77,8 @@ var quizKind = &kind{
 			return &quizExtendData{}
 		case evSkip:
 			return &noData{}
+		case evHide:
+			return &quizHideData{}
 		}
 		return nil
 	},
@@ -133,6 +142,23 @@ func execQuiz(s *State, tx *Tx, a Actor, typ string, data json.RawMessage) error
 			return ErrForbidden
 		}
 		return tx.record(s, evClosed, &closedData{By: quiz.ClosedByHost})
+	case evHide:
+		if a.Role != RoleHost {
+			return ErrForbidden
+		}
+		var d quizHideData
+		if json.Unmarshal(data, &d) != nil || d.Question == "" {
+			return ErrBadRequest
+		}
+		var err error
+		if d.Text, err = CleanText(d.Text, quiz.MaxTextLen); err != nil {
+			return err
+		}
+		if err := tx.record(s, evHide, &d); err != nil {
+			return err
+		}
+		tx.Marks.View, tx.Marks.State, tx.Marks.Urgent = true, true, true
+		return nil
 	case evPause, evExtend, evSkip:
 		if a.Role != RoleHost {
 			return ErrForbidden
@@ -219,6 +245,11 @@ func applyQuiz(s *State, typ string, at time.Time, d any) error {
 			return ErrWrongPhase
 		}
 		return qs.q.Close(qs.def, s.roster(), at, d.By)
+	case *quizHideData:
+		if qs == nil {
+			return ErrWrongPhase
+		}
+		return qs.q.Hide(qs.def, d.Question, d.Text, d.Hidden)
 	case *quizPauseData:
 		if qs == nil || s.Finished {
 			return ErrWrongPhase
@@ -328,6 +359,7 @@ type textCount struct {
 	Text    string `json:"text"`
 	Count   int    `json:"count"`
 	Correct bool   `json:"correct"`
+	Hidden  bool   `json:"hidden,omitempty"` // host only: the host hid it from everyone else
 }
 
 type numberCount struct {
@@ -369,7 +401,7 @@ type meResult struct {
 
 func (qs *quizStage) view(s *State, v *View, role Role) {
 	v.Question = qs.questionInfo(s, true)
-	v.Reveal = qs.revealInfo(s)
+	v.Reveal = qs.revealInfo(s, role == RoleHost)
 	if role != RoleHost {
 		return
 	}
@@ -398,7 +430,7 @@ func (qs *quizStage) view(s *State, v *View, role Role) {
 
 func (qs *quizStage) phone(s *State, v *PhoneState) {
 	v.Question = qs.questionInfo(s, false)
-	v.Reveal = qs.revealInfo(s)
+	v.Reveal = qs.revealInfo(s, false)
 }
 
 // questionInfo describes the current question without its answer.
@@ -438,8 +470,9 @@ func correctOf(q *scenario.Question) []string {
 }
 
 // revealInfo describes the last closed question of the stage, once the
-// stage is past its open phase.
-func (qs *quizStage) revealInfo(s *State) *revealInfo {
+// stage is past its open phase. Open-text answers the host hid are left
+// out, except for the host, who sees them marked.
+func (qs *quizStage) revealInfo(s *State, host bool) *revealInfo {
 	last := qs.q.Last()
 	if qs.q.Phase == quiz.Open || last == nil || last.ClosedBy == quiz.ClosedBySkip {
 		return nil // a skipped question is never revealed
@@ -502,7 +535,11 @@ func (qs *quizStage) revealInfo(s *State) *revealInfo {
 			}
 		}
 		for k, n := range counts {
-			ri.Texts = append(ri.Texts, textCount{Text: shown[k], Count: n, Correct: quiz.Grade(q, quiz.Choice{Text: k}) == 1})
+			hidden := qs.q.IsHidden(q.ID, k)
+			if hidden && !host {
+				continue
+			}
+			ri.Texts = append(ri.Texts, textCount{Text: shown[k], Count: n, Correct: quiz.Grade(q, quiz.Choice{Text: k}) == 1, Hidden: hidden})
 		}
 		sort.Slice(ri.Texts, func(i, j int) bool {
 			a, b := ri.Texts[i], ri.Texts[j]

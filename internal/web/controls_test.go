@@ -85,3 +85,52 @@ func TestQuizControlsOverWebSockets(t *testing.T) {
 	host.do("next", nil)
 	state(boris, "q3 open", func(s phoneQuestion) bool { return s.Phase == "question" && s.Question.ID == "q3" })
 }
+
+// TestHideOverWebSockets: an open-text answer reaches the projector and
+// the phones grouped; the remote's hide takes the group off both, the
+// host's view keeps it marked, and show puts it back.
+func TestHideOverWebSockets(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2})
+	anna := dial(t, e.url, c.Room, joinRoom(t, e.url, c.Code, "Анна", "t1").Token)
+	boris := dial(t, e.url, c.Room, joinRoom(t, e.url, c.Code, "Борис", "t2").Token)
+	host := dial(t, e.url, c.Room, c.HostToken)
+	screen := dial(t, e.url, c.Room, c.ScreenToken)
+	type reveal struct {
+		Reveal *struct {
+			Question string `json:"question"`
+			Texts    []struct {
+				Text   string `json:"text"`
+				Hidden bool   `json:"hidden"`
+			} `json:"texts"`
+		} `json:"reveal"`
+	}
+	texts := func(cl *client, typ, what string, want int) {
+		t.Helper()
+		cl.waitFor(what, func(cl *client) bool {
+			r, ok := latestData[reveal](cl, typ)
+			return ok && r.Reveal != nil && r.Reveal.Question == "q5" && len(r.Reveal.Texts) == want
+		})
+	}
+	host.do("start", nil)
+	for range 4 { // q1–q4 closed unanswered
+		host.do("close", nil)
+		host.do("next", nil)
+		host.do("next", nil)
+	}
+	anna.do("answer", map[string]any{"question": "q5", "text": "договор"})
+	boris.do("answer", map[string]any{"question": "q5", "text": "глупость"})
+	texts(screen, "view", "two groups on the projector", 2)
+	host.do("quiz.hide", map[string]any{"question": "q5", "text": "Глупость", "hidden": true})
+	texts(screen, "view", "one group on the projector", 1)
+	texts(anna, "state", "one group on a phone", 1)
+	host.waitFor("the host's view marks it", func(cl *client) bool {
+		r, ok := latestData[reveal](cl, "view")
+		return ok && r.Reveal != nil && len(r.Reveal.Texts) == 2 && (r.Reveal.Texts[0].Hidden || r.Reveal.Texts[1].Hidden)
+	})
+	if f := anna.reply(anna.send("quiz.hide", map[string]any{"question": "q5", "text": "договор", "hidden": true})); f.Code != "forbidden" {
+		t.Errorf("a phone hid an answer: %s %s", f.Type, f.Code)
+	}
+	host.do("quiz.hide", map[string]any{"question": "q5", "text": "глупость", "hidden": false})
+	texts(screen, "view", "both groups back", 2)
+}

@@ -237,6 +237,7 @@ func TestRoleMatrix(t *testing.T) {
 		"quiz.pause":  map[string]bool{"paused": true},
 		"quiz.extend": map[string]int{"seconds": 10},
 		"quiz.skip":   nil,
+		"quiz.hide":   map[string]any{"question": "q1", "text": "x", "hidden": true},
 	}
 	// Board commands: roles are checked before the stage, so a quiz room
 	// tells them apart as well as a board would.
@@ -248,7 +249,7 @@ func TestRoleMatrix(t *testing.T) {
 			"onto": "c2", "into": "t2", "cards": []string{"c1", "c2"}, "page": 1, "final": true, "team": "t1"}
 	}
 	allowed := map[string][]string{
-		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip"}, hostBoard...),
+		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip", "quiz.hide"}, hostBoard...),
 		"screen":      {},
 		"team member": append([]string{"answer"}, playerBoard...),
 		"other team":  append([]string{"answer"}, playerBoard...),

@@ -29,6 +29,8 @@ addStrings({
     control_skip: 'Пропустить вопрос',
     skip_confirm: 'Пропустить вопрос? Очков за него не будет, правильный ответ не покажем.',
     texts_heading: 'Ответы на экране',
+    control_reveal_place: 'Показать {n}-е место',
+    control_day_summary: 'Итоги дня',
     text_hide: 'Скрыть',
     text_show: 'Показать',
   },
@@ -55,6 +57,8 @@ addStrings({
     control_skip: 'Skip question',
     skip_confirm: 'Skip this question? Nobody scores it, and its answer is not shown.',
     texts_heading: 'Answers on the projector',
+    control_reveal_place: 'Show place {n}',
+    control_day_summary: 'The day in summary',
     text_hide: 'Hide',
     text_show: 'Show',
   },
@@ -64,7 +68,23 @@ const MAX_ROWS = 6; // rows per column: the screen fits them at 1280×720
 
 /** isDayScreen reports whether the projector shows the day instead of the stage. */
 export function isDayScreen(v) {
-  return !!(v && v.day && v.day.summary && (v.phase === 'between' || v.phase === 'finished'));
+  return !!(v && v.day && v.day.summary && (v.phase === 'between' || (v.phase === 'finished' && podiumDone(v))));
+}
+
+/** podiumDone: the host revealed every step of the podium (rooms from before the steps show it whole). */
+export function podiumDone(v) {
+  return !v.podium || v.podium.revealed >= v.podium.steps;
+}
+
+/** placeShown: whether the podium shows place (1–3) yet: the third first, the first last. */
+export function placeShown(v, place) {
+  return !v.podium || v.podium.revealed >= 4 - place;
+}
+
+/** podiumNextLabel is the host's next button on the podium. */
+export function podiumNextLabel(v) {
+  const r = v.podium.revealed;
+  return r >= 3 ? t('control_day_summary') : t('control_reveal_place', { n: 3 - r });
 }
 
 function stageTitle(st) {

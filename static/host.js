@@ -31,7 +31,7 @@ import {
 } from '/static/app.js';
 import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
 import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
-import { dayNextLabel } from '/static/day.js';
+import { dayNextLabel, podiumDone, podiumNextLabel } from '/static/day.js';
 import '/static/account.js';
 
 const room = pathPart(1);
@@ -273,7 +273,8 @@ function render() {
   $('#h-pause').setAttribute('aria-pressed', String(paused));
   setText($('#h-pause'), paused ? t('control_resume') : t('control_pause'));
   const inGame = ph === 'game' || ph === 'debrief';
-  $('#h-next').disabled = busy || ph === 'finished' || (!v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame && ph !== 'between');
+  const podiumStep = ph === 'finished' && !podiumDone(v);
+  $('#h-next').disabled = busy || (ph === 'finished' && !podiumStep) || (ph !== 'finished' && !v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame && ph !== 'between');
   $('#h-end').disabled = busy || ph === 'finished';
   const locked = !!(v.room && v.room.locked);
   $('#h-lock').disabled = busy || ph === 'finished';
@@ -285,6 +286,7 @@ function render() {
   if (inGame) nextLabel = gameNextLabel(v);
   if (v.board) nextLabel = boardNextLabel(v.board);
   if (ph === 'between') nextLabel = dayNextLabel(v);
+  if (podiumStep) nextLabel = podiumNextLabel(v);
   setText($('#h-next'), nextLabel);
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;

@@ -36,7 +36,7 @@ import {
 import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
 import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
-import { dayNextLabel, dayScreen, isDayScreen } from '/static/day.js';
+import { dayNextLabel, dayScreen, isDayScreen, placeShown, podiumDone, podiumNextLabel } from '/static/day.js';
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -549,7 +549,7 @@ function buildFinished(v) {
           const tm = teams[i];
           return h(
             'div',
-            { class: ['podium-col', 'pos-' + (i + 1)], style: { '--team': teamColor(tm.id, i) }, 'data-testid': 'podium-team' },
+            { class: ['podium-col', 'pos-' + (i + 1), !placeShown(v, i + 1) && 'podium-veiled'], style: { '--team': teamColor(tm.id, i) }, 'data-testid': 'podium-team' },
             h('div', { class: 'podium-name', text: tm.name }),
             h('div', { class: 'podium-points', text: `${fmtNum(tm.points)} ${t('points')}` }),
             h('div', { class: 'podium-block' }, h('span', { class: 'podium-rank', text: String(tm.rank) })),
@@ -568,7 +568,7 @@ function buildFinished(v) {
               players.slice(0, 5).map((p) =>
                 h(
                   'li',
-                  { class: 'lb-player', style: { '--team': teamColor(p.team) } },
+                  { class: ['lb-player', !placeShown(v, p.rank <= 3 ? p.rank : 1) && 'podium-veiled'], style: { '--team': teamColor(p.team) } },
                   h('span', { class: 'lb-rank', text: String(p.rank) }),
                   h(
                     'span',
@@ -629,7 +629,7 @@ function render() {
     renderControls();
     return;
   }
-  if (v.board) {
+  if (v.board && !(v.phase === 'finished' && !podiumDone(v))) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     builtKey = '';
@@ -640,7 +640,7 @@ function render() {
   }
   if (v.game && v.game.case) progress = t('game_case_n', { n: v.game.case.index + 1, count: v.game.case.count });
   setText($('#s-progress'), progress);
-  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : ''].join('|');
+  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : '', v.podium ? v.podium.revealed : ''].join('|');
   const build = v.game && (v.phase !== 'finished' || v.game.debrief) ? buildGameScreen : BUILD[v.phase];
   if (key !== builtKey) {
     if (stopTimer) stopTimer();
@@ -665,7 +665,8 @@ function renderControls() {
   const next = $('#ctl-next');
   $('#ctl-start').hidden = ph !== 'lobby';
   $('#ctl-close').hidden = ph !== 'question';
-  next.hidden = ph === 'finished' || (!view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief' && ph !== 'between');
+  const podiumStep = ph === 'finished' && !podiumDone(view);
+  next.hidden = (ph === 'finished' && !podiumStep) || (ph !== 'finished' && !view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief' && ph !== 'between');
   if (ph === 'game' || ph === 'debrief') setText(next, gameNextLabel(view));
   $('#ctl-end').hidden = ph === 'finished';
   $('#ctl-exports').hidden = ph !== 'finished';
@@ -674,6 +675,7 @@ function renderControls() {
   else if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
   else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
   if (ph === 'between') setText(next, dayNextLabel(view));
+  if (podiumStep) setText(next, podiumNextLabel(view));
   for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
   const enc = encodeURIComponent(room);
   $('#ctl-export-xlsx').href = `/api/rooms/${enc}/export.xlsx?token=${encodeURIComponent(token)}`;
@@ -697,7 +699,7 @@ async function command(type) {
 function primaryAction() {
   if (role !== 'host' || !view) return;
   if (view.phase === 'lobby') command('start');
-  else if (view.phase === 'between') command('next');
+  else if (view.phase === 'between' || (view.phase === 'finished' && !podiumDone(view))) command('next');
   else if ((view.board && view.phase !== 'finished') || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
   else if ((view.phase === 'game' || view.phase === 'debrief') && (gameAllDone(view) || confirm(t('game_confirm_next')))) command('next');

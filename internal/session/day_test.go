@@ -1,6 +1,8 @@
 package session
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"testing"
 )
@@ -158,4 +160,39 @@ func TestCourseResultsCoverEveryStage(t *testing.T) {
 	if r.Boards[0].Stage != "hackathon" || r.Games[0].Stage != "day" {
 		t.Errorf("stages: game %s, board %s", r.Games[0].Stage, r.Boards[0].Stage)
 	}
+}
+
+// TestPodiumSteps: once finished, the host's next reveals the third place,
+// the second, the first, and in a day then the summary; one more is
+// wrong_phase. A replay lands on the same step.
+func TestPodiumSteps(t *testing.T) {
+	p := newPlay(t, quizYAML, 2)
+	p.join("anna", "t1")
+	p.join("boris", "t2")
+	p.host("start", nil)
+	p.host("end", nil)
+	for step := 1; step <= 3; step++ {
+		p.host("next", nil)
+		has("podium.revealed", fmt.Sprint(step)).run(t, screenOf(p, Presence{}))
+		has("podium.steps", "3").run(t, phoneOf(p, Presence{}))
+	}
+	if err := p.exec(RoleHost, "", "next", nil); !errors.Is(err, ErrWrongPhase) {
+		t.Errorf("a fourth next: %v", err)
+	}
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs")
+	}
+
+	src, err := os.ReadFile("../../scenarios/course.ru.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newPlay(t, string(src), 2)
+	d.join("anna", "")
+	d.host("start", nil)
+	d.host("end", nil)
+	for range 4 {
+		d.host("next", nil)
+	}
+	has("podium.revealed", "4").run(t, screenOf(d, Presence{}))
 }

@@ -180,6 +180,10 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 // then to finished.
 func (s *State) next(at time.Time) error {
 	cur := s.current()
+	if s.Finished && s.Podium < s.podiumSteps() {
+		s.Podium++
+		return nil
+	}
 	if s.Finished || cur == nil {
 		return ErrWrongPhase
 	}
@@ -203,6 +207,20 @@ func (s *State) next(at time.Time) error {
 	}
 	s.Finished = true
 	return nil
+}
+
+// podiumSteps is how many times the host's next reveals more of the
+// finished room: the third place, the second, the first (teams and top
+// players together), and in a day then its summary. A room that scored no
+// quiz has none, nor one created before the podium was revealed step by step.
+func (s *State) podiumSteps() int {
+	if !s.Config.StepPodium || s.lastQuiz() == nil {
+		return 0
+	}
+	if s.Config.Interludes {
+		return 4
+	}
+	return 3
 }
 
 // enterStage starts stage i, the one after the last started.

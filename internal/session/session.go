@@ -60,6 +60,10 @@ type Config struct {
 	// its views show where the day stands (day.go). Set for every room
 	// created since; rooms created before play on as they did.
 	Interludes bool `json:"interludes,omitempty"`
+	// StepPodium: once finished, the host reveals the podium place by
+	// place (podiumSteps). Set for every room created since; rooms
+	// created before show it whole, as they did.
+	StepPodium bool `json:"step_podium,omitempty"`
 }
 
 // Player is one participant.
@@ -101,6 +105,7 @@ type State struct {
 	Finished bool
 	Locked   bool // no new players may join
 	Between  bool // the current stage is done and the next, of another kind, waits for the host
+	Podium   int  // once finished: the podium's steps the host revealed (see podiumSteps)
 
 	stages  []stage             // one per stage started, indexed by stage
 	byID    map[string]*Player  // every player

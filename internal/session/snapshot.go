@@ -29,12 +29,13 @@ type layout struct {
 	Finished bool           `json:"finished"`
 	Locked   bool           `json:"locked,omitempty"`
 	Between  bool           `json:"between,omitempty"`
+	Podium   int            `json:"podium,omitempty"`
 }
 
 // MarshalJSON writes the state in the snapshot layout.
 func (s *State) MarshalJSON() ([]byte, error) {
 	l := layout{Config: s.Config, Created: s.Created, Teams: s.Teams, Players: s.Players, Stage: s.Stage,
-		Finished: s.Finished, Locked: s.Locked, Between: s.Between}
+		Finished: s.Finished, Locked: s.Locked, Between: s.Between, Podium: s.Podium}
 	for i, st := range s.stages {
 		if i == 0 {
 			l.Quizzes = make([]*quiz.State, len(s.stages))
@@ -51,7 +52,7 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*s = State{Config: l.Config, Created: l.Created, Teams: l.Teams, Players: l.Players, Stage: l.Stage,
-		Finished: l.Finished, Locked: l.Locked, Between: l.Between}
+		Finished: l.Finished, Locked: l.Locked, Between: l.Between, Podium: l.Podium}
 	if s.Config.Scenario == nil {
 		return errors.New("snapshot without a scenario")
 	}
@@ -104,6 +105,7 @@ func Decode(data []byte) (*State, error) {
 // configuration so that a replay starts from the same room.
 func Create(cfg Config, seq uint64, at time.Time) (*State, store.Event, error) {
 	cfg.Interludes = IsDay(cfg.Scenario)
+	cfg.StepPodium = true
 	data, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, store.Event{}, err

@@ -88,6 +88,21 @@ type View struct {
 	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
 	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
 	Day         *dayInfo      `json:"day,omitempty"`     // a scenario of several stage kinds: where the day stands
+	Podium      *podiumInfo   `json:"podium,omitempty"`  // once finished, in a room that played a quiz
+}
+
+// podiumInfo is how far the host revealed the finished room: 1 the third
+// place, 2 the second, 3 the first; 4 in a day its summary.
+type podiumInfo struct {
+	Revealed int `json:"revealed"`
+	Steps    int `json:"steps"`
+}
+
+func podiumOf(s *State) *podiumInfo {
+	if !s.Finished || s.podiumSteps() == 0 {
+		return nil
+	}
+	return &podiumInfo{Revealed: s.Podium, Steps: s.podiumSteps()}
 }
 
 // removedInfo is a removed player in the host's view.
@@ -108,6 +123,7 @@ type PhoneState struct {
 	Game        any           `json:"game,omitempty"`  // what every phone may see of a game stage
 	Board       any           `json:"board,omitempty"` // what every phone may see of a board stage
 	Day         *dayInfo      `json:"day,omitempty"`   // a scenario of several stage kinds: where the day stands
+	Podium      *podiumInfo   `json:"podium,omitempty"`
 }
 
 // Me is a phone's own view: its player, team and scores, and its part of
@@ -203,6 +219,7 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 		cur.view(s, v, role)
 	}
 	v.Day = dayOf(s)
+	v.Podium = podiumOf(s)
 	return v
 }
 
@@ -219,6 +236,7 @@ func PhoneView(s *State, _ Presence, now time.Time) *PhoneState {
 		cur.phone(s, ps)
 	}
 	ps.Day = dayOf(s)
+	ps.Podium = podiumOf(s)
 	return ps
 }
 

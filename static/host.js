@@ -178,6 +178,23 @@ function renderTeams(v) {
                   h('span', { class: ['online-dot', p.online ? 'on' : 'off'], title: t(p.online ? 'online' : 'offline') }),
                   h('span', { class: 'h-player-name', text: p.name }),
                   answered.has(p.id) ? h('span', { class: 'h-answered-mark', title: t('answered_mark') }, icon('check')) : null,
+                  teams.length > 1
+                    ? h(
+                        'select',
+                        {
+                          class: 'h-move',
+                          'data-testid': 'move',
+                          'aria-label': `${t('move_to')}: ${p.name}`,
+                          onchange: (e) => {
+                            const to = e.target.value;
+                            e.target.value = '';
+                            if (to) command('move', { player: p.id, team: to });
+                          },
+                        },
+                        h('option', { value: '', text: t('move_to') }),
+                        teams.filter((o) => o.id !== tm.id).map((o) => h('option', { value: o.id, text: o.name })),
+                      )
+                    : null,
                   h('button', {
                     type: 'button',
                     class: 'btn btn-small btn-ghost h-kick',

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -139,4 +140,49 @@ func TestHideOpenText(t *testing.T) {
 	p.host(evHide, map[string]any{"question": "q1", "text": "rude word", "hidden": false})
 	has("reveal.texts.0.text", "rude word").run(t, screenOf(p, Presence{}))
 	lacks("reveal.texts.0.hidden").run(t, hostOf(p, Presence{}))
+}
+
+// TestMovePlayer: the host moves a player to another team between
+// questions. The player's points stay theirs; each team's average follows
+// its members from then on; a move while a question is open is refused,
+// and only the host may move anyone.
+func TestMovePlayer(t *testing.T) {
+	p := newPlay(t, quizYAML, 2)
+	p.join("anna", "t1")
+	p.join("boris", "t1")
+	p.join("vera", "t2")
+	p.host("start", nil)
+	if err := p.exec(RoleHost, "", "move", map[string]any{"player": p.ids["anna"], "team": "t2"}); !errors.Is(err, ErrWrongPhase) {
+		t.Errorf("a move while the question is open: %v", err)
+	}
+	p.now = p.now.Add(time.Second)
+	p.player("anna", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	p.player("boris", "answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	p.player("vera", "answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	annaPoints := MeView(p.s, p.ids["anna"], p.now).Score.Points
+	if annaPoints == 0 {
+		t.Fatal("anna scored nothing")
+	}
+	if err := p.exec(RolePlayer, "anna", "move", map[string]any{"player": p.ids["anna"], "team": "t2"}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a player moved: %v", err)
+	}
+	if err := p.exec(RoleHost, "", "move", map[string]any{"player": p.ids["anna"], "team": "t9"}); !errors.Is(err, ErrNoTeam) {
+		t.Errorf("a move to no team: %v", err)
+	}
+	p.host("move", map[string]any{"player": p.ids["anna"], "team": "t2"})
+	me := MeView(p.s, p.ids["anna"], p.now)
+	if me.Team.ID != "t2" || me.Score.Points != annaPoints || me.Team.Size != 2 {
+		t.Errorf("anna after the move: team %s of %d, %d points (had %d)", me.Team.ID, me.Team.Size, me.Score.Points, annaPoints)
+	}
+	v := screenOf(p, Presence{})
+	// t2 is anna and vera: (annaPoints + 0) / 2; t1 is boris alone: 0.
+	has("leaderboard.teams.0.id", "t2").run(t, v)
+	has("leaderboard.teams.0.points", fmt.Sprint(annaPoints/2)).run(t, v)
+	has("leaderboard.teams.1.points", "0").run(t, v)
+	if err := p.exec(RoleHost, "", "move", map[string]any{"player": p.ids["anna"], "team": "t2"}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("the same move again: %v", err)
+	}
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs from the live room")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -22,7 +23,15 @@ const (
 	// evReadmitted lifts a removal: the name and the device of a player the
 	// host removed may join again, as a new player.
 	evReadmitted = "readmitted"
+	// evMoved puts a player in another team. The player's own points stay
+	// theirs; a team's standing follows its members from then on.
+	evMoved = "moved"
 )
+
+type movedData struct {
+	Player string `json:"player"`
+	Team   string `json:"team"`
+}
 
 type lockData struct {
 	Locked bool `json:"locked"`
@@ -61,6 +70,8 @@ func payload(typ string) any {
 		return &lockData{}
 	case evLinks:
 		return &linksData{}
+	case evMoved:
+		return &movedData{}
 	case evStarted, evNext, evEnded:
 		return &noData{}
 	}
@@ -138,6 +149,28 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 		return nil
 	case *lockData:
 		s.Locked = d.Locked
+		return nil
+	case *movedData:
+		p := s.byID[d.Player]
+		if p == nil || p.Kicked {
+			return ErrNotFound
+		}
+		if s.team(d.Team) == nil {
+			return ErrNoTeam
+		}
+		if p.Team == d.Team {
+			return ErrDuplicate
+		}
+		// An answer to an open question counts for the team it was given
+		// in: a player moves between questions.
+		if qs := s.quizNow(); qs != nil && qs.q.Phase == quiz.Open && !s.Finished && !s.Between {
+			return ErrWrongPhase
+		}
+		old := p.Team
+		p.Team = d.Team
+		s.active[p.ID] = d.Team
+		s.teamOf[old] = slices.DeleteFunc(slices.Clone(s.teamOf[old]), func(id string) bool { return id == p.ID })
+		s.teamOf[d.Team] = append(slices.Clone(s.teamOf[d.Team]), p.ID)
 		return nil
 	case *linksData:
 		if d.HostHash == "" && d.ScreenHash == "" {

@@ -134,3 +134,39 @@ func TestHideOverWebSockets(t *testing.T) {
 	host.do("quiz.hide", map[string]any{"question": "q5", "text": "глупость", "hidden": false})
 	texts(screen, "view", "both groups back", 2)
 }
+
+// TestMoveOverWebSockets: the remote moves a player between questions;
+// the player's phone hears of its new team at once, and the player keeps
+// their points.
+func TestMoveOverWebSockets(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2})
+	aj := joinRoom(t, e.url, c.Code, "Анна", "t1")
+	anna := dial(t, e.url, c.Room, aj.Token)
+	host := dial(t, e.url, c.Room, c.HostToken)
+	type me struct {
+		Team  struct{ ID string }  `json:"team"`
+		Score struct{ Points int } `json:"score"`
+	}
+	host.do("start", nil)
+	if f := host.reply(host.send("move", map[string]string{"player": aj.Player, "team": "t2"})); f.Code != "wrong_phase" {
+		t.Errorf("a move while the question is open: %s %s", f.Type, f.Code)
+	}
+	anna.do("answer", map[string]any{"question": "q1", "options": []string{"b"}})
+	anna.waitFor("q1 scored", func(cl *client) bool {
+		m, ok := latestData[me](cl, "me")
+		return ok && m.Score.Points > 0
+	})
+	var before me
+	anna.data("me", &before)
+	host.do("move", map[string]string{"player": aj.Player, "team": "t2"})
+	anna.waitFor("the new team on the phone", func(cl *client) bool {
+		m, ok := latestData[me](cl, "me")
+		return ok && m.Team.ID == "t2"
+	})
+	var after me
+	anna.data("me", &after)
+	if after.Score.Points != before.Score.Points {
+		t.Errorf("points %d → %d across the move", before.Score.Points, after.Score.Points)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/quiz"
+	"github.com/huddle-live/huddle/internal/scenario"
+	"github.com/huddle-live/huddle/internal/store"
 )
 
 // replayed rebuilds the play's room from its log alone.
@@ -184,5 +186,42 @@ func TestMovePlayer(t *testing.T) {
 	}
 	if canonical(t, replayed(p)) != canonical(t, p.s) {
 		t.Error("the replay differs from the live room")
+	}
+}
+
+// TestRelaxedRoom: a relaxed room plays every quiz question half as long
+// again, without speed points, and leaves the scenario it was made from as
+// it was; a late correct answer scores in full.
+func TestRelaxedRoom(t *testing.T) {
+	sc, err := scenario.Parse("t.yaml", []byte(quizYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Relaxed(sc)
+	if q := r.Stages[0].Quiz; q.SpeedBonus || q.Questions[0].TimeLimit != 15*time.Second {
+		t.Errorf("relaxed: speed %v, limit %v", q.SpeedBonus, q.Questions[0].TimeLimit)
+	}
+	if q := sc.Stages[0].Quiz; !q.SpeedBonus || q.Questions[0].TimeLimit != 10*time.Second {
+		t.Error("the scenario itself changed")
+	}
+	names, _ := TeamNames(r, nil, 2, "en")
+	s, created, err := Create(Config{ID: "r", Code: "1", Scenario: r, Teams: names, Lang: "en", Relaxed: true,
+		HostHash: HashToken("host"), ScreenHash: HashToken("screen")}, 1, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &play{t: t, s: s, now: t0, ids: map[string]string{}, events: []store.Event{created}}
+	p.join("anna", "t1")
+	p.join("boris", "t2")
+	p.host("start", nil)
+	has("room.relaxed", "true").run(t, screenOf(p, Presence{}))
+	p.now = p.now.Add(14 * time.Second) // past the scenario's own 10 s
+	p.player("anna", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	p.wait(time.Minute)
+	if got := p.s.quizNow().q.Last().Awards[p.ids["anna"]].Points; got != 1000 {
+		t.Errorf("a correct answer at 14 s of 15 scored %d, want 1000", got)
+	}
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs")
 	}
 }

@@ -64,6 +64,9 @@ type Config struct {
 	// place (podiumSteps). Set for every room created since; rooms
 	// created before show it whole, as they did.
 	StepPodium bool `json:"step_podium,omitempty"`
+	// Relaxed: the room plays its scenario without speed points and with
+	// longer questions (Relaxed); Scenario already is the relaxed copy.
+	Relaxed bool `json:"relaxed,omitempty"`
 }
 
 // Player is one participant.

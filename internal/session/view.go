@@ -40,6 +40,7 @@ type roomInfo struct {
 	QR       string `json:"qr,omitempty"`
 	Stages   int    `json:"stages,omitempty"`
 	Locked   bool   `json:"locked"`
+	Relaxed  bool   `json:"relaxed,omitempty"` // no speed points, longer questions
 }
 
 type stageInfo struct {
@@ -266,7 +267,7 @@ func MeView(s *State, player string, now time.Time) *Me {
 
 func roomInfoOf(s *State, pr Presence, full bool) roomInfo {
 	c := s.Config
-	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(s.teamMode())}
+	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(s.teamMode()), Relaxed: c.Relaxed}
 	if full {
 		ri.ID, ri.Code, ri.Lang, ri.Stages = c.ID, c.Code, c.Lang, len(c.Scenario.Stages)
 		ri.JoinURL = pr.Base + "/j/" + c.Code

@@ -170,3 +170,23 @@ func TestMoveOverWebSockets(t *testing.T) {
 		t.Errorf("points %d → %d across the move", before.Score.Points, after.Score.Points)
 	}
 }
+
+// TestRelaxedRoomOverHTTP: a room created relaxed says so in its views,
+// and its questions run half as long again.
+func TestRelaxedRoomOverHTTP(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2, "relaxed": true})
+	joinRoom(t, e.url, c.Code, "Анна", "t1")
+	host := dial(t, e.url, c.Room, c.HostToken)
+	host.do("start", nil)
+	type view struct {
+		Room     struct{ Relaxed bool } `json:"room"`
+		Question *struct {
+			TimeLimitMS int64 `json:"time_limit_ms"`
+		} `json:"question"`
+	}
+	host.waitFor("a relaxed question", func(cl *client) bool {
+		v, ok := latestData[view](cl, "view")
+		return ok && v.Room.Relaxed && v.Question != nil && v.Question.TimeLimitMS == 90000
+	})
+}

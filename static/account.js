@@ -65,7 +65,6 @@ addStrings({
     invite_help: 'Отправьте ссылку коллеге. Она действует один раз, до {when}.',
     board_doc: 'Документ DOCX',
     no_token_signin: 'Нет ключа доступа к этой комнате. Откройте ссылку, полученную при создании комнаты, или войдите как её ведущий.',
-    remote_help_session: 'Откройте эту ссылку на своём телефоне и войдите под учётной записью ведущего.',
   },
   en: {
     title_signin: 'huddle — facilitator sign-in',
@@ -128,7 +127,6 @@ addStrings({
     invite_help: 'Send this link to a colleague. It works once, until {when}.',
     board_doc: 'Document DOCX',
     no_token_signin: 'No access key for this room. Open the link you got when the room was created, or sign in as its facilitator.',
-    remote_help_session: 'Open this link on your phone and sign in with your facilitator account.',
   },
 });
 

@@ -138,7 +138,7 @@ export function addStrings(more) {
   for (const l of LANGS) Object.assign(DICT[l], more[l] || {});
 }
 
-/** applyI18n fills data-i18n (text), data-i18n-placeholder, -aria-label and -title attributes. */
+/** applyI18n fills data-i18n (text), data-i18n-placeholder, -aria-label, -title and -alt attributes. */
 export function applyI18n(root = document) {
   document.documentElement.lang = currentLang;
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
@@ -149,6 +149,7 @@ export function applyI18n(root = document) {
     el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
   }
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-alt]')) el.alt = t(el.dataset.i18nAlt);
   for (const el of root.querySelectorAll('.lang-toggle button')) {
     el.setAttribute('aria-pressed', String(el.dataset.lang === currentLang));
   }
@@ -160,6 +161,7 @@ export function mountLangToggle() {
     box.replaceChildren();
     box.setAttribute('role', 'group');
     box.setAttribute('aria-label', t('language'));
+    box.dataset.i18nAriaLabel = 'language'; // follows a change of language
     for (const l of LANGS) {
       box.append(
         h('button', {
@@ -405,6 +407,8 @@ export function icon(name) {
     screen: ['M3 4h18v12H3z', 'M8 20h8', 'M12 16v4'],
     download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
     expand: ['M4 9V4h5', 'M20 9V4h-5', 'M4 15v5h5', 'M20 15v5h-5'],
+    sound: ['M4 9h4l5-4v14l-5-4H4z', 'M16.5 8.5a5 5 0 0 1 0 7', 'M19 6a8.5 8.5 0 0 1 0 12'],
+    mute: ['M4 9h4l5-4v14l-5-4H4z', 'M17 9.5l5 5', 'M22 9.5l-5 5'],
   };
   for (const d of paths[name] || []) svg.append(svgEl('path', { d }));
   return svg;
@@ -1071,6 +1075,16 @@ const DICT = {
     open_remote: 'Пульт',
     forget: 'Забыть',
     code: 'Код',
+    room_ready: 'Комната «{title}» готова',
+    remote_qr_heading: 'Пульт на телефоне',
+    remote_qr_help: 'Наведите камеру телефона и войдите под своей учётной записью: пульт откроется сразу. В коде нет ключа — без вашего пароля он ничего не даёт.',
+    remote_qr_alt: 'QR-код пульта ведущего',
+    open_projector_now: 'Открыть проектор',
+    projector_help: 'Откройте проектор на компьютере, подключённом к экрану. Ссылки с ключами на экран не выводятся.',
+    open_remote_here: 'Пульт в этом окне',
+    create_another: 'Создать другую комнату',
+    remote_qr: 'QR пульта',
+    remote_qr_title: 'Пульт на телефоне: «{title}»',
 
     // screen
     title_screen: 'huddle — проектор',
@@ -1131,15 +1145,17 @@ const DICT = {
     control_lock: 'Закрыть вход новым участникам',
     control_unlock: 'Открыть вход новым участникам',
     confirm_end: 'Завершить сессию и показать итоги? Это нельзя отменить.',
-    remote_button: 'Пульт на телефоне',
-    remote_title: 'Пульт ведущего на телефоне',
-    remote_help: 'Откройте эту ссылку на своём телефоне (например, отправьте её себе в мессенджер). Не показывайте её участникам: она даёт управление комнатой.',
-    remote_screen_help: 'Ссылка только для показа (без управления) — для второго экрана или трансляции:',
     copy: 'Копировать',
     copied: 'Скопировано',
     close: 'Закрыть',
     fullscreen: 'Во весь экран',
     keys_hint: 'Пробел / → — далее',
+    host_controls: 'Управление ведущего',
+    wait_question: 'Вопрос открыт: он закроется сам, когда ответят все или выйдет время.',
+    wait_paused: 'Вопрос на паузе: время стоит, ответы ждут.',
+    session_over: 'Сессия завершена. Результаты — ниже.',
+    end_heading: 'Завершение',
+    end_help: 'Сразу показывает итоги на экране. Отменить нельзя.',
     export_results: 'Результаты',
 
     // host remote
@@ -1189,7 +1205,9 @@ const DICT = {
     your_number: 'Ваш ответ (число)',
     your_text: 'Ваш ответ',
     team_choice: 'Ответ команды',
-    team_choice_by: 'выбрал(а) {name}',
+    team_choice_by: 'ответ дал(а) {name}',
+    team_choice_you: 'это ваш ответ',
+    team_replace_help: 'Отправите свой — он заменит ответ команды.',
     team_no_choice: 'Команда ещё не ответила',
     choose_several: 'Можно выбрать несколько',
     result_correct: 'Верно!',
@@ -1267,6 +1285,16 @@ const DICT = {
     open_remote: 'Remote',
     forget: 'Forget',
     code: 'Code',
+    room_ready: 'The room “{title}” is ready',
+    remote_qr_heading: 'Remote on your phone',
+    remote_qr_help: 'Point your phone’s camera here and sign in with your account: the remote opens at once. The code holds no key: without your password it gives nothing.',
+    remote_qr_alt: 'QR code of the host remote',
+    open_projector_now: 'Open the projector',
+    projector_help: 'Open the projector on the computer connected to the screen. Links with keys never appear on the screen.',
+    open_remote_here: 'Remote in this window',
+    create_another: 'Create another room',
+    remote_qr: 'Remote QR',
+    remote_qr_title: 'Remote on your phone: “{title}”',
 
     title_screen: 'huddle — projector',
     no_token: 'No access key for this room. Open the link you got when the room was created.',
@@ -1326,15 +1354,17 @@ const DICT = {
     control_lock: 'Close the room to new players',
     control_unlock: 'Open the room to new players',
     confirm_end: 'End the session and show the results? This cannot be undone.',
-    remote_button: 'Remote on your phone',
-    remote_title: "Host remote on your phone",
-    remote_help: "Open this link on your phone (e.g. send it to yourself in a messenger). Do not show it to participants: it gives control of the room.",
-    remote_screen_help: 'View-only link (no controls) for a second screen or a stream:',
     copy: 'Copy',
     copied: 'Copied',
     close: 'Close',
     fullscreen: 'Full screen',
     keys_hint: 'Space / → — next',
+    host_controls: 'Host controls',
+    wait_question: 'The question is open: it closes by itself when everyone has answered or time runs out.',
+    wait_paused: 'The question is paused: the clock stands still and answers wait.',
+    session_over: 'The session is over. The results are below.',
+    end_heading: 'Ending',
+    end_help: 'Shows the results on the screen at once. It cannot be undone.',
     export_results: 'Results',
 
     title_host: 'huddle — host remote',
@@ -1382,7 +1412,9 @@ const DICT = {
     your_number: 'Your answer (a number)',
     your_text: 'Your answer',
     team_choice: 'Team answer',
-    team_choice_by: 'chosen by {name}',
+    team_choice_by: 'given by {name}',
+    team_choice_you: 'this is your answer',
+    team_replace_help: 'Send yours and it replaces the team’s answer.',
     team_no_choice: 'Your team has not answered yet',
     choose_several: 'You may pick several',
     result_correct: 'Correct!',

@@ -4,6 +4,7 @@
 // team's path, meters over time, reasons, endings and the balance ranking;
 // the host remote shows every team live and the facilitator's tools.
 import { addStrings, countdown, fill, h, lang, md, mdText, setText, svgEl, t, teamColor, toast } from '/static/app.js';
+import { fitSection, rotate } from '/static/fit.js';
 
 addStrings({
   ru: {
@@ -19,7 +20,7 @@ addStrings({
     game_no_proposal: 'Пока никто ничего не предложил',
     game_votes: ['{n} голос', '{n} голоса', '{n} голосов'],
     game_picked: 'Выбрали {x} из {y}',
-    game_why: 'Почему? (одной строкой, по желанию)',
+    game_why: 'Почему? Одной строкой, по желанию',
     game_confirm: 'Подтвердить решение команды',
     game_close_vote: 'Закрыть голосование',
     game_hint_captain: 'Обсудите вариант вслух. Решение подтверждает капитан: {name}.',
@@ -61,7 +62,9 @@ addStrings({
     game_make_captain: 'Назначить капитаном',
     game_next_case: 'Следующий кейс',
     game_to_debrief: 'К разбору',
-    game_finish: 'Завершить игру',
+    game_to_results: 'К итогам',
+    game_next_stage: 'Следующий этап',
+    game_page: 'Страница {n} из {count}',
     game_confirm_next: 'Не все команды приняли решение. Перевести всех к следующему шагу?',
     phase_game: 'Игра',
     phase_debrief: 'Разбор',
@@ -79,7 +82,7 @@ addStrings({
     game_no_proposal: 'Nobody has proposed anything yet',
     game_votes: ['{n} vote', '{n} votes'],
     game_picked: '{x} of {y} picked',
-    game_why: 'Why? (one line, optional)',
+    game_why: 'Why? One line, optional',
     game_confirm: "Confirm the team's decision",
     game_close_vote: 'Close the vote',
     game_hint_captain: 'Talk it over. The captain confirms: {name}.',
@@ -121,7 +124,9 @@ addStrings({
     game_make_captain: 'Make captain',
     game_next_case: 'Next case',
     game_to_debrief: 'To the debrief',
-    game_finish: 'Finish the game',
+    game_to_results: 'To the results',
+    game_next_stage: 'Next stage',
+    game_page: 'Page {n} of {count}',
     game_confirm_next: 'Not every team has decided. Move everyone on?',
     phase_game: 'Game',
     phase_debrief: 'Debrief',
@@ -267,10 +272,10 @@ export function renderGamePhone(root, state, me, send) {
     parts.push(roleCards(g));
     const why = h('input', {
       type: 'text',
+      id: 'g-why',
       class: 'text-input g-why',
       maxlength: 140,
-      placeholder: t('game_why'),
-      'aria-label': t('game_why'),
+      enterkeyhint: 'done',
       'data-testid': 'game-why',
     });
     why.value = phoneWhy;
@@ -283,7 +288,7 @@ export function renderGamePhone(root, state, me, send) {
       if (mine && phoneWhy.trim() !== (g.mine.why || '')) act(send, 'game.pick', { node: node.id, choice: mine, why: phoneWhy.trim() });
     });
     parts.push(h('div', { class: 'g-live' }, proposalBox(g, sg)));
-    parts.push(why);
+    parts.push(h('label', { class: 'g-why-label', for: 'g-why', text: t('game_why') }), why);
     parts.push(h('div', { class: 'g-choice-box' }, choiceButtons(g, sg, send)));
     const canConfirm = sg.decision === 'any' || g.captain;
     if (canConfirm) {
@@ -414,7 +419,7 @@ function stopScreen() {
   screenStops = [];
 }
 
-/** buildGameScreen draws the projector's game view. */
+/** buildGameScreen draws the projector's game view; screen.js fits it. */
 export function buildGameScreen(v) {
   stopScreen();
   const g = v.game;
@@ -422,13 +427,18 @@ export function buildGameScreen(v) {
   const teams = g.teams || [];
   return h(
     'section',
-    { class: 'g-screen', 'data-testid': 'game-screen' },
-    h('h1', { class: 'g-screen-title', text: g.case ? g.case.title : '' }),
-    g.case && g.case.intro ? h('div', { class: 'g-screen-intro' }, md(g.case.intro, { block: true })) : null,
-    g.paused ? h('p', { class: 'g-paused', text: t('game_paused') }) : h('p', { class: 'g-screen-hint', text: t('game_screen_hint') }),
+    { class: ['g-screen', g.paused && 'paused'], 'data-testid': 'game-screen', 'data-kmax': '1.3' },
+    g.paused ? h('p', { class: 'g-paused-banner', role: 'status', 'data-testid': 'game-paused', text: t('game_paused') }) : null,
     h(
       'div',
-      { class: 'g-progress' },
+      { class: 'g-screen-case' },
+      h('h1', { class: 'g-screen-title', text: g.case ? g.case.title : '' }),
+      g.case && g.case.intro ? h('div', { class: 'g-screen-intro' }, md(g.case.intro, { block: true })) : null,
+      g.paused ? null : h('p', { class: 'g-screen-hint', text: t('game_screen_hint') }),
+    ),
+    h(
+      'div',
+      { class: ['g-progress', teams.length > 6 && 'many'] },
       teams.map((tm, i) => {
         const [clockEl, stop] = deadlineClock(tm.done || g.paused ? 0 : tm.deadline);
         screenStops.push(stop);
@@ -436,9 +446,9 @@ export function buildGameScreen(v) {
           'div',
           { class: ['g-team', tm.done && 'done'], style: { '--team': teamColor(tm.id, i) }, 'data-testid': 'game-team', 'data-team': tm.id },
           h('span', { class: 'g-team-name', text: tm.name }),
+          tm.done ? null : clockEl,
           h('span', { class: 'g-steps' }, Array.from({ length: tm.step }, () => h('span', { class: 'g-step-dot' }))),
           h('span', { class: 'g-team-state', text: tm.done ? t('game_done') : t('game_progress_step', { n: tm.step }) }),
-          tm.done ? null : clockEl,
         );
       }),
     ),
@@ -449,7 +459,7 @@ function buildDebrief(v, g) {
   const d = g.debrief;
   const tabs = ['summary', ...d.cases.map((c) => c.id)];
   if (!tabs.includes(screenTab)) screenTab = 'summary';
-  const body = h('div', { class: 'g-debrief-body' });
+  const sec = h('section', { class: 'g-debrief', 'data-testid': 'game-debrief' });
   const tabBar = h(
     'nav',
     { class: 'g-tabs', 'aria-label': t('game_debrief') },
@@ -459,119 +469,171 @@ function buildDebrief(v, g) {
         class: ['g-tab', id === screenTab && 'active'],
         'data-tab': id,
         'data-testid': 'debrief-tab',
+        'aria-pressed': String(id === screenTab),
         text: id === 'summary' ? t('game_summary') : `${i}. ${d.cases[i - 1].title}`,
         onclick: (e) => {
           screenTab = id;
-          for (const b of tabBar.children) b.classList.toggle('active', b.dataset.tab === id);
-          drawTab();
-          e.currentTarget.blur();
+          for (const b of tabBar.children) {
+            b.classList.toggle('active', b.dataset.tab === id);
+            b.setAttribute('aria-pressed', String(b.dataset.tab === id));
+          }
+          fitSection(sec);
+          sec.afterFit();
+          if (e.detail > 0) e.currentTarget.blur();
         },
       }),
     ),
   );
-  const drawTab = () => fill(body, screenTab === 'summary' ? summary(g, d) : paths(d, d.cases.find((c) => c.id === screenTab)));
-  drawTab();
-  return h('section', { class: 'g-debrief', 'data-testid': 'game-debrief' }, tabBar, body);
+  const body = h('div', { class: 'g-debrief-body' });
+  const drawTab = () => {
+    stopScreen();
+    if (screenTab === 'summary') summary(sec, body, g, d);
+    else paths(sec, body, d, d.cases.find((c) => c.id === screenTab));
+  };
+  sec.reset = drawTab;
+  // Pages of paths take turns once the section fits.
+  sec.afterFit = () => {
+    const box = body.querySelector('.fit-pages');
+    if (box) screenStops.push(rotate(box, 15000));
+  };
+  sec.append(tabBar, body);
+  return sec;
 }
 
-function summary(g, d) {
-  return h(
-    'div',
-    { class: 'g-summary' },
-    h(
-      'div',
-      { class: 'g-rank-table', 'data-testid': 'game-ranking' },
-      h('h2', { text: t('game_ranking') }),
+// summary: the balance ranking and every meter over the game. What gives
+// way when it does not fit: the formula, then the endings under each team.
+function summary(sec, body, g, d) {
+  let level = 0;
+  const draw = () =>
+    fill(
+      body,
       h(
-        'ol',
-        {},
-        d.teams.map((tm) =>
+        'div',
+        { class: 'g-summary' },
+        h(
+          'div',
+          { class: 'g-rank-table', 'data-testid': 'game-ranking' },
+          h('h2', { text: t('game_ranking') }),
           h(
-            'li',
-            { class: 'g-rank-row', style: { '--team': teamColor(tm.id) }, 'data-team': tm.id },
-            h('span', { class: 'g-rank-place', text: String(tm.rank) }),
-            h('span', { class: 'g-rank-name', text: tm.name }),
-            h('span', { class: 'g-rank-endings', text: (tm.endings || []).map((e) => e.title).join(' · ') }),
-            h('span', { class: 'g-rank-balance', text: String(tm.balance) }),
+            'ol',
+            {},
+            d.teams.map((tm) =>
+              h(
+                'li',
+                { class: 'g-rank-row', style: { '--team': teamColor(tm.id) }, 'data-team': tm.id },
+                h('span', { class: 'g-rank-place', text: String(tm.rank) }),
+                h('span', { class: 'g-rank-name', text: tm.name }),
+                level < 2 && (tm.endings || []).length ? h('span', { class: 'g-rank-endings', text: (tm.endings || []).map((e) => e.title).join(' · ') }) : null,
+                h('span', { class: 'g-rank-balance', text: String(tm.balance) }),
+              ),
+            ),
           ),
+          level < 1 ? h('p', { class: 'g-formula', text: t('game_formula') }) : null,
+        ),
+        h(
+          'div',
+          { class: 'g-charts' },
+          h('h2', { text: t('game_chart') }),
+          h(
+            'ul',
+            { class: 'g-legend' },
+            d.teams.map((tm) => h('li', { style: { '--team': teamColor(tm.id) } }, h('span', { class: 'team-dot' }), h('span', { text: tm.name }))),
+          ),
+          h('div', { class: 'g-chart-grid' }, (g.meters || []).map((m) => chart(m, d))),
         ),
       ),
-      h('p', { class: 'g-formula', text: t('game_formula') }),
-    ),
-    h(
-      'div',
-      { class: 'g-charts' },
-      h('h2', { text: t('game_chart') }),
-      h(
-        'ul',
-        { class: 'g-legend' },
-        d.teams.map((tm) => h('li', { style: { '--team': teamColor(tm.id) } }, h('span', { class: 'team-dot' }), tm.name)),
-      ),
-      h('div', { class: 'g-chart-grid' }, (g.meters || []).map((m) => chart(m, d))),
-    ),
-  );
+    );
+  draw();
+  sec.degrade = () => {
+    if (level >= 2) return false;
+    level++;
+    draw();
+    return true;
+  };
 }
 
-/** chart draws one meter over the game for every team, its band shaded. */
+/**
+ * chart draws one meter over the game for every team, its healthy band
+ * shaded. The lines are SVG; the band's limits are HTML text, so that they
+ * are as large as any other text on the projector.
+ */
 function chart(m, d) {
   const W = 300;
   const H = 150;
-  const pad = { l: 30, r: 8, t: 8, b: 16 };
   const series = d.teams.map((tm) => [m.start, ...(tm.path || []).map((s) => s.meters[m.id])]);
   const n = Math.max(2, ...series.map((s) => s.length));
   const all = series.flat().concat([m.low, m.high]);
   const lo = Math.min(...all) - 5;
   const hi = Math.max(...all) + 5;
-  const x = (i) => pad.l + (i / (n - 1)) * (W - pad.l - pad.r);
-  const y = (val) => pad.t + (1 - (val - lo) / (hi - lo)) * (H - pad.t - pad.b);
-  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, class: 'g-chart', role: 'img', 'aria-label': m.name });
-  svg.append(svgEl('rect', { x: pad.l, y: y(m.high), width: W - pad.l - pad.r, height: y(m.low) - y(m.high), class: 'g-chart-band' }));
-  for (const val of [m.low, m.high]) {
-    const label = svgEl('text', { x: pad.l - 4, y: y(val) + 4, class: 'g-chart-label', 'text-anchor': 'end' });
-    label.textContent = String(val);
-    svg.append(label);
-  }
+  const x = (i) => (i / (n - 1)) * W;
+  const y = (val) => (1 - (val - lo) / (hi - lo)) * H;
+  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', class: 'g-chart', role: 'img', 'aria-label': m.name });
+  svg.append(svgEl('rect', { x: 0, y: y(m.high), width: W, height: y(m.low) - y(m.high), class: 'g-chart-band' }));
   d.teams.forEach((tm, i) => {
     const pts = series[i].map((val, j) => `${x(j).toFixed(1)},${y(val).toFixed(1)}`).join(' ');
     svg.append(svgEl('polyline', { points: pts, class: 'g-chart-line', stroke: teamColor(tm.id), fill: 'none' }));
   });
-  return h('figure', { class: 'g-chart-box', 'data-meter': m.id }, h('figcaption', { text: m.name }), svg);
+  const labels = [m.high, m.low].map((val) => h('span', { class: 'g-chart-label', style: { top: (y(val) / H) * 100 + '%' }, text: String(val) }));
+  return h('figure', { class: 'g-chart-box', 'data-meter': m.id }, h('figcaption', { text: m.name }), h('div', { class: 'g-chart-plot' }, labels, svg));
 }
 
-function paths(d, c) {
-  return h(
-    'div',
-    { class: 'g-paths', 'data-testid': 'game-paths', style: { '--cols': String(d.teams.length) } },
-    d.teams.map((tm) => {
-      const steps = (tm.path || []).filter((s) => s.case === c.id);
-      const ending = (tm.endings || []).find((e) => e.case === c.id);
-      return h(
-        'div',
-        { class: 'g-path', style: { '--team': teamColor(tm.id) }, 'data-team': tm.id },
-        h('h3', { class: 'g-path-team', text: tm.name }),
-        steps.length
-          ? h(
-              'ol',
-              { class: 'g-path-steps' },
-              steps.map((s) =>
-                h(
-                  'li',
-                  { class: ['g-path-step', 'by-' + s.by] },
-                  s.event
-                    ? h('span', { class: 'g-path-event', text: `${t('game_event')}: ${(d.events || {})[s.event] || s.event}` })
-                    : s.by === 'stopped'
-                      ? h('span', { class: 'g-path-stopped', text: t('game_by_host') })
-                      : h('span', { class: 'g-path-choice', text: c.choices[`${s.node}/${s.choice}`] || s.choice }),
-                  s.by === 'forced' ? h('span', { class: 'g-path-forced', text: t('game_forced') }) : null,
-                  s.why ? h('q', { class: 'g-path-why', text: s.why }) : null,
-                ),
+// paths: each team's decisions in a case, a column a team. Many teams take
+// turns in pages (every page is in the page at once, stacked, so all are
+// measured); fewer columns a page when they do not fit.
+function paths(sec, body, d, c) {
+  const teams = d.teams;
+  let per = Math.min(teams.length, 5);
+  const column = (tm) => {
+    const steps = (tm.path || []).filter((s) => s.case === c.id);
+    const ending = (tm.endings || []).find((e) => e.case === c.id);
+    return h(
+      'div',
+      { class: 'g-path', style: { '--team': teamColor(tm.id) }, 'data-team': tm.id },
+      h('h3', { class: 'g-path-team', text: tm.name }),
+      steps.length
+        ? h(
+            'ol',
+            { class: 'g-path-steps' },
+            steps.map((s) =>
+              h(
+                'li',
+                { class: ['g-path-step', 'by-' + s.by] },
+                s.event
+                  ? h('span', { class: 'g-path-event', text: `${t('game_event')}: ${(d.events || {})[s.event] || s.event}` })
+                  : s.by === 'stopped'
+                    ? h('span', { class: 'g-path-stopped', text: t('game_by_host') })
+                    : h('span', { class: 'g-path-choice', text: c.choices[`${s.node}/${s.choice}`] || s.choice }),
+                s.by === 'forced' ? h('span', { class: 'g-path-forced', text: t('game_forced') }) : null,
+                s.why ? h('q', { class: 'g-path-why', text: s.why }) : null,
               ),
-            )
-          : h('p', { class: 'muted', text: t('game_no_path') }),
-        ending ? h('p', { class: 'g-path-ending', text: ending.title }) : null,
-      );
-    }),
-  );
+            ),
+          )
+        : h('p', { class: 'g-path-none', text: t('game_no_path') }),
+      ending ? h('p', { class: 'g-path-ending', text: ending.title }) : null,
+    );
+  };
+  const draw = () => {
+    const pages = [];
+    for (let i = 0; i < teams.length; i += per) pages.push(teams.slice(i, i + per));
+    fill(
+      body,
+      h(
+        'div',
+        { class: 'g-paths fit-pages', 'data-testid': 'game-paths', 'data-pages': String(pages.length) },
+        pages.map((page, i) =>
+          h('div', { class: 'g-paths-page fit-page', style: { '--cols': String(per) }, 'aria-label': t('game_page', { n: i + 1, count: pages.length }) }, page.map(column)),
+        ),
+        pages.length > 1 ? h('div', { class: 'fit-dots', 'aria-hidden': 'true' }, pages.map(() => h('span'))) : null,
+      ),
+    );
+  };
+  draw();
+  sec.degrade = () => {
+    if (per <= 2) return false;
+    per--;
+    draw();
+    return true;
+  };
 }
 
 // ------------------------------------------------------------ host
@@ -651,7 +713,7 @@ export function renderGameHost(box, v, command) {
           'details',
           { class: 'g-notes', open: true, 'data-node': n.id },
           h('summary', {}, h('b', { text: t('game_notes') }), ` · ${t('game_teams_here', { teams: byNode[n.id].join(', ') })}`),
-          h('p', { class: 'g-notes-node', text: `${n.id}: ${gist(n.text)}` }),
+          h('p', { class: 'g-notes-node', text: gist(n.text) }),
           h('div', {}, md(n.notes, { block: true })),
         ),
       ),
@@ -680,7 +742,7 @@ function hostTeam(g, tm, i, command) {
     h(
       'p',
       { class: 'g-host-where' },
-      tm.done ? [t('game_done'), tm.ending].filter(Boolean).join(': ') : node ? `${node.id}: ${gist(node.text)}` : '',
+      tm.done ? [t('game_done'), tm.ending].filter(Boolean).join(': ') : node ? gist(node.text) : '',
     ),
     choice ? h('p', { class: 'g-host-proposal' }, `${t('game_proposal')}: `, h('b', { text: choice.text }), p.why ? h('q', { text: p.why }) : null) : null,
     h(
@@ -695,7 +757,10 @@ function hostTeam(g, tm, i, command) {
 /** nextLabel names the host's "next" in a game stage. */
 export function gameNextLabel(v) {
   const g = v.game;
-  if (!g || !g.case) return t('game_finish');
+  if (!g || !g.case) {
+    const last = !v.stage || v.stage.index >= (v.room.stages || 1) - 1;
+    return last ? t('game_to_results') : t('game_next_stage');
+  }
   return g.case.index + 1 < g.case.count ? t('game_next_case') : t('game_to_debrief');
 }
 

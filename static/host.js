@@ -15,6 +15,7 @@ import {
   icon,
   initPage,
   lang,
+  langWasChosen,
   md,
   mountConnBanner,
   optionBadge,
@@ -23,6 +24,7 @@ import {
   pathPart,
   payload,
   secondsLeft,
+  setLang,
   setText,
   store,
   t,
@@ -278,23 +280,31 @@ function render() {
   renderCorrect(v);
   renderTexts(v);
 
+  // Only the controls that apply now: one way forward, and "close" while
+  // a question is open. Ending the session stands apart, at the bottom.
   const ph = v.phase;
-  $('#h-start').disabled = busy || ph !== 'lobby';
-  $('#h-close').disabled = busy || ph !== 'question';
+  const inGame = ph === 'game' || ph === 'debrief';
+  // The podium goes up step by step with "next" before the session is over.
+  const podiumStep = ph === 'finished' && !podiumDone(v);
+  const canNext = podiumStep || (ph !== 'finished' && ph !== 'lobby' &&
+    (!!v.board || ph === 'reveal' || ph === 'leaderboard' || ph === 'between' || inGame));
+  $('#h-start').hidden = ph !== 'lobby';
+  $('#h-close').hidden = ph !== 'question' || !!v.board;
   // Pause, +30 s and skip apply to an open question only: shown only then.
   const paused = !!(q && q.paused);
-  for (const id of ['#h-pause', '#h-extend', '#h-skip']) {
-    $(id).hidden = ph !== 'question';
-    $(id).disabled = busy;
-  }
+  for (const id of ['#h-pause', '#h-extend', '#h-skip']) $(id).hidden = ph !== 'question' || !!v.board;
   $('#h-pause').setAttribute('aria-pressed', String(paused));
   setText($('#h-pause'), paused ? t('control_resume') : t('control_pause'));
-  const inGame = ph === 'game' || ph === 'debrief';
-  const podiumStep = ph === 'finished' && !podiumDone(v);
-  $('#h-next').disabled = busy || (ph === 'finished' && !podiumStep) || (ph !== 'finished' && !v.board && ph !== 'reveal' && ph !== 'leaderboard' && !inGame && ph !== 'between');
-  $('#h-end').disabled = busy || ph === 'finished';
+  $('#h-next').hidden = !canNext;
+  const over = ph === 'finished' && !podiumStep;
+  $('#h-wait').hidden = ph !== 'question' && !over;
+  setText($('#h-wait'), ph === 'question' ? t(paused ? 'wait_paused' : 'wait_question') : over ? t('session_over') : '');
+  for (const id of ['#h-start', '#h-close', '#h-pause', '#h-extend', '#h-skip', '#h-next']) $(id).disabled = busy;
+  $('#h-end-zone').hidden = ph === 'finished';
+  $('#h-end').disabled = busy;
   const locked = !!(v.room && v.room.locked);
-  $('#h-lock').disabled = busy || ph === 'finished';
+  $('#h-lock').disabled = busy;
+  $('#h-lock').hidden = ph === 'finished';
   $('#h-lock').setAttribute('aria-pressed', String(locked));
   setText($('#h-lock'), locked ? t('control_unlock') : t('control_lock'));
   let nextLabel = t('control_next');
@@ -308,7 +318,6 @@ function render() {
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;
   if (!v.board) document.body.classList.remove('board-wide');
-  $('#h-close').hidden = !!v.board; // a board has no question to close
   if (v.board) boardHost($('#h-board'), v, (type, data) => conn.send(type, data), token);
 
   renderTeams(v);
@@ -349,10 +358,17 @@ async function readmit(p) {
   if (await command('readmit', { player: p.id })) toast(t('readmitted_ok', { name: p.name }));
 }
 
+// followRoomLang speaks the room's language unless this phone chose one.
+function followRoomLang(v) {
+  const l = v && v.room && v.room.lang;
+  if (!langWasChosen() && (l === 'ru' || l === 'en') && l !== lang()) setLang(l, { remember: false });
+}
+
 function onFrame(msg) {
   const d = payload(msg);
   if (msg.type === 'view') {
     view = d;
+    followRoomLang(d);
     render();
   } else if (msg.type === 'welcome' && d.role && d.role !== 'host') {
     showMessage(t('access_denied'));

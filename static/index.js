@@ -129,8 +129,10 @@ function renderRecent() {
           h('span', { class: 'recent-title', text: r.title || r.room }),
           h('span', { class: 'muted', text: [r.code ? `${t('code')} ${fmtCode(r.code)}` : '', when].filter(Boolean).join(' · ') }),
         ),
-        h('a', { class: 'btn btn-small', href: `/screen/${encodeURIComponent(r.room)}#h=${r.host_token}`, text: t('open_projector') }),
-        h('a', { class: 'btn btn-small btn-ghost', href: `/host/${encodeURIComponent(r.room)}#h=${r.host_token}`, text: t('open_remote') }),
+        // No token in the page: the projector and the remote come in
+        // through the session (or this browser's saved key).
+        h('a', { class: 'btn btn-small', href: `/screen/${encodeURIComponent(r.room)}`, text: t('open_projector') }),
+        h('a', { class: 'btn btn-small btn-ghost', href: `/host/${encodeURIComponent(r.room)}`, text: t('open_remote') }),
         h('button', {
           type: 'button',
           class: 'btn btn-small btn-ghost',
@@ -158,6 +160,27 @@ async function loadScenarios() {
     const list = $('#scenario-list');
     list.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: err.message }));
   }
+}
+
+// showReady shows the room just made on this device, before anything goes
+// on the screen: the remote's QR code (no key in it: the phone signs in)
+// and the way to the projector, which comes in through the session, so no
+// key is ever in its address.
+function showReady(res, title) {
+  const enc = encodeURIComponent(res.room);
+  $('#create-form').hidden = true;
+  $('.index-intro').hidden = true;
+  $('#recent').hidden = true;
+  const ready = $('#ready');
+  ready.hidden = false;
+  ready.dataset.room = res.room;
+  ready.dataset.title = title;
+  setText($('#ready-title'), t('room_ready', { title }));
+  setText($('#ready-code'), `${t('code')} ${fmtCode(res.code)}`);
+  $('#ready-remote-qr').src = `/api/account/rooms/${enc}/remote.png`;
+  $('#ready-projector').href = `/screen/${enc}`;
+  $('#ready-remote').href = `/host/${enc}`;
+  $('#ready-projector').focus();
 }
 
 async function createRoom(ev) {
@@ -193,7 +216,7 @@ async function createRoom(ev) {
       title: sc ? sc.title : '',
       created: Date.now(),
     });
-    location.assign(`/screen/${encodeURIComponent(res.room)}#h=${res.host_token}`);
+    showReady(res, sc ? sc.title : '');
   } catch (e) {
     if (e.status === 401) return toSignIn(); // signed out meanwhile (elsewhere, everywhere)
     err.textContent = e.message;
@@ -227,7 +250,9 @@ async function main() {
     renderScenarios();
     renderModeDefault();
     renderTeams();
-    renderRecent();
+    if ($('#recent') && $('#ready').hidden) renderRecent();
+    const ready = $('#ready');
+    if (!ready.hidden) setText($('#ready-title'), t('room_ready', { title: ready.dataset.title || '' }));
     mountAccountBar(me, 'nav_new');
   });
   renderTeams();

@@ -53,6 +53,7 @@ let statusCb = null;
 // The answer in progress for the open question.
 let ans = newAnswerState('');
 let looking = false;
+let lastTeamAnswer = null; // the team's answer as last seen while the question was open
 
 function newAnswerState(q) {
   return { q, status: '', error: '', code: '', data: null, cmd: 0, timeUp: false, selection: new Set() };
@@ -173,8 +174,19 @@ function renderTeamPicker() {
       h('span', { class: 'team-dot' }),
       h('span', { class: 'team-choice-name', text: label }),
     );
-  box.classList.toggle('one-column', teams.some((tm) => (tm.name || '').length > 11));
+  box.classList.remove('one-column');
   box.replaceChildren(choice('', t('assign_me'), null), ...teams.map((tm, i) => choice(tm.id, tm.name, teamColor(tm.id, i), i)));
+  // Two columns only while every name fits whole in its half: a name is
+  // never broken inside a word when a column of its own would hold it.
+  const cramped = () =>
+    [...box.querySelectorAll('.team-choice-name')].some((el) => {
+      // A word wider than its half is broken: its letters take two lines.
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      const words = el.textContent.trim().split(/\s+/).length;
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size > words;
+    });
+  if (teams.some((tm) => (tm.name || '').length > 11) || cramped()) box.classList.add('one-column');
   renderSectorPicker();
 }
 
@@ -230,7 +242,7 @@ async function join(ev) {
   try {
     const res = await api('POST', '/api/join', { code: joinInfo.code, name, team, sector, device: deviceId() });
     store.set(NAME_KEY, name);
-    const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title };
+    const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title, lang: joinInfo.lang };
     store.set(playerKey(res.room), r);
     enterRoom(r);
   } catch (e) {
@@ -245,6 +257,8 @@ async function join(ev) {
 
 function enterRoom(r) {
   rec = r;
+  // A phone that comes back speaks the room's language, unless its owner chose one.
+  if (!langWasChosen() && (r.lang === 'ru' || r.lang === 'en') && r.lang !== lang()) setLang(r.lang, { remember: false });
   store.set(LAST_KEY, r.room);
   state = null;
   me = null;
@@ -261,12 +275,21 @@ function onFrame(msg) {
   const d = payload(msg);
   switch (msg.type) {
     case 'state':
+      // A state frame carries the phone's own view when that changed too.
       state = d;
+      if (d.me) me = d.me;
       render();
       break;
     case 'me':
       me = d;
       render();
+      break;
+    case 'ack':
+      // So does the ack of a change of the phone's own (an answer).
+      if (msg.data && msg.data.me) {
+        me = msg.data.me;
+        render();
+      }
       break;
     case 'error':
       if (!msg.id && msg.code !== 'unauthorized' && msg.code !== 'room_gone' && msg.message) toast(msg.message, 'error');
@@ -549,6 +572,8 @@ async function submit(data) {
     await conn.send('answer', { question: qid, ...data }, { retry: true });
     if (ans.q !== qid || ans.cmd !== cmd) return;
     ans.status = 'ok';
+    const free = $('#p-free');
+    if (free && teamMode()) free.value = ''; // the team's box above shows it now
   } catch (e) {
     if (ans.q !== qid || ans.cmd !== cmd) return;
     if (e.code === 'already_answered') {
@@ -630,23 +655,24 @@ function updateQuestion() {
     submitBtn.disabled = locked || emptyMulti;
     submitBtn.hidden = !tm && accepted;
   }
+  // The field holds only what this phone types: a teammate's answer is
+  // shown in its own box above, never put into the field, so typing never
+  // appends to it. A new answer replaces the team's on purpose.
   const free = $('#p-free');
-  if (free) {
-    free.disabled = locked;
-    if (document.activeElement !== free && !free.value && shown && !sending) {
-      if (shown.number !== undefined && shown.number !== null) free.value = String(shown.number);
-      else if (shown.text) free.value = shown.text;
-    }
-  }
+  if (free) free.disabled = locked;
 
+  if (team) lastTeamAnswer = team;
   const ta = $('#p-team-answer');
   if (ta) {
     ta.style.setProperty('--team', teamColor(me.team && me.team.id));
     if (team) {
-      fill(ta, 
+      const mineNow = me.player && team.by === me.player.name;
+      fill(
+        ta,
         h('span', { class: 'kicker', text: t('team_choice') }),
         describeAnswer(q, team),
-        team.by ? h('span', { class: 'team-answer-by', text: t('team_choice_by', { name: team.by }) }) : null,
+        team.by ? h('span', { class: 'team-answer-by', text: mineNow ? t('team_choice_you') : t('team_choice_by', { name: team.by }) }) : null,
+        q.type === 'numeric' || q.type === 'text' ? h('span', { class: 'team-answer-help', text: t('team_replace_help') }) : null,
       );
     } else {
       fill(ta, h('span', { class: 'kicker', text: t('team_choice') }), h('span', { class: 'muted', text: t('team_no_choice') }));
@@ -712,6 +738,11 @@ function buildReveal() {
   else if (res.correct || res.fraction >= 1) kind = 'correct';
   else if (res.fraction > 0) kind = 'partial';
   else kind = 'wrong';
+  // In team mode the team was scored on its answer, whoever gave it: the
+  // last one this phone saw while the question was open (never only this
+  // member's own, which a teammate may have replaced).
+  const ownAns = me.answer && me.answer.question === r.question ? me.answer : null;
+  const given = teamMode() ? (lastTeamAnswer && lastTeamAnswer.question === r.question ? lastTeamAnswer : null) : ownAns;
   const titles = { correct: 'result_correct', partial: 'result_partial', wrong: 'result_wrong', none: 'result_none', thanks: 'result_thanks' };
   const iconName = kind === 'correct' || kind === 'thanks' ? 'check' : kind === 'partial' ? 'star' : kind === 'wrong' ? 'cross' : 'clock';
   return h(
@@ -726,8 +757,8 @@ function buildReveal() {
       !poll && res ? h('p', { class: 'res-points', 'data-testid': 'result-points', text: t('plus_points', { n: fmtNum(res.points || 0) }) }) : null,
       !poll && res && res.streak > 1 ? h('p', { class: 'res-streak', text: t('streak', { n: res.streak }) }) : null,
     ),
-    !poll && (kind === 'wrong' || kind === 'partial') && me.answer && me.answer.question === r.question && q
-      ? h('div', { class: 'p-your-answer' }, h('span', { class: 'kicker', text: t('your_answer') }), describeAnswer(q, me.answer))
+    !poll && (kind === 'wrong' || kind === 'partial') && given && q
+      ? h('div', { class: 'p-your-answer' }, h('span', { class: 'kicker', text: teamMode() ? t('team_choice') : t('your_answer') }), describeAnswer(q, given))
       : null,
     correctBlock(q, r),
     poll && r.explanation ? h('div', { class: 'card p-explain' }, md(r.explanation, { block: true })) : null,

@@ -37,7 +37,7 @@ function exportsOf(r) {
     'span',
     { class: 'room-exports' },
     h('span', { class: 'muted', text: t('export_results') + ':' }),
-    links.map(([text, href]) => h('a', { href: href + `?lang=${lang()}`, class: 'btn btn-small btn-ghost', download: '', text })),
+    links.map(([text, href]) => h('a', { href, class: 'btn btn-small btn-ghost', download: '', text })),
   );
 }
 
@@ -82,6 +82,7 @@ function card(r) {
     actions.push(
       h('a', { class: 'btn btn-primary', href: `/screen/${enc}`, 'data-testid': 'open-projector', text: t('open_projector') }),
       h('a', { class: 'btn', href: `/host/${enc}`, 'data-testid': 'open-remote', text: t('open_remote') }),
+      h('button', { type: 'button', class: 'btn', 'data-testid': 'remote-qr-open', text: t('remote_qr'), onclick: () => openQR(r) }),
     );
   }
   if (r.again) actions.push(h('button', { type: 'button', class: 'btn', 'data-testid': 'again', text: t('act_again'), onclick: () => again(r) }));
@@ -157,6 +158,14 @@ async function again(r) {
   } catch (e) {
     toast(e.message, 'error');
   }
+}
+
+// openQR shows the QR code of the room's remote: the phone that scans it
+// signs in and gets the remote; the code holds no key.
+function openQR(r) {
+  $('#qr-title').textContent = t('remote_qr_title', { title: r.title || r.scenario });
+  $('#qr-img').src = `/api/account/rooms/${encodeURIComponent(r.room)}/remote.png`;
+  $('#qr-dialog').showModal();
 }
 
 function openLinks(r) {

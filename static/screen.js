@@ -1,6 +1,14 @@
 // screen.js: the projector. Connects with the host token (#h=…, control bar
-// shown) or the screen token (#s=…, view only) and draws the room's phases
-// for the back row: lobby, question, reveal, leaderboard, podium.
+// shown), the screen token (#s=…, view only) or the facilitator's session,
+// and draws the room's phases for the back row: lobby, question, reveal,
+// leaderboard, podium, and the game and board stages.
+//
+// The whole room reads this page, so it never shows a secret: the host
+// token is taken out of the address at once and never put into the page,
+// and the keys a clicker sends (Space, →, ↓, PageDown) always mean "next",
+// whatever has the focus. Every screen fits at any size (fit.js): type
+// shrinks to a 24px floor at 1920×1080, then lists lose their tail or take
+// turns in pages.
 //
 // The host view carries the correct answer of the open question in
 // view.host; this page never reads it: the projector shows the answer only
@@ -9,6 +17,7 @@ import {
   isLastQuestion,
   $,
   Connection,
+  addStrings,
   animateNumber,
   applyI18n,
   fmtCode,
@@ -18,14 +27,15 @@ import {
   icon,
   initPage,
   lang,
+  langWasChosen,
   md,
-  mdText,
   mountConnBanner,
   optionBadge,
   optionLabel,
   optionLook,
   pathPart,
   payload,
+  setLang,
   setText,
   store,
   t,
@@ -37,6 +47,21 @@ import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
 import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
 import { dayNextLabel, dayScreen, isDayScreen, placeShown, podiumDone, podiumNextLabel } from '/static/day.js';
+import { fitSection } from '/static/fit.js';
+import { sound } from '/static/sound.js';
+
+addStrings({
+  ru: {
+    sound_on: 'Звук включён',
+    sound_off: 'Звук выключен',
+    sound_toggle: 'Звуковые сигналы',
+  },
+  en: {
+    sound_on: 'Sound on',
+    sound_off: 'Sound off',
+    sound_toggle: 'Sound cues',
+  },
+});
 
 const room = pathPart(1);
 const hostKey = 'huddle.host.' + room;
@@ -50,24 +75,20 @@ let stopTimer = null;
 let busy = false;
 const seenPlayers = new Set();
 let lobbyPainted = false;
+let cueKey = ''; // the phase and question the last sound cue was for
 
 const CHOICE_TYPES = new Set(['single', 'multiple', 'truefalse', 'poll']);
 
 // ------------------------------------------------------------ token
 
+// resolveToken reads the token from the address and takes it out of the
+// address bar at once: the front row can read the projector's address.
 function resolveToken() {
   const hp = hashParams();
   const rec = store.get(hostKey);
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   if (hp.h) {
-    const saved = store.set(hostKey, {
-      ...(rec || {}),
-      room,
-      host_token: hp.h,
-      created: (rec && rec.created) || Date.now(),
-    });
-    // The projector's address bar is readable from the front row: keep the
-    // host token out of it once it is safe in localStorage.
-    if (saved && store.get(hostKey)) history.replaceState(null, '', location.pathname + location.search);
+    store.set(hostKey, { ...(rec || {}), room, host_token: hp.h, created: (rec && rec.created) || Date.now() });
     return hp.h;
   }
   if (hp.s) return hp.s;
@@ -83,14 +104,6 @@ function hostOf(url) {
     return new URL(url, location.href).host;
   } catch {
     return location.host;
-  }
-}
-
-function baseOf(url) {
-  try {
-    return new URL(url, location.href).origin;
-  } catch {
-    return location.origin;
   }
 }
 
@@ -116,39 +129,39 @@ function signInMessage() {
   return box;
 }
 
+function teamTag(v, id) {
+  return id ? h('span', { class: 'lb-team-tag', style: { '--team': teamColor(id) } }, h('span', { class: 'team-dot' }), h('span', { text: teamName(v, id) })) : null;
+}
+
 // ------------------------------------------------------------ lobby
+
+const LOBBY_CHIPS = 24;
+let lobbyChips = LOBBY_CHIPS;
 
 function buildLobby(v) {
   lobbyPainted = false;
   const host = hostOf(v.room.join_url);
-  return h(
+  const sec = h(
     'section',
-    { class: 'lobby', 'data-testid': 'phase-lobby' },
+    // A small room's names grow for the back row; a big one's shrink.
+    { class: 'lobby', 'data-testid': 'phase-lobby', 'data-kmax': '1.4' },
     h(
       'div',
       { class: 'lobby-join' },
       h('h1', { class: 'lobby-heading', text: t('join_heading') }),
       v.room.locked ? h('p', { class: 'lobby-locked', 'data-testid': 'lobby-locked', text: t('room_locked_note') }) : null,
-      h(
-        'div',
-        { class: 'join-box' },
-        h(
-          'div',
-          { class: 'join-text' },
-          h('p', { class: 'join-step' }, h('span', { class: 'step-num', text: '1' }), h('span', { text: t('join_step1') })),
-          h('p', { class: 'join-url', 'data-testid': 'join-url', text: host + '/play' }),
-          h('p', { class: 'join-step' }, h('span', { class: 'step-num', text: '2' }), h('span', { text: t('join_step2') })),
-          h('p', { class: 'join-code', id: 'join-code', 'data-testid': 'join-code', 'data-code': v.room.code, text: fmtCode(v.room.code) }),
-        ),
-        v.room.qr
-          ? h(
-              'figure',
-              { class: 'qr' },
-              h('img', { src: v.room.qr, alt: v.room.join_url || '', width: 340, height: 340 }),
-              h('figcaption', { text: t('join_or_scan') }),
-            )
-          : null,
-      ),
+      h('p', { class: 'join-step' }, h('span', { class: 'step-num', text: '1' }), h('span', { text: t('join_step1') })),
+      h('p', { class: 'join-url', 'data-testid': 'join-url', text: host + '/play' }),
+      h('p', { class: 'join-step' }, h('span', { class: 'step-num', text: '2' }), h('span', { text: t('join_step2') })),
+      h('p', { class: 'join-code', id: 'join-code', 'data-testid': 'join-code', 'data-code': v.room.code, text: fmtCode(v.room.code) }),
+      v.room.qr
+        ? h(
+            'figure',
+            { class: 'qr' },
+            h('img', { src: v.room.qr, alt: v.room.join_url || '', width: 340, height: 340 }),
+            h('figcaption', { text: t('join_or_scan') }),
+          )
+        : null,
     ),
     h(
       'div',
@@ -158,21 +171,29 @@ function buildLobby(v) {
       h('p', { id: 'lobby-empty', class: 'lobby-empty', text: t('waiting_first') }),
     ),
   );
+  // Many names: fewer on each card, the rest counted.
+  sec.reset = () => {
+    lobbyChips = LOBBY_CHIPS;
+    paintTeams(view);
+  };
+  sec.degrade = () => {
+    if (lobbyChips <= 1) return false;
+    lobbyChips = Math.max(1, Math.floor(lobbyChips * 0.6));
+    paintTeams(view);
+    return true;
+  };
+  return sec;
 }
 
-function updateLobby(v) {
-  setText($('#lobby-count'), t('players_count', { n: v.players || 0 }));
-  $('#lobby-empty').hidden = (v.players || 0) > 0;
+function paintTeams(v) {
   const grid = $('#lobby-teams');
   const teams = v.teams || [];
   const n = teams.length;
   grid.dataset.size = n <= 4 ? 's' : n <= 6 ? 'm' : 'l';
-  // Names per card: a webinar with hundreds of phones must not overflow.
-  const maxChips = n <= 4 ? 24 : n <= 6 ? 14 : 9;
   grid.replaceChildren(
     ...teams.map((tm, i) => {
       const players = tm.players || [];
-      const shown = players.slice(0, maxChips);
+      const shown = players.slice(0, lobbyChips);
       const more = (tm.size || players.length) - shown.length;
       return h(
         'div',
@@ -199,56 +220,45 @@ function updateLobby(v) {
       );
     }),
   );
+}
+
+function updateLobby(v) {
+  setText($('#lobby-count'), t('players_count', { n: v.players || 0 }));
+  $('#lobby-empty').hidden = (v.players || 0) > 0;
+  fitSection($('#stage > section')); // paints the teams
   lobbyPainted = true;
 }
 
 // ------------------------------------------------------------ question
 
-function questionHead(q, extra) {
+function questionCard(q, ...pills) {
   return h(
     'div',
-    { class: 'q-head' },
+    { class: 'q-card' },
     h(
       'div',
       { class: 'q-meta' },
       h('span', { class: 'pill', text: t('type_' + q.type) }),
       q.points && q.type !== 'poll' ? h('span', { class: 'pill pill-ghost', text: `${fmtNum(q.points)} ${t('points')}` }) : null,
-      extra,
+      pills,
     ),
-    h('h1', { class: ['q-text', lengthClass(mdText(q.text))], 'data-testid': 'question-text' }, md(q.text)),
+    h('h1', { class: 'q-text', 'data-testid': 'question-text' }, md(q.text)),
   );
 }
 
-function lengthClass(text) {
-  if (text.length > 180) return 'very-long';
-  if (text.length > 110) return 'long';
-  return '';
-}
-
-function tiles(q, reveal) {
+function tiles(q) {
   const opts = q.options || [];
-  const correct = new Set((reveal && reveal.correct) || []);
-  const poll = q.type === 'poll';
-  const counts = new Map(((reveal && reveal.distribution) || []).map((d) => [d.option, d.count]));
   return h(
     'div',
     { class: ['tiles', 'tiles-n' + Math.min(opts.length, 8), q.type === 'truefalse' && 'tiles-tf'] },
-    opts.map((o, i) => {
-      const look = optionLook(q, i);
-      const isRight = correct.has(o.id);
-      return h(
+    opts.map((o, i) =>
+      h(
         'div',
-        {
-          class: ['tile', 'opt-' + (look.style % 8), reveal && !poll && (isRight ? 'is-correct' : 'is-wrong')],
-          'data-option': o.id,
-          'data-testid': 'tile-' + o.id,
-        },
+        { class: ['tile', 'opt-' + (optionLook(q, i).style % 8)], 'data-option': o.id, 'data-testid': 'tile-' + o.id },
         optionBadge(q, i),
         h('span', { class: 'tile-text' }, md(optionLabel(q, o))),
-        reveal && isRight && !poll ? h('span', { class: 'tile-mark' }, icon('check')) : null,
-        reveal ? h('span', { class: 'tile-count', text: fmtNum(counts.get(o.id) || 0) }) : null,
-      );
-    }),
+      ),
+    ),
   );
 }
 
@@ -256,27 +266,25 @@ function buildQuestion(v) {
   const q = v.question;
   const timer = timerRing('xl');
   const choice = CHOICE_TYPES.has(q.type);
-  let media = null;
-  if (q.image) media = h('img', { class: 'q-image', src: q.image, alt: '' });
-  else if (choice) {
-    media = h('div', { class: 'q-hint q-hint-soft' }, icon('phone'), h('span', { text: t('answer_on_phone_choice') }));
+  let body;
+  if (choice) {
+    body = h('div', { class: ['q-body', q.image && 'with-image'] }, q.image ? h('img', { class: 'q-image', src: q.image, alt: '' }) : null, tiles(q));
   } else {
-    media = h(
+    body = h(
       'div',
-      { class: 'q-hint' },
-      icon('phone'),
-      h('span', { text: t(q.type === 'numeric' ? 'answer_on_phone_numeric' : 'answer_on_phone_text') }),
+      { class: ['q-body', 'q-body-free', q.image && 'with-image'] },
+      q.image ? h('img', { class: 'q-image', src: q.image, alt: '' }) : null,
+      h('div', { class: 'q-hint' }, icon('phone'), h('span', { text: t(q.type === 'numeric' ? 'answer_on_phone_numeric' : 'answer_on_phone_text') })),
     );
   }
   const sec = h(
     'section',
-    { class: ['question', 'qtype-' + q.type, !q.image && 'no-media'], 'data-testid': 'phase-question', 'data-question': q.id },
-    questionHead(q),
+    { class: ['question', 'qtype-' + q.type], 'data-testid': 'phase-question', 'data-question': q.id },
     h(
       'div',
-      { class: 'q-mid' },
+      { class: 'q-top' },
       timer.el,
-      h('div', { class: 'q-media' }, media),
+      questionCard(q),
       h(
         'div',
         { class: 'answered', 'data-testid': 'answered' },
@@ -285,10 +293,16 @@ function buildQuestion(v) {
         h('span', { class: 'answered-label', text: t('answered_of') }),
       ),
     ),
-    choice ? tiles(q, null) : null,
+    body,
   );
-  stopTimer = timer.start(q);
-  qTimer = { timer, key: timerKey(q) };
+  let lastTick = 0;
+  const tick = (ms) => {
+    const s = Math.ceil(ms / 1000);
+    if (s > 0 && s <= 5 && s !== lastTick) sound.cue('tick');
+    lastTick = s;
+  };
+  stopTimer = timer.start(q, tick);
+  qTimer = { timer, tick, key: timerKey(q) };
   return sec;
 }
 
@@ -300,14 +314,14 @@ function updateQuestion(v) {
   const q = v.question;
   if (qTimer && qTimer.key !== timerKey(q)) {
     if (stopTimer) stopTimer();
-    stopTimer = qTimer.timer.start(q);
+    stopTimer = qTimer.timer.start(q, qTimer.tick);
     qTimer.key = timerKey(q);
   }
   const num = $('#answered-num');
   const before = num.textContent;
   setText(num, fmtNum(q.answered || 0));
   setText($('#answered-of'), '/ ' + fmtNum(q.expected || 0));
-  if (before !== num.textContent) {
+  if (before !== num.textContent && before !== '0') {
     num.classList.remove('bump');
     void num.offsetWidth; // restart the animation
     num.classList.add('bump');
@@ -323,30 +337,38 @@ function closedByText(r) {
   return '';
 }
 
-function distribution(q, r) {
+// results draws each option as a row with its share of the answers as a bar
+// behind it: the chart and the options in one, so nothing lies on anything.
+function results(q, r) {
   const opts = q.options || [];
   const counts = new Map((r.distribution || []).map((d) => [d.option, d.count]));
   const max = Math.max(1, ...opts.map((o) => counts.get(o.id) || 0));
   const correct = new Set(r.correct || []);
   const poll = q.type === 'poll';
   return h(
-    'div',
-    { class: 'dist', 'data-testid': 'distribution' },
+    'ol',
+    { class: ['r-opts', 'r-opts-n' + Math.min(opts.length, 8)], 'data-testid': 'distribution' },
     opts.map((o, i) => {
-      const look = optionLook(q, i);
       const n = counts.get(o.id) || 0;
-      const bar = h('div', { class: 'dist-bar', style: { height: '0%' } });
+      const right = correct.has(o.id);
+      const bar = h('span', { class: 'r-bar', style: { width: '0%' } });
       requestAnimationFrame(() =>
         requestAnimationFrame(() => {
-          bar.style.height = Math.max(2, (n / max) * 100) + '%';
+          bar.style.width = (n / max) * 100 + '%';
         }),
       );
       return h(
-        'div',
-        { class: ['dist-col', 'opt-' + (look.style % 8), !poll && (correct.has(o.id) ? 'is-correct' : 'is-wrong')] },
-        h('div', { class: 'dist-count' }, !poll && correct.has(o.id) ? icon('check') : null, h('span', { text: fmtNum(n) })),
-        h('div', { class: 'dist-track' }, bar),
+        'li',
+        {
+          class: ['r-opt', 'opt-' + (optionLook(q, i).style % 8), !poll && (right ? 'is-correct' : 'is-wrong')],
+          'data-option': o.id,
+          'data-testid': 'tile-' + o.id,
+        },
+        bar,
         optionBadge(q, i),
+        h('span', { class: 'r-text' }, md(optionLabel(q, o))),
+        !poll && right ? h('span', { class: 'r-mark', 'aria-label': t('correct_answer') }, icon('check')) : null,
+        h('span', { class: 'r-count', text: fmtNum(n) }),
       );
     }),
   );
@@ -357,14 +379,14 @@ function topList(items, fmt) {
   return h(
     'ol',
     { class: 'top-list', 'data-testid': 'top-answers' },
-    items.slice(0, 8).map((x) =>
+    items.slice(0, 6).map((x) =>
       h(
         'li',
         { class: x.correct ? 'is-correct' : '' },
+        h('span', { class: 'top-bar', style: { width: (x.count / max) * 100 + '%' } }),
         h('span', { class: 'top-value', text: fmt(x) }),
-        h('span', { class: 'top-bar' }, h('span', { style: { width: (x.count / max) * 100 + '%' } })),
+        x.correct ? icon('check') : null,
         h('span', { class: 'top-count', text: fmtNum(x.count) }),
-        x.correct ? icon('check') : h('span', { class: 'icon-spacer' }),
       ),
     ),
   );
@@ -385,65 +407,37 @@ function buildReveal(v) {
   const r = v.reveal;
   if (!q || !r) return message('…');
   const note = closedByText(r);
-  const head = questionHead(q, note ? h('span', { class: 'pill pill-ghost', text: note }) : null);
-  let body;
-  if (q.type === 'numeric') {
-    const value = fmtNum(r.answer) + (r.tolerance ? ' ' + t('tolerance', { n: fmtNum(r.tolerance) }) : '');
-    body = h(
+  let main;
+  if (q.type === 'numeric' || q.type === 'text') {
+    const numeric = q.type === 'numeric';
+    const value = numeric
+      ? h('div', { class: 'answer-value', 'data-testid': 'correct-value', text: fmtNum(r.answer) + (r.tolerance ? ' ' + t('tolerance', { n: fmtNum(r.tolerance) }) : '') })
+      : h('ul', { class: 'accept-list', 'data-testid': 'correct-value' }, (r.accept || []).slice(0, 6).map((a) => h('li', { text: a })));
+    const top = numeric ? r.numbers || [] : r.texts || [];
+    main = h(
       'div',
-      { class: 'reveal-free' },
-      h(
-        'div',
-        { class: 'answer-card' },
-        h('div', { class: 'answer-label', text: t('correct_answer') }),
-        h('div', { class: 'answer-value', 'data-testid': 'correct-value', text: value }),
-        explanation(r),
-      ),
+      { class: 'r-main r-free' },
+      h('div', { class: 'answer-card' }, h('div', { class: 'answer-label', text: t(numeric ? 'correct_answer' : 'accepted_answers') }), value),
       h(
         'div',
         { class: 'top-box' },
         h('h2', { text: t('top_answers') }),
-        (r.numbers || []).length ? topList(r.numbers, (x) => fmtNum(x.value)) : h('p', { class: 'muted', text: t('no_answers') }),
-      ),
-    );
-  } else if (q.type === 'text') {
-    body = h(
-      'div',
-      { class: 'reveal-free' },
-      h(
-        'div',
-        { class: 'answer-card' },
-        h('div', { class: 'answer-label', text: t('accepted_answers') }),
-        h(
-          'ul',
-          { class: 'accept-list', 'data-testid': 'correct-value' },
-          (r.accept || []).slice(0, 6).map((a) => h('li', { text: a })),
-        ),
-        explanation(r),
-      ),
-      h(
-        'div',
-        { class: 'top-box' },
-        h('h2', { text: t('top_answers') }),
-        (r.texts || []).length ? topList(r.texts, (x) => x.text) : h('p', { class: 'muted', text: t('no_answers') }),
+        top.length ? topList(top, numeric ? (x) => fmtNum(x.value) : (x) => x.text) : h('p', { class: 'muted', text: t('no_answers') }),
       ),
     );
   } else {
-    body = h(
-      'div',
-      { class: ['reveal-choice', !r.explanation && q.type !== 'poll' && 'no-explain'] },
-      distribution(q, r),
-      q.type === 'poll'
-        ? h('aside', { class: 'explain' }, h('div', { class: 'explain-body' }, md(r.explanation || t('poll_no_correct'), { block: true })))
-        : explanation(r),
-    );
+    main = h('div', { class: 'r-main' }, results(q, r));
   }
+  const explain = explanation(r);
   return h(
     'section',
-    { class: ['reveal', 'qtype-' + q.type], 'data-testid': 'phase-reveal', 'data-question': q.id },
-    head,
-    body,
-    CHOICE_TYPES.has(q.type) ? tiles(q, r) : null,
+    { class: ['reveal', 'qtype-' + q.type, explain && 'has-explain'], 'data-testid': 'phase-reveal', 'data-question': q.id },
+    h(
+      'div',
+      { class: 'q-top' },
+      questionCard(q, note ? h('span', { class: 'pill pill-ghost', text: note }) : null, q.type === 'poll' ? h('span', { class: 'pill pill-ghost', text: t('poll_no_correct') }) : null),
+    ),
+    h('div', { class: 'r-body' }, main, explain),
   );
 }
 
@@ -480,24 +474,20 @@ function teamRows(v, teams) {
   );
 }
 
-function playerRows(v, players) {
+// veiled, when given, says which players the podium does not show yet.
+function playerRows(v, players, n, compact, veiled) {
   return h(
     'ol',
-    { class: 'lb-player-list', 'data-testid': 'lb-players' },
-    players.slice(0, 10).map((p) => {
-      const pts = h('span', { class: 'lb-points', text: fmtNum(p.points - (p.last || 0)) });
-      requestAnimationFrame(() => animateNumber(pts, p.points - (p.last || 0), p.points, 1100));
+    { class: ['lb-player-list', compact && 'compact'], 'data-testid': compact ? 'fin-players' : 'lb-players' },
+    players.slice(0, n).map((p) => {
+      const pts = h('span', { class: 'lb-points', text: fmtNum(compact ? p.points : p.points - (p.last || 0)) });
+      if (!compact) requestAnimationFrame(() => animateNumber(pts, p.points - (p.last || 0), p.points, 1100));
       return h(
         'li',
-        { class: 'lb-player', style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
+        { class: ['lb-player', veiled && veiled(p) && 'podium-veiled'], style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
         h('span', { class: 'lb-rank', text: String(p.rank) }),
-        h(
-          'span',
-          { class: 'lb-player-main' },
-          h('span', { class: 'lb-name', 'data-testid': 'lb-player-name', text: p.name }),
-          p.team ? h('span', { class: 'lb-team-tag' }, h('span', { class: 'team-dot' }), h('span', { text: teamName(v, p.team) })) : null,
-        ),
-        p.last ? h('span', { class: 'lb-last', text: '+' + fmtNum(p.last) }) : h('span', { class: 'lb-last lb-last-none' }),
+        h('span', { class: 'lb-player-main' }, h('span', { class: 'lb-name', 'data-testid': 'lb-player-name', text: p.name }), teamTag(v, p.team)),
+        compact ? null : p.last ? h('span', { class: 'lb-last', text: '+' + fmtNum(p.last) }) : h('span', { class: 'lb-last lb-last-none' }),
         pts,
       );
     }),
@@ -509,9 +499,12 @@ function buildLeaderboard(v) {
   const players = lb.players || [];
   const teamsOnly = v.room.team_mode === 'team' || players.length === 0;
   const q = v.question;
-  return h(
+  let shown = Math.min(10, players.length);
+  const col = teamsOnly ? null : h('div', { class: 'lb-col lb-col-players' }, h('h2', { text: t('players_top') }), playerRows(v, players, shown));
+  const sec = h(
     'section',
-    { class: ['leaderboard', teamsOnly && 'teams-only'], 'data-testid': 'phase-leaderboard' },
+    // Few rows leave room: they grow for the back row.
+    { class: ['leaderboard', teamsOnly && 'teams-only'], 'data-testid': 'phase-leaderboard', 'data-kmax': '1.4' },
     h(
       'header',
       { class: 'lb-head' },
@@ -522,9 +515,23 @@ function buildLeaderboard(v) {
       'div',
       { class: 'lb-cols' },
       h('div', { class: 'lb-col lb-col-teams' }, h('h2', { text: t('teams_ranking') }), teamRows(v, activeTeams(v, lb.teams))),
-      teamsOnly ? null : h('div', { class: 'lb-col lb-col-players' }, h('h2', { text: t('players_top') }), playerRows(v, players)),
+      col,
     ),
   );
+  // A long list of players gives way: the top three always stay.
+  if (col) {
+    sec.reset = () => {
+      shown = Math.min(10, players.length);
+      col.lastElementChild.replaceWith(playerRows(v, players, shown));
+    };
+    sec.degrade = () => {
+      if (shown <= 3) return false;
+      shown -= 1;
+      col.lastElementChild.replaceWith(playerRows(v, players, shown));
+      return true;
+    };
+  }
+  return sec;
 }
 
 // ------------------------------------------------------------ finished
@@ -535,9 +542,14 @@ function buildFinished(v) {
   const players = lb.players || [];
   const order = [1, 0, 2].filter((i) => teams[i]);
   const teamsOnly = v.room.team_mode === 'team' || players.length === 0;
-  return h(
+  let shown = Math.min(5, players.length);
+  // The podium goes up place by place, third to first: a player shows with
+  // their place, and those below the top three with the first.
+  const veiled = (p) => !placeShown(v, p.rank <= 3 ? p.rank : 1);
+  const best = teamsOnly ? null : h('div', { class: 'fin-players' }, h('h2', { text: t('best_players') }), playerRows(v, players, shown, true, veiled));
+  const sec = h(
     'section',
-    { class: ['finished', teamsOnly && 'teams-only'], 'data-testid': 'phase-finished' },
+    { class: ['finished', teamsOnly && 'teams-only'], 'data-testid': 'phase-finished', 'data-revealed': v.podium ? String(v.podium.revealed) : 'all' },
     h('header', { class: 'fin-head' }, icon('trophy'), h('h1', { text: t('finished_heading') }), h('p', { text: t('thanks_all') })),
     h(
       'div',
@@ -556,33 +568,22 @@ function buildFinished(v) {
           );
         }),
       ),
-      teamsOnly
-        ? null
-        : h(
-            'div',
-            { class: 'fin-players' },
-            h('h2', { text: t('best_players') }),
-            h(
-              'ol',
-              { class: 'lb-player-list compact', 'data-testid': 'fin-players' },
-              players.slice(0, 5).map((p) =>
-                h(
-                  'li',
-                  { class: ['lb-player', !placeShown(v, p.rank <= 3 ? p.rank : 1) && 'podium-veiled'], style: { '--team': teamColor(p.team) } },
-                  h('span', { class: 'lb-rank', text: String(p.rank) }),
-                  h(
-                    'span',
-                    { class: 'lb-player-main' },
-                    h('span', { class: 'lb-name', text: p.name }),
-                    p.team ? h('span', { class: 'lb-team-tag' }, h('span', { class: 'team-dot' }), h('span', { text: teamName(v, p.team) })) : null,
-                  ),
-                  h('span', { class: 'lb-points', text: fmtNum(p.points) }),
-                ),
-              ),
-            ),
-          ),
+      best,
     ),
   );
+  if (best) {
+    sec.reset = () => {
+      shown = Math.min(5, players.length);
+      best.lastElementChild.replaceWith(playerRows(v, players, shown, true, veiled));
+    };
+    sec.degrade = () => {
+      if (shown <= 3) return false;
+      shown -= 1;
+      best.lastElementChild.replaceWith(playerRows(v, players, shown, true, veiled));
+      return true;
+    };
+  }
+  return sec;
 }
 
 // ------------------------------------------------------------ render
@@ -600,61 +601,128 @@ const UPDATE = {
   question: updateQuestion,
 };
 
+// cues plays the sound of a phase the first time the projector shows it.
+function cues(v) {
+  const q = v.question;
+  const key = v.phase + '|' + (q ? q.id : '') + '|' + (v.stage ? v.stage.index : '');
+  if (key === cueKey) return;
+  const first = cueKey === '';
+  cueKey = key;
+  if (first) return; // a projector opened mid-session stays quiet
+  if (v.phase === 'question') sound.cue('start');
+  else if (v.phase === 'reveal') sound.cue('reveal');
+  else if (v.phase === 'finished') sound.cue('podium');
+}
+
+// fitTop fills the top bar with as much as fits: the title and the stage
+// with the question number, then less, ending with the question number
+// alone. Nothing in it is ever cut short.
+let topArgs = null;
+
+function fitTop(title, progress) {
+  topArgs = [title, progress];
+  const left = $('.s-top-left');
+  const titleEl = $('#s-title');
+  const prog = $('#s-progress');
+  const tries = [];
+  for (const p of progress) tries.push([true, p]);
+  for (const p of progress) tries.push([false, p]);
+  if (!tries.length) tries.push([true, '']);
+  for (const [withTitle, p] of tries) {
+    titleEl.hidden = !withTitle;
+    setText(titleEl, title);
+    setText(prog, p);
+    if (left.scrollWidth <= left.clientWidth + 1) return;
+  }
+}
+
 function render() {
   const v = view;
   if (!v) return;
   document.body.dataset.phase = v.phase;
-  setText($('#s-title'), v.room.title);
   document.title = `${v.room.title} — huddle`;
   const q = v.question;
-  let progress = '';
-  if (q && v.phase !== 'lobby' && v.phase !== 'finished') {
-    progress = t('question_n', { n: q.index + 1, count: q.count });
-    if ((v.room.stages || 1) > 1 && v.stage && v.stage.title) progress = `${v.stage.title} · ${progress}`;
+  // From the longest to the shortest; fitTop takes the first that fits.
+  const progress = [];
+  const stageTitle = (v.room.stages || 1) > 1 && v.stage && v.stage.title ? v.stage.title : '';
+  if (v.game && !v.game.case) {
+    progress.push(t('game_debrief'));
+  } else if (v.board) {
+    if (v.stage && v.stage.title && v.stage.title !== v.room.title) progress.push(v.stage.title);
+  } else if (v.game && v.game.case) {
+    const n = t('game_case_n', { n: v.game.case.index + 1, count: v.game.case.count });
+    if (stageTitle) progress.push(`${stageTitle} · ${n}`);
+    progress.push(n);
+  } else if (q && v.phase !== 'lobby' && v.phase !== 'finished') {
+    const n = t('question_n', { n: q.index + 1, count: q.count });
+    if (stageTitle) progress.push(`${stageTitle} · ${n}`);
+    progress.push(n);
   }
   const showCode = v.phase !== 'lobby' && v.phase !== 'finished' && v.room.code;
   $('#s-code-mini').hidden = !showCode;
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
   setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
+  fitTop(v.room.title, progress);
+  cues(v);
 
   if (isDayScreen(v)) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     const key = ['day', v.phase, lang(), JSON.stringify(v.day)].join('|');
-    setText($('#s-progress'), '');
     if (key !== builtKey) {
       builtKey = key;
-      $('#stage').replaceChildren(dayScreen(v));
+      const section = dayScreen(v);
+      $('#stage').replaceChildren(section);
+      fitSection(section);
     }
     renderControls();
+    fitTop(v.room.title, []);
     return;
   }
+  // A board room's podium shows like a quiz's until its last step.
   if (v.board && !(v.phase === 'finished' && !podiumDone(v))) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     builtKey = '';
-    if (v.stage && v.stage.title) setText($('#s-progress'), v.stage.title);
     $('#stage').replaceChildren(boardScreen(v));
     renderControls();
     return;
   }
-  if (v.game && v.game.case) progress = t('game_case_n', { n: v.game.case.index + 1, count: v.game.case.count });
-  setText($('#s-progress'), progress);
   const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : '', v.podium ? v.podium.revealed : ''].join('|');
   const build = v.game && (v.phase !== 'finished' || v.game.debrief) ? buildGameScreen : BUILD[v.phase];
   if (key !== builtKey) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     builtKey = key;
-    const stage = $('#stage');
-    stage.replaceChildren(build ? build(v) : message(v.phase));
+    const section = build ? build(v) : message(v.phase);
+    $('#stage').replaceChildren(section);
+    const update = v.game ? null : UPDATE[v.phase];
+    if (v.phase !== 'lobby' || !update) fitSection(section); // the lobby's update fits it
+    if (update) update(v);
+  } else {
+    const update = UPDATE[v.phase];
+    if (update && !v.game) update(v);
   }
-  const update = UPDATE[v.phase];
-  if (update) update(v);
   renderControls();
+  fitTop(...topArgs); // again, now that the whole page is laid out
 }
 
 // ------------------------------------------------------------ host controls
+
+// nextAction is what "next" means now, or null when nothing goes next (a
+// question is open, the room is over).
+function nextAction(v) {
+  if (!v) return null;
+  const ph = v.phase;
+  if (ph === 'lobby') return { label: t('control_start'), type: 'start' };
+  if (ph === 'finished') return podiumDone(v) ? null : { label: podiumNextLabel(v), type: 'next' };
+  if (ph === 'between') return { label: dayNextLabel(v), type: 'next' };
+  if (v.board) return { label: boardNextLabel(v.board), type: 'next' };
+  if (ph === 'game' || ph === 'debrief') return { label: gameNextLabel(v), type: 'next', confirm: ph === 'game' && !gameAllDone(v) };
+  if (ph === 'reveal') return { label: t('control_next_leaderboard'), type: 'next' };
+  if (ph === 'leaderboard') return { label: isLastQuestion(v) ? t('control_next_final') : t('control_next_question'), type: 'next' };
+  return null;
+}
 
 function renderControls() {
   const isHost = role === 'host';
@@ -662,24 +730,15 @@ function renderControls() {
   document.body.classList.toggle('has-controls', isHost);
   if (!isHost || !view) return;
   const ph = view.phase;
-  const next = $('#ctl-next');
-  $('#ctl-start').hidden = ph !== 'lobby';
+  const next = nextAction(view);
+  const btn = $('#ctl-next');
+  $('#ctl-start').hidden = !next || next.type !== 'start';
+  btn.hidden = !next || next.type !== 'next';
+  if (next) setText(btn, next.label);
   $('#ctl-close').hidden = ph !== 'question';
-  const podiumStep = ph === 'finished' && !podiumDone(view);
-  next.hidden = (ph === 'finished' && !podiumStep) || (ph !== 'finished' && !view.board && ph !== 'reveal' && ph !== 'leaderboard' && ph !== 'game' && ph !== 'debrief' && ph !== 'between');
-  if (ph === 'game' || ph === 'debrief') setText(next, gameNextLabel(view));
   $('#ctl-end').hidden = ph === 'finished';
-  $('#ctl-exports').hidden = ph !== 'finished';
-  document.querySelector('.keys-hint').hidden = ph === 'finished' || ph === 'question';
-  if (view.board) setText(next, boardNextLabel(view.board));
-  else if (ph === 'reveal') setText(next, t('control_next_leaderboard'));
-  else if (ph === 'leaderboard') setText(next, isLastQuestion(view) ? t('control_next_final') : t('control_next_question'));
-  if (ph === 'between') setText(next, dayNextLabel(view));
-  if (podiumStep) setText(next, podiumNextLabel(view));
-  for (const b of document.querySelectorAll('#controls .ctl')) if (b.tagName === 'BUTTON' && b.id !== 'ctl-remote') b.disabled = busy;
-  const enc = encodeURIComponent(room);
-  $('#ctl-export-xlsx').href = `/api/rooms/${enc}/export.xlsx?token=${encodeURIComponent(token)}`;
-  $('#ctl-export-csv').href = `/api/rooms/${enc}/export.csv?token=${encodeURIComponent(token)}`;
+  $('.keys-hint').hidden = !next;
+  for (const b of document.querySelectorAll('#controls button')) b.disabled = busy;
 }
 
 async function command(type) {
@@ -698,42 +757,10 @@ async function command(type) {
 
 function primaryAction() {
   if (role !== 'host' || !view) return;
-  if (view.phase === 'lobby') command('start');
-  else if (view.phase === 'between' || (view.phase === 'finished' && !podiumDone(view))) command('next');
-  else if ((view.board && view.phase !== 'finished') || view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
-  else if (view.phase === 'reveal' || view.phase === 'leaderboard') command('next');
-  else if ((view.phase === 'game' || view.phase === 'debrief') && (gameAllDone(view) || confirm(t('game_confirm_next')))) command('next');
-}
-
-function openRemote() {
-  const rec = store.get(hostKey) || {};
-  const base = view ? baseOf(view.room.join_url) : location.origin;
-  const enc = encodeURIComponent(room);
-  // Opened through the facilitator's session, the page holds no token: the
-  // phone signs in instead.
-  let hostUrl = `${base}/host/${enc}`;
-  if (rec.host_url && rec.host_url.includes('#')) hostUrl = rec.host_url;
-  else if (token) hostUrl = `${base}/host/${enc}#h=${token}`;
-  const help = $('#remote-dialog p');
-  help.dataset.i18n = token ? 'remote_help' : 'remote_help_session';
-  help.textContent = t(help.dataset.i18n);
-  $('#remote-url').value = hostUrl;
-  let screenUrl = '';
-  if (rec.screen_url && rec.screen_url.includes('#')) screenUrl = rec.screen_url;
-  else if (rec.screen_token) screenUrl = `${base}/screen/${enc}#s=${rec.screen_token}`;
-  $('#screen-url').value = screenUrl;
-  $('#screen-url-box').hidden = !screenUrl;
-  $('#remote-dialog').showModal();
-}
-
-async function copyFrom(input) {
-  try {
-    await navigator.clipboard.writeText(input.value);
-  } catch {
-    input.select();
-    document.execCommand('copy');
-  }
-  toast(t('copied'));
+  const next = nextAction(view);
+  if (!next) return;
+  if (next.confirm && !confirm(t('game_confirm_next'))) return;
+  command(next.type);
 }
 
 function toggleFullscreen() {
@@ -741,7 +768,44 @@ function toggleFullscreen() {
   else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
 }
 
+function paintSound() {
+  const b = $('#s-sound');
+  b.setAttribute('aria-pressed', String(sound.on));
+  b.title = t(sound.on ? 'sound_on' : 'sound_off');
+  b.replaceChildren(icon(sound.on ? 'sound' : 'mute'));
+}
+
+// The keys a presentation clicker sends. They mean "next" wherever the
+// focus is: a focused button must not turn Space into its own click.
+const NEXT_KEYS = new Set([' ', 'Spacebar', 'ArrowRight', 'ArrowDown', 'PageDown', 'MediaTrackNext']);
+
+function onKey(e) {
+  sound.wake();
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  if (NEXT_KEYS.has(e.key)) {
+    e.preventDefault();
+    e.stopPropagation();
+    if (!e.repeat) primaryAction();
+    return;
+  }
+  const el = e.target;
+  const control = el && el !== document.body && el.closest && el.closest('button, a[href], input, select, textarea');
+  if (e.key === 'Enter' && !control) {
+    e.preventDefault();
+    if (!e.repeat) primaryAction();
+  } else if (!control && (e.key === 'f' || e.key === 'F' || e.key === 'а' || e.key === 'А')) {
+    toggleFullscreen();
+  }
+}
+
 // ------------------------------------------------------------ wiring
+
+// followRoomLang shows the room in its own language unless this device
+// chose one.
+function followRoomLang(v) {
+  const l = v && v.room && v.room.lang;
+  if (!langWasChosen() && (l === 'ru' || l === 'en') && l !== lang()) setLang(l, { remember: false });
+}
 
 function onFrame(msg) {
   const d = payload(msg);
@@ -752,6 +816,7 @@ function onFrame(msg) {
       break;
     case 'view':
       view = d;
+      followRoomLang(d);
       render();
       break;
     case 'error':
@@ -776,31 +841,33 @@ function onFatal(code) {
 function main() {
   initPage();
   token = resolveToken();
-  $('#ctl-start').addEventListener('click', () => command('start'));
-  $('#ctl-next').addEventListener('click', () => {
-    if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
-    command('next');
-  });
+  $('#ctl-start').addEventListener('click', primaryAction);
+  $('#ctl-next').addEventListener('click', primaryAction);
   $('#ctl-close').addEventListener('click', () => command('close'));
   $('#ctl-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');
   });
-  $('#ctl-remote').addEventListener('click', openRemote);
-  $('#remote-copy').addEventListener('click', () => copyFrom($('#remote-url')));
-  $('#screen-copy').addEventListener('click', () => copyFrom($('#screen-url')));
   $('#s-fullscreen').append(icon('expand'));
   $('#s-fullscreen').addEventListener('click', toggleFullscreen);
-  document.addEventListener('keydown', (e) => {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-    if ($('#remote-dialog').open) return;
-    const tag = (e.target && e.target.tagName) || '';
-    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || tag === 'BUTTON' || tag === 'A') return;
-    if (e.key === ' ' || e.key === 'ArrowRight' || e.key === 'PageDown' || e.key === 'Enter') {
-      e.preventDefault();
-      primaryAction();
-    } else if (e.key === 'f' || e.key === 'F' || e.key === 'а' || e.key === 'А') {
-      toggleFullscreen();
-    }
+  $('#s-sound').addEventListener('click', () => {
+    sound.set(!sound.on);
+    paintSound();
+  });
+  paintSound();
+  // Capture: the keys are read before any focused control sees them.
+  document.addEventListener('keydown', onKey, true);
+  document.addEventListener(
+    'keyup',
+    (e) => {
+      if (NEXT_KEYS.has(e.key)) e.preventDefault(); // a button clicks on Space's keyup
+    },
+    true,
+  );
+  document.addEventListener('pointerdown', () => sound.wake());
+  // A click leaves no focus behind on the projector's controls.
+  $('#controls').addEventListener('click', (e) => {
+    const b = e.target.closest('button');
+    if (b && e.detail > 0) b.blur();
   });
   // The control bar fades while the mouse rests, so the room sees the content.
   let idle = null;
@@ -812,6 +879,30 @@ function main() {
   document.addEventListener('mousemove', wake);
   document.addEventListener('keydown', wake);
   wake();
+  // A window resized (or a projector plugged in) fits its screen again.
+  let lastSize = '';
+  new ResizeObserver(() => {
+    const size = innerWidth + 'x' + innerHeight;
+    if (size === lastSize) return;
+    lastSize = size;
+    const sec = $('#stage > section');
+    if (sec && !view?.board) fitSection(sec);
+  }).observe($('#stage'));
+  // The right of the top bar grows (the code appears, a count gets a
+  // digit) or a text is drawn anew (a font arrives): the left fits itself
+  // again.
+  const top = new ResizeObserver(() => {
+    if (topArgs) fitTop(...topArgs);
+  });
+  for (const el of ['.s-top-right', '#s-title', '#s-progress']) top.observe($(el));
+  // A font that arrives after a screen was fitted changes its text's size.
+  if (document.fonts) {
+    document.fonts.addEventListener('loadingdone', () => {
+      const sec = $('#stage > section');
+      if (sec && !view?.board) fitSection(sec);
+      if (topArgs) fitTop(...topArgs);
+    });
+  }
 
   if (!room) {
     $('#stage').replaceChildren(message(t('no_token')));
@@ -822,6 +913,7 @@ function main() {
   conn = new Connection({ room, token, lang: lang(), onFrame, onStatus: status, onFatal });
   window.addEventListener('langchange', () => {
     applyI18n();
+    paintSound();
     conn.setLang(lang());
     render();
   });

@@ -15,12 +15,13 @@ import (
 	"github.com/coder/websocket"
 )
 
-// connectAll opens the session's phones with a pool of workers. join is
-// called per phone and returns its WebSocket URL and hello frame (nil for
-// none); the socket counts as joined once its first frame arrives when a
-// hello is sent, or once dialled otherwise.
-func (s *session) connectAll(ctx context.Context, workers int, addr string, join func(ctx context.Context, hc *http.Client, i int) (url string, hello []byte, err error)) (errs int64, took time.Duration) {
-	hcs := clients(workers, addr)
+// connectAll opens the session's phones with a pool of workers, the
+// first of which dials from the first-th loopback address (see clients).
+// join is called per phone and returns its WebSocket URL and hello frame
+// (nil for none); the socket counts as joined once its first frame
+// arrives when a hello is sent, or once dialled otherwise.
+func (s *session) connectAll(ctx context.Context, workers, first int, addr string, join func(ctx context.Context, hc *http.Client, i int) (url string, hello []byte, err error)) (errs int64, took time.Duration) {
+	hcs := clients(workers, first, addr)
 	var next atomic.Int64
 	var failed atomic.Int64
 	var wg sync.WaitGroup
@@ -52,14 +53,18 @@ func (s *session) connectAll(ctx context.Context, workers int, addr string, join
 func (s *session) connect(ctx context.Context, hc *http.Client, i int, join func(ctx context.Context, hc *http.Client, i int) (string, []byte, error)) error {
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	t0 := time.Now()
 	url, hello, err := join(jctx, hc, i)
 	if err != nil {
 		return err
 	}
+	t1 := time.Now()
 	c, _, err := websocket.Dial(jctx, url, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
+	s.joinNS.Add(int64(t1.Sub(t0)))
+	s.dialNS.Add(int64(time.Since(t1)))
 	c.SetReadLimit(1 << 20)
 	p := s.newPhone(i)
 	p.c = c
@@ -178,6 +183,9 @@ func (h *host) read(ctx context.Context) {
 	for {
 		_, b, err := h.c.Read(ctx)
 		if err != nil {
+			if ctx.Err() == nil && !h.s.ending.Load() {
+				fmt.Printf("  host socket ended: %v\n", err)
+			}
 			return
 		}
 		now := time.Now().UnixNano()

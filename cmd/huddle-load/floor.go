@@ -30,8 +30,11 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 		}
 	}()
 	defer func() { _ = hconn.CloseNow(); <-hostDone }()
+	t.compact(ctx)
+	mb := t.memory(ctx, cfg.profile, "floor-before")
 	before := t.sample(ctx)
-	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
+	joinProfile := t.cpuProfile(ctx, cfg.profile, "floor-join", cfg.profileFor)
+	errs, took := s.connectAll(ctx, cfg.workers, 0, t.addr, func(context.Context, *http.Client, int) (string, []byte, error) {
 		return ws, nil, nil
 	})
 	defer s.closeAll()
@@ -39,12 +42,16 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 	time.Sleep(300 * time.Millisecond)
 	joined := t.sample(ctx)
 	want := int(s.welcomed.Load())
-	res.memory(before, joined, want)
+	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "floor-joined"), want)
 
 	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
 	open := make([]int64, cfg.questions)
+	joinProfile()
 	start := t.sample(ctx)
+	questionProfile := t.cpuProfile(ctx, cfg.profile, "floor-questions", cfg.profileFor)
+	defer questionProfile()
 	s.frames.Store(0)
+	s.phoneFrames.Store(0)
 	s.bytes.Store(0)
 	for k := range cfg.questions {
 		open[k] = time.Now().UnixNano()
@@ -55,6 +62,6 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 		waitFor(ctx, 30*time.Second, func() bool { return acksIn(s, k) })
 	}
 	end := t.sample(ctx)
-	res.questions(s, open, nil, start, end)
+	res.questions([]play{{s: s, open: open}}, start, end)
 	return res, nil
 }

@@ -8,102 +8,207 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 )
 
-// runHuddle plays one room on a huddle server: a host, n phones in teams,
-// the questions, the final leaderboard.
-func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
-	base := "http://" + t.addr
-	res := &Result{Target: "huddle", N: cfg.n}
-	hc := &http.Client{Timeout: 30 * time.Second}
+// huddleRoom is one room under load: its host and its phones.
+type huddleRoom struct {
+	code   string
+	ws     string // the room's WebSocket URL
+	s      *session
+	h      *host
+	hconn  *websocket.Conn
+	tokens []string // the phones' tokens, for the restart
+	open   []int64
+}
+
+// newHuddleRoom creates a room for n phones as the signed-in facilitator
+// and opens its host's socket.
+func newHuddleRoom(ctx context.Context, hc *http.Client, cfg config, t target, session *http.Cookie, n int) (*huddleRoom, error) {
 	var created struct {
 		Room      string `json:"room"`
 		Code      string `json:"code"`
 		HostToken string `json:"host_token"`
 	}
-	session, err := signIn(ctx, hc, base, t.login, t.password)
-	if err != nil {
-		return nil, fmt.Errorf("sign in as %s: %w", t.login, err)
-	}
 	body := fmt.Sprintf(`{"scenario":%q,"team_count":%d,"lang":"en"}`, scenarioID, cfg.teams)
-	if err := postJSONAs(ctx, hc, session, base+"/api/rooms", body, &created); err != nil {
+	if err := postJSONAs(ctx, hc, session, "http://"+t.addr+"/api/rooms", body, &created); err != nil {
 		return nil, fmt.Errorf("create room: %w", err)
 	}
-	ws := "ws://" + t.addr + "/ws/" + created.Room
-
-	s := newSession(cfg.n, cfg.questions)
-	hconn, _, err := websocket.Dial(ctx, ws, nil)
+	r := &huddleRoom{code: created.Code, ws: "ws://" + t.addr + "/ws/" + created.Room, s: newSession(n, cfg.questions),
+		tokens: make([]string, n), open: make([]int64, cfg.questions)}
+	hconn, _, err := websocket.Dial(ctx, r.ws, nil)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	defer hconn.CloseNow()
 	hconn.SetReadLimit(256 << 20)
-	h := &host{c: hconn, s: s, want: cfg.n, counted: make([]int64, cfg.questions), done: make(chan struct{}), qindex: -1}
+	r.hconn = hconn
+	r.h = &host{c: hconn, s: r.s, want: n, counted: make([]int64, cfg.questions), done: make(chan struct{}), qindex: -1}
 	if err := hconn.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, created.HostToken)); err != nil {
+		_ = hconn.CloseNow()
 		return nil, err
 	}
-	go h.read(ctx)
-	defer func() { _ = hconn.CloseNow(); <-h.done }()
+	go r.h.read(ctx)
+	return r, nil
+}
 
-	before := t.sample(ctx)
-	errs, took := s.connectAll(ctx, cfg.workers, t.addr, func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
+// close closes the host's socket and waits for its reader.
+func (r *huddleRoom) close() {
+	_ = r.hconn.CloseNow()
+	<-r.h.done
+}
+
+// join brings the room's phones in through POST /api/join and their
+// sockets, with workers of their own loopback addresses from first on.
+func (r *huddleRoom) join(ctx context.Context, addr string, workers, first int) int64 {
+	base := "http://" + addr
+	errs, _ := r.s.connectAll(ctx, workers, first, addr, func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
 		var j struct {
 			Token string `json:"token"`
 		}
-		if err := postJSON(ctx, hc, base+"/api/join", fmt.Sprintf(`{"code":%q,"name":"phone %d","team":""}`, created.Code, i), &j); err != nil {
+		if err := postJSON(ctx, hc, base+"/api/join", fmt.Sprintf(`{"code":%q,"name":"phone %d","team":""}`, r.code, i), &j); err != nil {
 			return "", nil, fmt.Errorf("join: %w", err)
 		}
-		return ws, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
+		r.tokens[i] = j.Token
+		return r.ws, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
 	})
-	defer s.closeAll()
-	res.join(cfg.n, errs, took, s)
-	want := int(s.welcomed.Load())
-	h.mu.Lock()
-	h.want = want
-	h.mu.Unlock()
-	time.Sleep(300 * time.Millisecond) // let the lobby views settle before sampling memory
-	joined := t.sample(ctx)
-	res.memory(before, joined, want)
+	r.h.mu.Lock()
+	r.h.want = int(r.s.welcomed.Load())
+	r.h.mu.Unlock()
+	return errs
+}
 
-	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
-	open := make([]int64, cfg.questions)
-	start := t.sample(ctx)
-	s.frames.Store(0)
-	s.bytes.Store(0)
+// play runs the room's questions: start or next opens one, every phone
+// answers within the window, the host waits until its view counts every
+// answer, then next to the reveal and the leaderboard; the podium last.
+func (r *huddleRoom) play(ctx context.Context, cfg config, seed int64) error {
+	rng := rand.New(rand.NewPCG(uint64(seed), 1))
+	h, s := r.h, r.s
 	for k := range cfg.questions {
 		cmd := "next"
 		if k == 0 {
 			cmd = "start"
 		}
-		open[k] = time.Now().UnixNano()
+		r.open[k] = time.Now().UnixNano()
 		if err := h.send(ctx, cmd); err != nil {
-			return nil, fmt.Errorf("host %s: %w", cmd, err)
+			return fmt.Errorf("host %s: %w", cmd, err)
 		}
-		s.answerAll(ctx, k, time.Unix(0, open[k]), cfg.window, answerFrames(k), rng)
+		s.answerAll(ctx, k, time.Unix(0, r.open[k]), cfg.window, answerFrames(k), rng)
 		if !waitFor(ctx, 30*time.Second, func() bool { return h.countedAt(k) != 0 }) {
 			fmt.Printf("  question %d: not every answer was counted within 30 s\n", k+1)
 		}
 		// reveal → leaderboard → (the next question opens with the next "next")
 		if err := h.send(ctx, "next"); err != nil {
-			return nil, err
+			return err
 		}
 		waitFor(ctx, 10*time.Second, func() bool { p, _ := h.state(); return p == "leaderboard" })
 		waitFor(ctx, 10*time.Second, func() bool { return acksIn(s, k) })
 	}
 	if err := h.send(ctx, "next"); err != nil { // podium
-		return nil, err
+		return err
 	}
 	waitFor(ctx, 10*time.Second, func() bool { p, _ := h.state(); return p == "finished" })
-	end := t.sample(ctx)
-	res.Leaderboard = h.standings()
-	counted := make([]int64, cfg.questions)
+	return nil
+}
+
+// recorded is what the room's phones and host recorded.
+func (r *huddleRoom) recorded() play {
+	counted := make([]int64, len(r.open))
 	for k := range counted {
-		counted[k] = h.countedAt(k)
+		counted[k] = r.h.countedAt(k)
 	}
-	res.questions(s, open, counted, start, end)
+	return play{s: r.s, open: r.open, counted: counted}
+}
+
+// runHuddle plays cfg.rooms rooms at once on a huddle server, cfg.n phones
+// shared among them: each room a host, its phones in teams, the questions,
+// the final leaderboard.
+func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
+	res := &Result{Target: "huddle", N: cfg.n, Rooms: cfg.rooms}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	cookie, err := signIn(ctx, hc, "http://"+t.addr, t.login, t.password)
+	if err != nil {
+		return nil, fmt.Errorf("sign in as %s: %w", t.login, err)
+	}
+	rooms := make([]*huddleRoom, cfg.rooms)
+	for i := range rooms {
+		n := cfg.n / cfg.rooms
+		if i < cfg.n%cfg.rooms {
+			n++
+		}
+		r, err := newHuddleRoom(ctx, hc, cfg, t, cookie, n)
+		if err != nil {
+			return nil, err
+		}
+		defer r.close()
+		rooms[i] = r
+	}
+
+	t.compact(ctx)
+	mb := t.memory(ctx, cfg.profile, "huddle-before")
+	before := t.sample(ctx)
+	joinProfile := t.cpuProfile(ctx, cfg.profile, "huddle-join", cfg.profileFor)
+	// The rooms' phones join at once, the workers shared among them, each
+	// from loopback addresses of its own.
+	start := time.Now()
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	workers := max(1, cfg.workers/len(rooms))
+	for i, r := range rooms {
+		wg.Go(func() { errs.Add(r.join(ctx, t.addr, workers, i*workers)) })
+	}
+	wg.Wait()
+	took := time.Since(start)
+	sessions := make([]*session, len(rooms))
+	for i, r := range rooms {
+		sessions[i] = r.s
+		defer r.s.closeAll()
+	}
+	res.join(cfg.n, errs.Load(), took, sessions...)
+	time.Sleep(300 * time.Millisecond) // let the lobby views settle before sampling memory
+	joined := t.sample(ctx)
+	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "huddle-joined"), res.Joined)
+	joinProfile()
+
+	qs := t.sample(ctx)
+	questionProfile := t.cpuProfile(ctx, cfg.profile, "huddle-questions", cfg.profileFor)
+	defer questionProfile()
+	for _, r := range rooms {
+		r.s.frames.Store(0)
+		r.s.phoneFrames.Store(0)
+		r.s.bytes.Store(0)
+	}
+	errc := make(chan error, len(rooms))
+	for i, r := range rooms {
+		wg.Go(func() { errc <- r.play(ctx, cfg, cfg.seed+int64(i)) })
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			return nil, err
+		}
+	}
+	end := t.sample(ctx)
+	res.Leaderboard = rooms[0].h.standings()
+	plays := make([]play, len(rooms))
+	for i, r := range rooms {
+		plays[i] = r.recorded()
+	}
+	res.questions(plays, qs, end)
+	if cfg.restart && t.restart != nil {
+		for _, r := range rooms {
+			r.s.closeAll() // the crash ends every socket; their files are needed again
+		}
+		rs, err := measureRestart(ctx, cfg, t, rooms[0])
+		if err != nil {
+			return nil, fmt.Errorf("restart: %w", err)
+		}
+		res.Restart = rs
+	}
 	return res, nil
 }
 

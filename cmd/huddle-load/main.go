@@ -5,6 +5,7 @@
 //	huddle-load -spawn ./huddle -n 10000 -report run.json
 //	huddle-load -addr 127.0.0.1:8080 -n 1000        (a server already running)
 //	huddle-load floor -addr 127.0.0.1:9000          (serve the floor; started by -floor)
+//	huddle-load centrifuge -addr 127.0.0.1:9001 -data DIR  (serve the centrifuge peer; started by -centrifuge)
 //
 // docs/benchmarks.md describes the method and the figures.
 package main
@@ -17,11 +18,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -40,27 +44,38 @@ func main() {
 }
 
 type config struct {
-	n, teams, questions int
-	window              time.Duration
-	addr                string // a huddle server already running; "" with spawn
-	pid                 int    // its process, for CPU and memory
-	debug               string // its -pprof address, for store counters
-	spawn               string // huddle binary to start
-	store               string // bolt or redis, with spawn
-	redis               string
-	floor               bool
-	floorAddr           string // a floor already running; "" starts one
-	floorPID            int    // its process
-	report              string
-	workers             int
-	seed                int64
-	keep                bool   // keep the spawned server's files
-	login, password     string // a facilitator of the -addr server; -spawn makes its own
+	n, teams, questions   int
+	window                time.Duration
+	addr                  string // a huddle server already running; "" with spawn
+	pid                   int    // its process, for CPU and memory
+	debug                 string // its -pprof address, for store counters
+	spawn                 string // huddle binary to start
+	store                 string // bolt or redis, with spawn
+	redis                 string
+	floor                 bool
+	floorAddr             string // a floor already running; "" starts one
+	floorPID              int    // its process
+	centrifuge            bool   // also measure the centrifuge peer
+	centrifugeAddr        string // a centrifuge peer already running; "" starts one
+	centrifugePID         int
+	centrifugeOffReadLoop bool
+	report                string
+	workers               int
+	seed                  int64
+	keep                  bool   // keep the spawned server's files
+	profile               string // keep heap and goroutine profiles of each server here
+	profileFor            time.Duration
+	rooms                 int    // rooms the phones are shared among
+	restart               bool   // crash and restart the spawned server after the questions
+	login, password       string // a facilitator of the -addr server; -spawn makes its own
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "floor" {
 		return serveFloor(ctx, args[2:], stderr)
+	}
+	if len(args) > 1 && args[1] == "centrifuge" {
+		return serveCentrifuge(ctx, args[2:], stderr)
 	}
 	var cfg config
 	fs := flag.NewFlagSet("huddle-load", flag.ContinueOnError)
@@ -76,12 +91,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.store, "store", "bolt", "with -spawn: bolt or redis")
 	fs.StringVar(&cfg.redis, "redis", "redis://127.0.0.1:6379", "with -store redis: the Redis URL")
 	fs.BoolVar(&cfg.floor, "floor", true, "also measure the bare fan-out floor in the same run")
+	fs.BoolVar(&cfg.centrifuge, "centrifuge", true, "also measure the same load on a server built on github.com/centrifugal/centrifuge, in the same run")
+	fs.BoolVar(&cfg.centrifugeOffReadLoop, "centrifuge-off-read-loop", false, "run the centrifuge peer with ProcessCommandsOffReadLoop (smaller read-loop stacks; off by default in the library)")
 	fs.StringVar(&cfg.report, "report", "", "write the JSON report to this file")
 	fs.IntVar(&cfg.workers, "workers", 500, "concurrent joins (each from its own loopback address)")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the answer moments and choices")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the spawned server's data directory, log and Redis keys")
+	fs.StringVar(&cfg.profile, "profile", "", "keep each server's heap and goroutine profiles, before and after the joins, and CPU profiles of its joins and questions, in this directory")
+	fs.DurationVar(&cfg.profileFor, "profile-for", 5*time.Second, "with -profile: how long each CPU profile runs, from the first join and from the first question")
 	fs.StringVar(&cfg.login, "login", os.Getenv("HUDDLE_LOGIN"), "with -addr: a facilitator's login, to create the room (HUDDLE_LOGIN)")
 	fs.StringVar(&cfg.password, "password", os.Getenv("HUDDLE_PASSWORD"), "with -addr: that facilitator's password (HUDDLE_PASSWORD)")
+	fs.IntVar(&cfg.rooms, "rooms", 1, "rooms played at once, the phones shared among them (the floor and centrifuge run only with one)")
+	fs.BoolVar(&cfg.restart, "restart", false, "with -spawn: after the questions, kill the server, start it again on the same store and measure how long the room takes to come back")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -91,6 +112,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.questions < 1 || cfg.questions > quizLength {
 		return fmt.Errorf("-questions must be 1 to %d", quizLength)
+	}
+	if cfg.rooms < 1 || cfg.rooms > cfg.n {
+		return errors.New("-rooms must be 1 to -n")
+	}
+	if cfg.restart && cfg.spawn == "" {
+		return errors.New("-restart needs -spawn")
 	}
 	if (cfg.addr == "") == (cfg.spawn == "") {
 		return errors.New("give either -addr of a running server or -spawn with a huddle binary")
@@ -114,6 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // bench runs huddle, then the floor, and returns the report.
 func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
+	cfg.rooms = max(cfg.rooms, 1)
 	if err := raiseFileLimit(cfg.n + 200); err != nil {
 		return nil, err
 	}
@@ -152,6 +180,10 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("huddle: %w", err)
 	}
 	rep.Huddle = h
+	if cfg.rooms > 1 && (cfg.floor || cfg.centrifuge) {
+		fmt.Fprintln(log, "floor and centrifuge: not run with -rooms, which they have no notion of")
+		cfg.floor, cfg.centrifuge = false, false
+	}
 	if cfg.floor {
 		payload := max(h.PayloadBytes, 64)
 		fmt.Fprintf(log, "floor: %d phones, %d-byte frames\n", cfg.n, payload)
@@ -160,8 +192,17 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 			return nil, fmt.Errorf("floor: %w", err)
 		}
 		rep.Floor = f
-		rep.ratios()
 	}
+	if cfg.centrifuge {
+		payload := max(h.PayloadBytes, 64)
+		fmt.Fprintf(log, "centrifuge: %d phones, %d-byte publications\n", cfg.n, payload)
+		c, err := centrifugeRun(ctx, cfg, payload)
+		if err != nil {
+			return nil, fmt.Errorf("centrifuge: %w", err)
+		}
+		rep.Centrifuge = c
+	}
+	rep.ratios()
 	rep.LoadEnd = loadavg()
 	return rep, nil
 }
@@ -197,7 +238,7 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 		return nil, target{}, fmt.Errorf("huddle facilitator add: %v\n%s", err, out)
 	}
 	args := append([]string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
-		"-log-level", "warn", "-public-url", "http://" + addr}, storeArgs...)
+		"-log-level", "warn", "-public-url", "http://" + addr, "-rooms-per-minute", fmt.Sprint(max(5, cfg.rooms))}, storeArgs...)
 	logf, err := os.Create(filepath.Join(dir, "huddle.log"))
 	if err != nil {
 		return nil, target{}, err
@@ -207,7 +248,30 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 	if err != nil {
 		return nil, target{}, err
 	}
-	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}, nil
+	t := target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}
+	t.restart = func(ctx context.Context) (time.Time, target, string, error) {
+		c.crash()
+		// The restarted server says at info level what it restored.
+		again := filepath.Join(dir, "huddle-restart.log")
+		lf, err := os.Create(again)
+		if err != nil {
+			return time.Time{}, target{}, "", err
+		}
+		defer lf.Close()
+		for i, a := range c.cmd.Args {
+			if a == "-log-level" && i+1 < len(c.cmd.Args) {
+				c.cmd.Args[i+1] = "info"
+			}
+		}
+		started := time.Now()
+		if err := c.again(lf); err != nil {
+			return time.Time{}, target{}, "", err
+		}
+		nt := t
+		nt.pid = c.cmd.Process.Pid
+		return started, nt, again, nil
+	}
+	return c, t, nil
 }
 
 // floorRun measures the floor: the one given, or one started as a child
@@ -223,20 +287,49 @@ func floorRun(ctx context.Context, cfg config, payload int64) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		debug, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
 		logf, err := os.CreateTemp("", "huddle-load-floor-*.log")
 		if err != nil {
 			return nil, err
 		}
 		defer os.Remove(logf.Name())
 		defer logf.Close()
-		c, err := spawn(ctx, "http://"+addr+"/healthz", logf, self, "floor", "-addr", addr)
+		c, err := spawn(ctx, "http://"+addr+"/healthz", logf, self, "floor", "-addr", addr, "-pprof", debug)
 		if err != nil {
 			return nil, err
 		}
 		defer c.stop()
-		t = target{addr: addr, pid: c.cmd.Process.Pid}
+		t = target{addr: addr, pid: c.cmd.Process.Pid, debug: debug}
 	}
 	return runFloor(ctx, cfg, t, int(payload))
+}
+
+// servePprof serves /debug/pprof on addr, if any, until stop is called.
+func servePprof(addr string) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("POST /debug/free-memory", func(w http.ResponseWriter, r *http.Request) {
+		debug.FreeOSMemory()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln)
+	}()
+	return func() { _ = hs.Close(); <-done }, nil
 }
 
 // serveFloor is the floor's process.
@@ -244,9 +337,15 @@ func serveFloor(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("huddle-load floor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
+	debug := fs.String("pprof", "", "address for /debug/pprof, e.g. 127.0.0.1:6061; off when empty")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stop, err := servePprof(*debug)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	fl := floor.New()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })

@@ -31,24 +31,32 @@ type phone struct {
 	sent  []atomic.Int64 // per question: when the answer went out
 	acked []atomic.Int64 // per question: when its ack arrived
 	last  atomic.Int32   // the question answered last, for matching its ack
+	// stated is set by the phone's first state frame of any phase.
+	stated atomic.Bool
 }
 
-// session is one target under load (huddle or the floor): its phones and
-// what they measured, per question.
+// session is one target under load (huddle, the floor or centrifuge): its
+// phones and what they measured, per question.
 type session struct {
-	questions int
-	phones    []*phone
-	welcomed  atomic.Int64
-	frames    atomic.Int64 // frames delivered to phones and host
-	bytes     atomic.Int64
-	acks      atomic.Int64
-	errs      atomic.Int64 // error frames
-	dropped   atomic.Int64 // sockets that ended before the run did
-	ending    atomic.Bool
-	stateSize atomic.Int64   // size of a question's state frame as phone 0 saw it
-	recv      []atomic.Int64 // per question: phones that received it
-	lastRecv  []atomic.Int64 // per question: when the last of them did (unix ns)
-	readers   sync.WaitGroup
+	questions   int
+	centrifuge  bool // frames are centrifuge's JSON protocol: messages one per line
+	phones      []*phone
+	welcomed    atomic.Int64
+	joinNS      atomic.Int64 // time in join requests, summed over phones
+	dialNS      atomic.Int64 // time opening sockets, the same
+	frames      atomic.Int64 // messages delivered to phones and host
+	phoneFrames atomic.Int64 // the same to phones only
+	bytes       atomic.Int64
+	acks        atomic.Int64
+	errs        atomic.Int64 // error frames
+	dropped     atomic.Int64 // sockets that ended before the run did
+	ending      atomic.Bool
+	stateSize   atomic.Int64   // size of a question's state frame as phone 0 saw it
+	recv        []atomic.Int64 // per question: phones that received it
+	lastRecv    []atomic.Int64 // per question: when the last of them did (unix ns)
+	readers     sync.WaitGroup
+	stated      atomic.Int64 // phones that have had a state frame
+	lastState   atomic.Int64 // when the last of them had its first (unix ns)
 }
 
 func newSession(n, questions int) *session {
@@ -68,6 +76,10 @@ func (s *session) newPhone(i int) *phone {
 // first bytes without decoding JSON, and records what it measures.
 func (s *session) read(ctx context.Context, p *phone) {
 	defer s.readers.Done()
+	if s.centrifuge {
+		s.readLines(ctx, p)
+		return
+	}
 	for {
 		_, r, err := p.c.Reader(ctx)
 		if err != nil {
@@ -100,11 +112,50 @@ func (s *session) read(ctx context.Context, p *phone) {
 	}
 }
 
+// readLines is read for centrifuge, which may put several messages in one
+// frame, a publication and a reply together: each frame is read whole and
+// each line handled as a message. A line "{}" is the server's ping, which
+// a client must answer with the same.
+func (s *session) readLines(ctx context.Context, p *phone) {
+	var buf bytes.Buffer
+	for {
+		_, r, err := p.c.Reader(ctx)
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		if err != nil {
+			if !s.ending.Load() {
+				s.dropped.Add(1)
+			}
+			return
+		}
+		now := time.Now().UnixNano()
+		for line := range bytes.Lines(buf.Bytes()) {
+			line = bytes.TrimSpace(line)
+			if string(line) == "{}" {
+				_ = p.c.Write(ctx, websocket.MessageText, line)
+				continue
+			}
+			s.handle(p, line, int64(len(line)), now)
+		}
+	}
+}
+
 func (s *session) handle(p *phone, b []byte, size, now int64) {
 	s.frames.Add(1)
+	s.phoneFrames.Add(1)
 	s.bytes.Add(size)
-	switch string(stringField(b, `"type":"`)) {
+	typ := string(stringField(b, `"type":"`))
+	if s.centrifuge && bytes.Contains(b, []byte(`"connect":{`)) {
+		typ = "welcome"
+	}
+	switch typ {
 	case "state":
+		if p.stated.CompareAndSwap(false, true) {
+			s.stated.Add(1)
+			storeMax(&s.lastState, now)
+		}
 		if string(stringField(b, `"phase":"`)) != "question" {
 			return
 		}
@@ -172,14 +223,15 @@ func intField(b []byte, key string) (int, bool) {
 // clients are HTTP clients that each dial from their own loopback address,
 // as phones in a hall come from many addresses: the server's per-address
 // join limit then applies as it would in real life.
-func clients(n int, target string) []*http.Client {
+func clients(n, first int, target string) []*http.Client {
 	out := make([]*http.Client, n)
 	host, _, _ := net.SplitHostPort(target)
 	loop := net.ParseIP(host).IsLoopback()
 	for i := range out {
 		d := &net.Dialer{Timeout: 10 * time.Second}
 		if loop {
-			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(2+i%250))}
+			a := first + i
+			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, byte(a/62500), byte(1+a/250%250), byte(2+a%250))}
 		}
 		out[i] = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 2}}
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,7 +22,8 @@ type target struct {
 	login, password string // a facilitator who may create the room
 	addr            string
 	pid             int
-	debug           string // host:port of huddle's -pprof listener
+	debug           string    // host:port of huddle's -pprof listener
+	restart         restarter // crashes and restarts a spawned server; nil otherwise
 }
 
 // sample is what a target's process and store had done at one moment.
@@ -31,6 +34,61 @@ type sample struct {
 	writes    int64         // store appends + snapshots
 	events    int64
 	haveStore bool
+}
+
+// memStats is what the Go runtime of a target says about its memory, from
+// its /debug/pprof listener after a forced collection: the live heap, the
+// goroutine stacks and the goroutines.
+type memStats struct {
+	heap, stack int64 // bytes
+	goroutines  int64
+	ok          bool
+}
+
+// memory reads the target's runtime figures and, when dir is not empty,
+// keeps its heap and goroutine profiles there under name.
+func (t target) memory(ctx context.Context, dir, name string) memStats {
+	var m memStats
+	if t.debug == "" {
+		return m
+	}
+	get := func(path string) []byte {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+t.debug+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		return b
+	}
+	heap := get("/debug/pprof/heap?debug=1&gc=1")
+	for line := range strings.Lines(string(heap)) {
+		if v, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			m.heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			m.ok = true
+		}
+		if v, ok := strings.CutPrefix(line, "# Stack = "); ok {
+			in, _, _ := strings.Cut(v, " /")
+			m.stack, _ = strconv.ParseInt(strings.TrimSpace(in), 10, 64)
+		}
+	}
+	g := get("/debug/pprof/goroutine?debug=1")
+	if first, _, _ := strings.Cut(string(g), "\n"); strings.HasPrefix(first, "goroutine profile: total ") {
+		m.goroutines, _ = strconv.ParseInt(strings.TrimPrefix(first, "goroutine profile: total "), 10, 64)
+	}
+	if dir != "" {
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, name+".heap.txt"), heap, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, name+".goroutine.txt"), g, 0o644)
+		if b := get("/debug/pprof/heap"); b != nil {
+			_ = os.WriteFile(filepath.Join(dir, name+".heap.pb.gz"), b, 0o644)
+		}
+	}
+	return m
 }
 
 const clockTick = 100 // USER_HZ on Linux
@@ -69,9 +127,69 @@ func (t target) sample(ctx context.Context) sample {
 	return s
 }
 
+// compact asks the target, through its -pprof listener, to collect its
+// garbage and give free memory back to the system, so that what the
+// phones take is measured from a compact start: huddle otherwise keeps
+// the 46 MiB of the facilitator's password check, and the first phones
+// fill it without growing the RSS.
+func (t target) compact(ctx context.Context) {
+	if t.debug == "" {
+		return
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+t.debug+"/debug/free-memory", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// cpuProfile starts taking a CPU profile of the target for d into
+// dir/name.cpu.pb.gz, when dir is set and the target serves pprof; wait
+// returns once it is written.
+func (t target) cpuProfile(ctx context.Context, dir, name string, d time.Duration) (wait func()) {
+	if dir == "" || t.debug == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.debug, max(1, int(d.Seconds())))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return
+		}
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, name+".cpu.pb.gz"), b, 0o644)
+	}()
+	return func() { <-done }
+}
+
 // child is a server process the generator started.
 type child struct {
 	cmd *exec.Cmd
+}
+
+// crash kills the process at once, as a power cut would: no final
+// snapshot, nothing flushed.
+func (c *child) crash() {
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+}
+
+// again starts the same command anew, its output to logTo.
+func (c *child) again(logTo *os.File) error {
+	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
+	cmd.Stdout, cmd.Stderr = logTo, logTo
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.cmd = cmd
+	return nil
 }
 
 func (c *child) stop() {

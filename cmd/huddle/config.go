@@ -15,6 +15,17 @@ import (
 	"github.com/huddle-live/huddle/internal/web"
 )
 
+const usage = `huddle runs live training sessions: quizzes, business games and hackathon
+boards on a projector, answered by teams on their phones.
+
+  huddle [flags]                      serve (the flags below)
+  huddle validate FILE...             check scenario files
+  huddle facilitator add|list|remove|reset-password
+                                      manage facilitators' accounts (huddle facilitator -h)
+
+Flags (each also read from the environment variable in brackets):
+`
+
 // config is the server's configuration: flags, with environment variables
 // as their defaults.
 type config struct {
@@ -49,6 +60,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flag.NewFlagSet("huddle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.Addr, "addr", env("HUDDLE_ADDR", ":8080"), "listen address (HUDDLE_ADDR)")
 	storeFlags(fs, env, &c)
 	fs.StringVar(&c.PublicURL, "public-url", env("HUDDLE_PUBLIC_URL", ""), "base URL phones use, for join links and QR codes; default http://<LAN address>:<port> (HUDDLE_PUBLIC_URL)")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/huddle-live/huddle/internal/room"
@@ -38,8 +39,10 @@ func (s *countingStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// debugHandler serves pprof and the store's write counters. It is only
-// mounted on the separate -pprof address, never on the public one.
+// debugHandler serves pprof, the store's write counters and a way to give
+// free memory back to the system (so that a load run measures the memory
+// its phones take from a compact start). It is only mounted on the
+// separate -pprof address, never on the public one.
 func debugHandler(cs *countingStore) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -47,6 +50,7 @@ func debugHandler(cs *countingStore) http.Handler {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("POST /debug/free-memory", freeMemory)
 	mux.HandleFunc("/debug/store", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]int64{
@@ -56,4 +60,10 @@ func debugHandler(cs *countingStore) http.Handler {
 		})
 	})
 	return mux
+}
+
+// freeMemory collects garbage and returns free memory to the system.
+func freeMemory(w http.ResponseWriter, r *http.Request) {
+	debug.FreeOSMemory()
+	w.WriteHeader(http.StatusNoContent)
 }

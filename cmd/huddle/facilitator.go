@@ -35,6 +35,10 @@ its file is open by one process at a time.
 // facilitator manages facilitators' accounts from the command line, in the
 // store the server uses.
 func facilitator(ctx context.Context, args []string, getenv func(string) string, stdin *os.File, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, facilitatorUsage)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprint(stderr, facilitatorUsage)
 		return exitError{"no command"}
@@ -57,6 +61,9 @@ func facilitator(ctx context.Context, args []string, getenv func(string) string,
 		return exitError{"unknown command " + cmd}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {

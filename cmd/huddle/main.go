@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,15 @@ type exitError struct{ msg string }
 
 func (e exitError) Error() string { return e.msg }
 
+// isHelp reports whether an argument asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "validate" {
 		return validate(args[2:], stdout)
@@ -41,7 +51,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 1 && args[1] == "facilitator" {
 		return facilitator(ctx, args[2:], getenv, os.Stdin, stdout, stderr)
 	}
+	if len(args) > 1 && isHelp(args[1]) {
+		_, err := parseConfig([]string{args[0], "-h"}, getenv, stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // asked for help: the usage is the answer
+		}
+		return err
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

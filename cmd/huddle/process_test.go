@@ -288,6 +288,14 @@ func (cl *wsClient) read() {
 		var f wsFrame
 		_ = json.Unmarshal(b, &f)
 		cl.latest[f.Type] = f
+		// A state frame or an ack may carry the phone's own view, as a
+		// page reads it.
+		var own struct {
+			Me json.RawMessage `json:"me"`
+		}
+		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me != nil {
+			cl.latest["me"] = wsFrame{Type: "me", Epoch: f.Epoch, Seq: f.Seq, Data: own.Me}
+		}
 		if f.ID != "" {
 			cl.replies[f.ID] = f
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -102,6 +103,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 
 	log.Info("huddle is ready", "url", base, "listen", ln.Addr().String(), "store", where, "rooms_restored", n)
 	printBanner(stdout, base, cfg.Scenarios, scenarios)
+	if warn := unreachable(base, ln.Addr()); warn != "" {
+		log.Warn(warn)
+		fmt.Fprintf(stdout, "  Warning: %s\n\n", warn)
+	}
 	if setup != "" {
 		printSetup(stdout, base, setup, setupUntil)
 	}
@@ -177,9 +182,30 @@ func openStore(ctx context.Context, cfg config) (store.Store, string, error) {
 // it can run, in plain words.
 func printBanner(w io.Writer, base, dir string, scenarios []*scenario.Scenario) {
 	fmt.Fprintf(w, "\n  huddle is running. Open %s on the laptop connected to the projector.\n", base)
-	fmt.Fprintf(w, "  Scenarios in %s:\n", dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	fmt.Fprintf(w, "  %d scenarios, from the folder %s:\n", len(scenarios), dir)
 	for _, sc := range scenarios {
 		fmt.Fprintf(w, "    %-24s %s (%s, %s)\n", sc.ID, sc.Title, sc.Language, summary(sc))
 	}
 	fmt.Fprintln(w)
+}
+
+// unreachable warns when the phones in the room cannot reach the address
+// the server gives them: it listens on this machine's loopback only, or no
+// LAN address was found and the public URL names this machine itself.
+func unreachable(base string, ln net.Addr) string {
+	if tcp, ok := ln.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return fmt.Sprintf("huddle listens on %s only: phones cannot reach it. Listen on every address (-addr :%d) and, if needed, set -public-url to the address phones use.", tcp.IP, tcp.Port)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return fmt.Sprintf("phones are told to open %s, which is only this machine: no network address was found. Connect to the venue's network or set -public-url.", base)
+	}
+	return ""
 }

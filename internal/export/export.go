@@ -261,7 +261,7 @@ func tables(r *session.Results, l *labels) []table {
 			correctCell = cell{} // a poll has no right answer to count
 		}
 		questions.rows = append(questions.rows, []cell{
-			integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
+			integer(q.Number), text(mdPlain(q.Text)), text(l.questionType(q.Type)), text(mdPlain(q.Correct)),
 			integer(len(q.Answers)), correctCell, text(l.closedByLabel(q.ClosedBy)),
 		})
 	}
@@ -319,7 +319,7 @@ func meterCells(meters []session.GameMeter, values map[string]int) []cell {
 func meterHeaders(cols []string, meters []session.GameMeter) []string {
 	h := slices.Clone(cols)
 	for _, m := range meters {
-		h = append(h, fmt.Sprintf("%s (%d–%d)", m.Name, m.Low, m.High))
+		h = append(h, fmt.Sprintf("%s (%d–%d)", mdPlain(m.Name), m.Low, m.High))
 	}
 	return h
 }
@@ -333,9 +333,9 @@ func gameTable(r *session.Results, l *labels) table {
 		for _, tm := range g.Teams {
 			var endings []string
 			for _, e := range tm.Endings {
-				endings = append(endings, e.CaseTitle+": "+e.Title)
+				endings = append(endings, mdPlain(e.CaseTitle)+": "+mdPlain(e.Title))
 			}
-			row := []cell{text(g.Title), integer(tm.Rank), text(tm.Name), {num: tm.Balance, isNum: true},
+			row := []cell{text(mdPlain(g.Title)), integer(tm.Rank), text(tm.Name), {num: tm.Balance, isNum: true},
 				integer(tm.OutOfBand), text(strings.Join(endings, "; "))}
 			t.rows = append(t.rows, append(row, meterCells(meters, tm.Meters)...))
 		}
@@ -351,7 +351,7 @@ func gamePaths(r *session.Results, l *labels) table {
 	for _, g := range r.Games {
 		for _, tm := range g.Teams {
 			for i, s := range tm.Path {
-				row := []cell{text(g.Title), text(tm.Name), text(s.CaseTitle), integer(i + 1), text(s.Text), text(s.Why), text(l.decided(s.By))}
+				row := []cell{text(mdPlain(g.Title)), text(tm.Name), text(mdPlain(s.CaseTitle)), integer(i + 1), text(mdPlain(s.Text)), text(s.Why), text(l.decided(s.By))}
 				t.rows = append(t.rows, append(row, meterCells(meters, s.Meters)...))
 			}
 		}
@@ -370,8 +370,8 @@ func answers(r *session.Results, l *labels) table {
 				correct = cell{}
 			}
 			t.rows = append(t.rows, []cell{
-				integer(q.Number), text(q.Text), text(l.questionType(q.Type)), text(q.Correct),
-				text(a.Name), text(a.Team), text(a.Answer), seconds(a.Seconds),
+				integer(q.Number), text(mdPlain(q.Text)), text(l.questionType(q.Type)), text(mdPlain(q.Correct)),
+				text(a.Name), text(a.Team), text(choiceText(q, a.Answer)), seconds(a.Seconds),
 				correct, integer(a.Points), text(l.yesNo(a.Counted)),
 			})
 		}
@@ -380,6 +380,17 @@ func answers(r *session.Results, l *labels) table {
 }
 
 func isPoll(q session.QuestionResult) bool { return q.Type == string(scenario.Poll) }
+
+// choiceText is an answer as text: the options' texts without their
+// Markdown for a choice question (written by the scenario's author), and
+// what the player typed, untouched, for the others.
+func choiceText(q session.QuestionResult, answer string) string {
+	switch scenario.QuestionType(q.Type) {
+	case scenario.Numeric, scenario.Text:
+		return answer
+	}
+	return mdPlain(answer)
+}
 
 // asciiSafe keeps ASCII letters and digits and turns runs of anything else
 // into a single '-', trimmed at both ends.

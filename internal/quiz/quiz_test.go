@@ -1,6 +1,8 @@
 package quiz
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -382,5 +384,66 @@ func TestNormalizeText(t *testing.T) {
 	long := strings.Repeat("я", MaxTextLen) // 400 bytes
 	if c, err := Normalize(&q.Questions[4], Choice{Text: long}); err != nil || c.Text != long {
 		t.Errorf("a text answer of %d Cyrillic letters: %v", MaxTextLen, err)
+	}
+}
+
+// TestMarshalKeepsClosedQuestions: the encoding that keeps each closed
+// question's record from one snapshot to the next is byte for byte the
+// plain encoding of the state's fields, before the first question, in the
+// middle of one and after each close; and it decodes to the same state.
+func TestMarshalKeepsClosedQuestions(t *testing.T) {
+	q := testQuiz(scenario.TeamAverage)
+	roster := Roster{"p1": "t1", "p2": "t1", "p3": "t2"}
+	s := New(scenario.TeamAverage)
+	type fields State // the plain encoding, without State's MarshalJSON
+	check := func(when string) {
+		t.Helper()
+		got, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal((*fields)(s))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s:\n got %s\nwant %s", when, got, want)
+		}
+		var back State
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := json.Marshal(&back)
+		if !bytes.Equal(again, want) {
+			t.Fatalf("%s: decoded and encoded again:\n got %s\nwant %s", when, again, want)
+		}
+	}
+	check("before the first question")
+	for i, qu := range q.Questions[:3] {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		mustStart(t, s, q, at)
+		check("open " + qu.ID)
+		var c Choice
+		switch qu.Type {
+		case scenario.Multiple:
+			c.Options = []string{"a", "c"}
+		case scenario.TrueFalse:
+			c.Options = []string{"true"}
+		default:
+			c.Options = []string{"b"}
+		}
+		for _, p := range []string{"p1", "p3"} {
+			if _, err := s.Submit(q, roster, p, qu.ID, c, at.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("answered " + qu.ID)
+		if err := s.Close(q, roster, at.Add(2*time.Second), ClosedByHost); err != nil {
+			t.Fatal(err)
+		}
+		check("closed " + qu.ID)
+		if err := s.Advance(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.History) != 3 {
+		t.Fatalf("%d closed questions, want 3", len(s.History))
 	}
 }

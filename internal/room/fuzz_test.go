@@ -87,10 +87,8 @@ func newBareRoom(t *testing.T, sc *scenario.Scenario, teams, sectors []string) *
 		if sectors != nil {
 			sector = sectors[i]
 		}
-		if err := b.r.change(func(tx *session.Tx) error {
-			_, err := b.r.st.Join(tx, session.Joining{ID: id, Name: id, Team: teams[i], Sector: sector, TokenHash: id}, 10)
-			return err
-		}); err != nil {
+		tx := b.r.begin()
+		if _, err := b.r.st.Join(tx, session.Joining{ID: id, Name: id, Team: teams[i], Sector: sector, TokenHash: id}, 10); b.r.end(tx, err) != nil {
 			t.Fatal(err)
 		}
 		b.r.subs.conns[c] = &sub{role: session.RolePlayer, player: id}
@@ -103,9 +101,8 @@ func newBareRoom(t *testing.T, sc *scenario.Scenario, teams, sectors []string) *
 // room's own command path; its error is returned.
 func (b *bareRoom) exec(role session.Role, player, typ string, data any) error {
 	raw, _ := json.Marshal(data)
-	return b.r.change(func(tx *session.Tx) error {
-		return b.r.st.Exec(tx, session.Actor{Role: role, Player: player}, typ, raw)
-	})
+	tx := b.r.begin()
+	return b.r.end(tx, b.r.st.Exec(tx, session.Actor{Role: role, Player: player}, typ, raw))
 }
 
 // checkReplay applies the room's events, as the store will get them, to a

@@ -407,6 +407,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	n, expired := 0, 0
 	now := h.deps.clock.Now()
 	for _, id := range ids {
+		began := time.Now()
 		l, err := load(ctx, h.deps.store, id, h.deps.log)
 		if err != nil {
 			h.deps.log.Error("restore room", "room", id, "err", err)
@@ -434,12 +435,13 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			continue
 		}
 		r := newRoom(st, seq, h.deps)
-		r.lastActive, r.journal.snapSeq = last, l.snapSeq
+		r.lastActive, r.journal.snapSeq, r.journal.snapSize = last, l.snapSeq, l.snapSize
 		h.startLocked(r)
 		live := len(h.rooms)
 		h.mu.Unlock()
 		n++
-		h.deps.log.Info("room restored", "room", id, "code", st.Config.Code, "seq", seq, "phase", st.Phase())
+		h.deps.log.Info("room restored", "room", id, "code", st.Config.Code, "seq", seq, "phase", st.Phase(),
+			"snapshot_seq", l.snapSeq, "snapshot_bytes", l.snapSize, "took", time.Since(began).Round(time.Millisecond))
 		if live == h.maxRooms+1 {
 			h.deps.log.Warn("more rooms restored than -max-rooms allows: new rooms are refused until some expire", "max_rooms", h.maxRooms)
 		}
@@ -452,10 +454,11 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 
 // loaded is a room's state as load rebuilt it.
 type loaded struct {
-	st      *session.State
-	seq     uint64    // the last event's
-	snapSeq uint64    // the snapshot's; 0 when the whole log was replayed
-	last    time.Time // the last event's
+	st       *session.State
+	seq      uint64    // the last event's
+	snapSeq  uint64    // the snapshot's; 0 when the whole log was replayed
+	snapSize int       // the snapshot's bytes
+	last     time.Time // the last event's
 }
 
 // load rebuilds a room's state: its snapshot, then every event after it. A
@@ -484,7 +487,7 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 	l := loaded{}
 	var from *store.Snapshot
 	if ok {
-		from, l.snapSeq, l.last = &snap, snap.Seq, snap.At
+		from, l.snapSeq, l.snapSize, l.last = &snap, snap.Seq, len(snap.Data), snap.At
 	} else if events, err = s.Events(ctx, id, 0); err != nil {
 		return loaded{}, err
 	}

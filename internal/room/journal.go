@@ -12,6 +12,22 @@ import (
 
 const (
 	snapshotEvery = 2000 // events between snapshots when no phase changes
+	// ackEvery is the least time between two store writes while something
+	// waits for one (an ack, a join): a write follows the one in flight as
+	// soon as it is done, and everything that came meanwhile goes in it.
+	ackEvery = 10 * time.Millisecond
+	// snapshotQuiet keeps a snapshot away from a phase change: it is
+	// encoded on the room's goroutine, and a phase change's frames are
+	// still being written out after the room has queued them.
+	snapshotQuiet = time.Second
+	// A snapshot over snapshotFree bytes is followed by the next only once
+	// the events since outnumber its size beyond that over
+	// snapshotBytesPerEvent. Writing a big one (57 MB for 10,000 phones after
+	// 20 questions) holds up the store, and so every ack, for a second or
+	// more; replaying the events instead costs a restart about as much as
+	// loading it. A room of a few hundred phones snapshots as before.
+	snapshotFree          = 1 << 20
+	snapshotBytesPerEvent = 64
 	// snapshotGap is the least time between two snapshots, taken on the
 	// room's goroutine: each is the whole state, megabytes in a room of
 	// thousands of phones. A restart replays the events after the last one.
@@ -51,7 +67,9 @@ type journal struct {
 	snapSeq   uint64
 	snapDue   bool
 	snapAt    time.Time // when the last snapshot was taken
-	snapTimer Timer     // takes a snapshot put off by snapshotGap
+	snapTimer Timer     // takes a snapshot put off by snapshotGap or snapshotQuiet
+	movedAt   time.Time // when the phase last changed
+	snapSize  int       // bytes of the last snapshot
 	waiting   []waiter
 
 	writeFailing bool // the writer's last attempt failed
@@ -106,9 +124,10 @@ func (j *journal) persist(snapshot func() ([]byte, error)) {
 	now := j.clock.Now()
 	// Snapshots are coalesced: at most one per snapshotGap, whatever the
 	// host clicks; the events in between are in the log, so nothing waits.
-	snap := j.snapDue
+	snap := j.snapDue && j.seq-j.snapSeq >= uint64(max(j.snapSize-snapshotFree, 0)/snapshotBytesPerEvent)
 	if snap {
-		if wait := snapshotGap - now.Sub(j.snapAt); wait > 0 {
+		wait := max(snapshotGap-now.Sub(j.snapAt), snapshotQuiet-now.Sub(j.movedAt))
+		if wait > 0 {
 			snap = false
 			if j.snapTimer == nil {
 				j.snapTimer = j.clock.AfterFunc(wait, func() { _ = j.post(func() { j.snapTimer = nil }) })
@@ -119,8 +138,14 @@ func (j *journal) persist(snapshot func() ([]byte, error)) {
 		return
 	}
 	// At most one write per j.every: under a burst of answers or joins the
-	// store sees a few large batches a second, not one per event.
-	if wait := j.every - now.Sub(j.lastJob); wait > 0 {
+	// store sees a few large batches a second, not one per event. While an
+	// ack or a join waits, the next write goes as soon as the one in flight
+	// is done (ackEvery): batches then grow with the load by themselves.
+	every := j.every
+	if len(j.waiting) > 0 {
+		every = min(every, ackEvery)
+	}
+	if wait := every - now.Sub(j.lastJob); wait > 0 {
 		j.jobTimer = j.clock.AfterFunc(wait, func() {
 			_ = j.post(func() { j.jobTimer = nil }) // the room's settle then persists
 		})
@@ -145,6 +170,7 @@ func (j *journal) snapshot(encode func() ([]byte, error)) *store.Snapshot {
 	}
 	j.snapSeq = j.seq
 	j.snapAt = j.clock.Now()
+	j.snapSize = len(data)
 	return &store.Snapshot{Seq: j.seq, At: j.clock.Now().UTC(), Data: data}
 }
 
@@ -153,16 +179,25 @@ func (j *journal) snapshot(encode func() ([]byte, error)) *store.Snapshot {
 func (j *journal) writer() {
 	defer close(j.wrote)
 	for jb := range j.jobs {
-		if !j.write(jb) {
-			continue
+		snap := jb.snap
+		jb.snap = nil
+		if len(jb.events) > 0 {
+			if !j.write(jb) {
+				continue
+			}
+			// What waits for these events goes now, before a snapshot
+			// (megabytes in a big room) is saved.
+			last := jb.events[len(jb.events)-1].Seq
+			if snap != nil {
+				_ = j.post(func() { j.advance(last) })
+			} else {
+				_ = j.post(func() { j.stored(last) })
+				continue
+			}
 		}
-		var last uint64
-		if n := len(jb.events); n > 0 {
-			last = jb.events[n-1].Seq
-		} else if jb.snap != nil {
-			last = jb.snap.Seq
+		if snap != nil && j.write(job{snap: snap}) {
+			_ = j.post(func() { j.stored(snap.Seq) })
 		}
-		_ = j.post(func() { j.stored(last) })
 	}
 }
 
@@ -219,10 +254,17 @@ func (j *journal) alreadyStored(ctx context.Context, jb job) bool {
 	return err == nil && len(evs) >= len(jb.events) && evs[len(jb.events)-1].Seq == jb.events[len(jb.events)-1].Seq
 }
 
-// stored runs on the loop when the writer has stored everything up to seq.
+// stored runs on the loop when the writer has stored everything up to seq
+// and is done with its job.
 func (j *journal) stored(seq uint64) {
-	j.durable = max(j.durable, seq)
 	j.inflight = false
+	j.advance(seq)
+}
+
+// advance runs on the loop when the writer has stored every event up to
+// seq: what waited for them runs.
+func (j *journal) advance(seq uint64) {
+	j.durable = max(j.durable, seq)
 	if j.writeFailing {
 		j.writeFailing = false
 		j.notify()

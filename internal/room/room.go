@@ -22,7 +22,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/huddle-live/huddle/internal/session"
-	"github.com/huddle-live/huddle/internal/store"
 )
 
 // Conn is a subscriber's connection as the room sees it. Send must not block:
@@ -30,6 +29,15 @@ import (
 type Conn interface {
 	Send(frame []byte) bool
 	Close(code int, reason string)
+}
+
+// PartsConn is a Conn that also takes a frame in two parts, sent as one
+// message: a broadcast's shared bytes and the recipient's own. The room
+// then never copies the shared part once per recipient. Like Send, it must
+// not block, and it may be called from other goroutines than the room's
+// while the room's goroutine waits for them.
+type PartsConn interface {
+	SendParts(shared, own []byte) bool
 }
 
 // Clock is the room's source of time, injected so tests control timers.
@@ -77,8 +85,8 @@ type Room struct {
 	journal    journal
 	subs       subscribers
 	recent     recent
-	scratch    []store.Event // reused by each change for the events it records
-	deadline   time.Time     // the deadline the stage timer is armed for
+	tx         session.Tx // the change under way; see begin
+	deadline   time.Time  // the deadline the stage timer is armed for
 	stageTimer Timer
 	lastActive time.Time // the last event's
 	lastConn   time.Time // when a socket last came or went
@@ -193,20 +201,25 @@ func call[T any](ctx context.Context, r *Room, fn func(reply func(T, error))) (T
 	}
 }
 
-// change runs one change of the state at the room's time, then logs the
-// events it recorded (even when it failed part way: those were applied)
-// and closes the sockets of players it removed.
-func (r *Room) change(fn func(tx *session.Tx) error) error {
-	tx := session.Tx{At: r.clock.Now().UTC(), Events: r.scratch[:0], Marks: &r.subs.marks}
-	err := fn(&tx)
+// begin opens a change of the state at the room's time. The room has one
+// Tx and reuses it, its lists too: a command allocates nothing for it.
+func (r *Room) begin() *session.Tx {
+	r.tx = session.Tx{At: r.clock.Now().UTC(), Events: r.tx.Events[:0], Marks: &r.subs.marks, Kicked: r.tx.Kicked[:0]}
+	return &r.tx
+}
+
+// end closes a change: it logs the events the change recorded (even when
+// it failed part way: those were applied), closes the sockets of players it
+// removed, and returns err, the change's outcome.
+func (r *Room) end(tx *session.Tx, err error) error {
 	if len(tx.Events) > 0 {
 		r.journal.add(tx.Events)
 		r.lastActive = tx.At
 	}
-	clear(tx.Events) // the journal holds them now; the scratch holds nothing
-	r.scratch = tx.Events[:0]
+	clear(tx.Events) // the journal holds them now
 	if tx.Moved {
 		r.journal.snapDue = true
+		r.journal.movedAt = r.clock.Now()
 	}
 	for _, p := range tx.Kicked {
 		now := r.clock.Now()
@@ -240,7 +253,7 @@ func (r *Room) settle() {
 }
 
 // encode is the room's state as a snapshot keeps it.
-func (r *Room) encode() ([]byte, error) { return json.Marshal(r.st) }
+func (r *Room) encode() ([]byte, error) { return r.st.MarshalJSON() }
 
 // armTimer keeps one timer for the current stage's deadline: an open
 // question's, a game node's or a board phase's.
@@ -270,7 +283,8 @@ func (r *Room) timeUp(deadline time.Time) {
 	if r.clock.Now().Before(deadline) {
 		return // fired early
 	}
-	if err := r.change(r.st.TimeUp); err != nil {
+	tx := r.begin()
+	if err := r.end(tx, r.st.TimeUp(tx)); err != nil {
 		r.log.Error("time up", "err", err)
 	}
 }
@@ -332,12 +346,9 @@ func (r *Room) JoinAs(ctx context.Context, req JoinRequest) (Joined, error) {
 			reply(Joined{}, session.ErrStorage)
 			return
 		}
-		var team string
-		err := r.change(func(tx *session.Tx) (err error) {
-			team, err = r.st.Join(tx, j, r.maxPlayers)
-			return err
-		})
-		if err != nil {
+		tx := r.begin()
+		team, err := r.st.Join(tx, j, r.maxPlayers)
+		if err = r.end(tx, err); err != nil {
 			reply(Joined{}, err)
 			return
 		}
@@ -375,9 +386,8 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		r.sendTo(c, r.errorFrame(id, session.ErrStorage, s.lang))
 		return
 	}
-	err := r.change(func(tx *session.Tx) error {
-		return r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data)
-	})
+	tx := r.begin()
+	err := r.end(tx, r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data))
 	switch {
 	case errors.Is(err, session.ErrDuplicate):
 		r.recent.add(key)
@@ -386,6 +396,16 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		r.sendTo(c, r.errorFrame(id, err, s.lang))
 	default:
 		r.recent.add(key)
+		// A player's change of their own view is answered by the ack, which
+		// carries the view, rather than by a frame of its own; a phase change
+		// brings every phone its view anyway, and a second socket of the
+		// player still gets a frame.
+		m := &r.subs.marks
+		if s.role == session.RolePlayer && m.Me[s.player] && !m.AllMe && len(r.subs.byPlayer[s.player]) == 1 {
+			delete(m.Me, s.player)
+			r.journal.afterDurable(func() { r.sendTo(c, r.ackWithMe(id, s.player)) })
+			return
+		}
 		r.journal.afterDurable(func() { r.sendTo(c, r.ackFrame(id, false)) })
 	}
 }
@@ -464,7 +484,8 @@ func (r *Room) Reissue(ctx context.Context, host, screen bool) (Links, error) {
 		screenHash = session.HashToken(l.ScreenToken)
 	}
 	return call(ctx, r, func(reply func(Links, error)) {
-		if err := r.change(func(tx *session.Tx) error { return r.st.Reissue(tx, hostHash, screenHash) }); err != nil {
+		tx := r.begin()
+		if err := r.end(tx, r.st.Reissue(tx, hostHash, screenHash)); err != nil {
 			reply(Links{}, err)
 			return
 		}

@@ -2,6 +2,8 @@ package room
 
 import (
 	"encoding/json"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/huddle-live/huddle/internal/session"
@@ -99,8 +101,14 @@ func (r *Room) attachSub(c Conn, s *sub) {
 	case session.RoleScreen:
 		r.sendTo(c, r.frame("view", now, session.ScreenView(r.st, r.presence(), now)))
 	case session.RolePlayer:
-		r.sendTo(c, r.frame("state", now, session.PhoneView(r.st, r.presence(), now)))
-		r.sendTo(c, r.frame("me", now, session.MeView(r.st, s.player, now)))
+		state := r.frame("state", now, session.PhoneView(r.st, r.presence(), now))
+		if head := openData(state); head != nil {
+			if own := r.meTail(s.player, now); own != nil {
+				r.sendParts(c, head, own)
+				return
+			}
+		}
+		r.sendTo(c, state)
 	}
 }
 
@@ -135,8 +143,114 @@ func (r *Room) sendTo(c Conn, frame []byte) {
 	c.Close(session.StatusPolicy, "too slow")
 }
 
+// sendParts queues a frame made of a broadcast's shared head and the
+// recipient's own part, as sendTo does; a Conn that cannot take parts gets
+// them joined.
+func (r *Room) sendParts(c Conn, head, own []byte) {
+	pc, ok := c.(PartsConn)
+	if !ok {
+		r.sendTo(c, append(head[:len(head):len(head)], own...))
+		return
+	}
+	if !pc.SendParts(head, own) {
+		r.drop(c)
+		c.Close(session.StatusPolicy, "too slow")
+	}
+}
+
+// openData returns an encoded frame {"type":...,"data":{...}} without its
+// last two braces: the head after which a recipient's own part is added
+// (meTail). nil if the frame has no data object to add to.
+func openData(frame []byte) []byte {
+	n := len(frame)
+	if n < 4 || string(frame[n-2:]) != "}}" || frame[n-3] == '{' {
+		return nil
+	}
+	return frame[:n-2]
+}
+
+// meTail is a player's own view as the end of a state frame opened by
+// openData: ,"me":{...}}}. nil for a player the room does not know.
+func (r *Room) meTail(player string, now time.Time) []byte {
+	return encodeMeTail(session.MeView(r.st, player, now))
+}
+
+func encodeMeTail(me *session.Me) []byte {
+	if me == nil {
+		return nil
+	}
+	b, err := json.Marshal(me)
+	if err != nil {
+		return nil
+	}
+	out := make([]byte, 0, len(b)+8)
+	return append(append(append(out, `,"me":`...), b...), "}}"...)
+}
+
+// parallelMe is how many phones' own views make it worth encoding them on
+// every core: a phase change in a room of thousands of phones.
+const parallelMe = 256
+
+// sendState sends every listed player's sockets the phones' state frame
+// with the player's own view in it (head is the frame opened by openData).
+// Own views are built on the room's goroutine; in a large room they are
+// encoded and queued by one goroutine per core while the room's goroutine
+// waits for them, so the state is not changing meanwhile; sockets found
+// too slow are dropped afterwards, on the room's goroutine.
+func (r *Room) sendState(head []byte, players []string, now time.Time) {
+	if len(players) < parallelMe {
+		for _, p := range players {
+			own := r.meTail(p, now)
+			for c := range r.subs.byPlayer[p] {
+				if own == nil {
+					r.sendTo(c, append(head[:len(head):len(head)], "}}"...))
+				} else {
+					r.sendParts(c, head, own)
+				}
+			}
+		}
+		return
+	}
+	mes := make([]*session.Me, len(players))
+	for i, p := range players {
+		mes[i] = session.MeView(r.st, p, now)
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	slow := make([][]Conn, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(players); i += workers {
+				own := encodeMeTail(mes[i])
+				for c := range r.subs.byPlayer[players[i]] {
+					var ok bool
+					if pc, parts := c.(PartsConn); parts && own != nil {
+						ok = pc.SendParts(head, own)
+					} else if own != nil {
+						ok = c.Send(append(head[:len(head):len(head)], own...))
+					} else {
+						ok = c.Send(append(head[:len(head):len(head)], "}}"...))
+					}
+					if !ok {
+						slow[w] = append(slow[w], c)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, cs := range slow {
+		for _, c := range cs {
+			r.drop(c)
+			c.Close(session.StatusPolicy, "too slow")
+		}
+	}
+}
+
 // flush sends every audience what changed since the last flush. A broadcast
-// is encoded once and the same bytes go to every recipient.
+// is encoded once and the same bytes go to every recipient; a phone whose
+// own view changed too gets it in the same frame. Phones go first: they
+// are the most, and a phase change is theirs to see at once.
 func (r *Room) flush() {
 	if r.subs.flushTimer != nil {
 		r.subs.flushTimer.Stop()
@@ -144,6 +258,40 @@ func (r *Room) flush() {
 	}
 	now := r.clock.Now()
 	m := &r.subs.marks
+	if m.State {
+		state := r.frame("state", now, session.PhoneView(r.st, r.presence(), now))
+		head := openData(state)
+		var own []string // players whose state frame carries their own view
+		for p, conns := range r.subs.byPlayer {
+			if head != nil && (m.AllMe || m.Me[p]) {
+				own = append(own, p)
+				continue
+			}
+			for c := range conns {
+				r.sendTo(c, state)
+			}
+		}
+		r.sendState(head, own, now)
+		for _, p := range own {
+			delete(m.Me, p)
+		}
+		m.AllMe = false // every player with a socket has had theirs
+	}
+	if m.AllMe {
+		for p := range r.subs.byPlayer {
+			m.Me[p] = true
+		}
+	}
+	for p := range m.Me {
+		conns := r.subs.byPlayer[p]
+		if len(conns) == 0 {
+			continue
+		}
+		me := r.frame("me", now, session.MeView(r.st, p, now))
+		for c := range conns {
+			r.sendTo(c, me)
+		}
+	}
 	if m.View {
 		var host, screen []byte
 		for c, s := range r.subs.conns {
@@ -159,29 +307,6 @@ func (r *Room) flush() {
 				}
 				r.sendTo(c, screen)
 			}
-		}
-	}
-	if m.State {
-		state := r.frame("state", now, session.PhoneView(r.st, r.presence(), now))
-		for _, conns := range r.subs.byPlayer {
-			for c := range conns {
-				r.sendTo(c, state)
-			}
-		}
-	}
-	if m.AllMe {
-		for p := range r.subs.byPlayer {
-			m.Me[p] = true
-		}
-	}
-	for p := range m.Me {
-		conns := r.subs.byPlayer[p]
-		if len(conns) == 0 {
-			continue
-		}
-		me := r.frame("me", now, session.MeView(r.st, p, now))
-		for c := range conns {
-			r.sendTo(c, me)
 		}
 	}
 	m.Clear()
@@ -215,6 +340,20 @@ func (r *Room) frame(typ string, now time.Time, data any) []byte {
 
 func (r *Room) ackFrame(id string, duplicate bool) []byte {
 	return r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
+}
+
+// ackWithMe is the ack of a player's command that changed the player's own
+// view: the view comes in the ack instead of a frame of its own.
+func (r *Room) ackWithMe(id, player string) []byte {
+	now := r.clock.Now()
+	me := session.MeView(r.st, player, now)
+	if me == nil {
+		return r.ackFrame(id, false)
+	}
+	return r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), ID: id,
+		Data: struct {
+			Me *session.Me `json:"me"`
+		}{me}})
 }
 
 func (r *Room) errorFrame(id string, err error, lang string) []byte {

@@ -104,10 +104,18 @@ func (s *State) apply(typ string, at time.Time, d any) error {
 		return err
 	}
 	// The standings every phone shares: a join in the lobby adds one
-	// player at rank 1, anything else may reorder them.
-	if j, ok := d.(*joinedData); ok && s.ranks != nil && s.Stage < 0 {
-		s.ranks.joinLobby(s, j) // a full ranking per join is quadratic in a filling lobby
-	} else {
+	// player at rank 1; an answer scores nothing until its question
+	// closes (ranking them all again per answer was a quarter of the
+	// server's work at 5,000 phones); anything else may reorder them.
+	switch d := d.(type) {
+	case *joinedData:
+		if s.ranks != nil && s.Stage < 0 {
+			s.ranks.joinLobby(s, d) // a full ranking per join is quadratic in a filling lobby
+		} else {
+			s.ranks = nil
+		}
+	case *answeredData:
+	default:
 		s.ranks = nil
 	}
 	return nil

@@ -104,6 +104,11 @@ func TestRoomsOfEarlierVersions(t *testing.T) {
 			if got := mustMarshal(t, fromLog); string(got) != want.String() {
 				t.Errorf("the whole log differs from the live state of then:\nwant %s\ngot  %s", want.String(), got)
 			}
+			// A room encodes its snapshots with MarshalJSON alone, which must
+			// be compact JSON by itself.
+			if got, err := fromSnap.MarshalJSON(); err != nil || string(got) != want.String() {
+				t.Errorf("MarshalJSON differs from the live state of then (%v):\nwant %s\ngot  %s", err, want.String(), got)
+			}
 			snapState, err := Decode(f.snap.Data)
 			if err != nil {
 				t.Fatal(err)

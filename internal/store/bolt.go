@@ -71,7 +71,18 @@ func (b *Bolt) Append(ctx context.Context, room string, events []Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt append room %q: %w", room, err)
 	}
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	vals := make([][]byte, len(events))
+	for i, e := range events {
+		v, err := encodeEvent(e)
+		if err != nil {
+			return fmt.Errorf("bolt append room %q: %w", room, err)
+		}
+		vals[i] = v
+	}
+	// Batch: the appends of many rooms at once share one transaction and
+	// one disk sync instead of queueing for one each. Its function may run
+	// again on its own if another in the batch fails, so it only writes.
+	err := b.db.Batch(func(tx *bolt.Tx) error {
 		r, err := tx.Bucket(roomsBucket).CreateBucketIfNotExists([]byte(room))
 		if err != nil {
 			return err
@@ -89,12 +100,8 @@ func (b *Bolt) Append(ctx context.Context, room string, events []Event) error {
 		if err := checkSeq(events, last); err != nil {
 			return err
 		}
-		for _, e := range events {
-			v, err := encodeEvent(e)
-			if err != nil {
-				return err
-			}
-			if err := ev.Put(seqKey(e.Seq), v); err != nil {
+		for i, e := range events {
+			if err := ev.Put(seqKey(e.Seq), vals[i]); err != nil {
 				return err
 			}
 		}

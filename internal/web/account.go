@@ -30,6 +30,7 @@ func (s *Server) accountRoutes(r chi.Router) {
 	g.Post("/api/account/rooms/{room}/co", s.addCo)
 	g.Delete("/api/account/rooms/{room}/co/{account}", s.removeCo)
 	g.Post("/api/account/rooms/{room}/links", s.reissueLinks)
+	g.Get("/api/account/rooms/{room}/remote.png", s.remoteQR)
 }
 
 type meResponse struct {

@@ -89,6 +89,8 @@ func TestBrowserAccounts(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="scenario"][data-scenario="partnership-quiz"]`)),
 		chromedp.WaitEnabled(tid("create-room")),
 		chromedp.Click(tid("create-room")),
+		chromedp.WaitVisible(tid("room-ready")),
+		chromedp.Click(tid("open-projector")),
 		chromedp.WaitVisible(tid("join-code")),
 	)
 	room := b.evalString(laptop, `location.pathname.split('/')[2]`)

@@ -301,6 +301,7 @@ func TestAccountRoleMatrix(t *testing.T) {
 		{"POST", "/api/account/rooms/{room}/co", map[string]string{"login": "other"}, map[string]int{"owner": 200, "co": 403, "other": 404, "anonymous": 401}, true},
 		{"DELETE", "/api/account/rooms/{room}/co/" + co.ID, map[string]any{}, map[string]int{"owner": 200, "co": 403, "other": 404, "anonymous": 401}, true},
 		{"POST", "/api/account/rooms/{room}/links", map[string]bool{"host": true, "screen": true}, map[string]int{"owner": 200, "co": 200, "other": 404, "anonymous": 401}, true},
+		{"GET", "/api/account/rooms/{room}/remote.png", nil, map[string]int{"owner": 200, "co": 200, "other": 404, "anonymous": 401, "host": 401}, false},
 		{"DELETE", "/api/account/rooms/{room}", map[string]any{}, map[string]int{"owner": 204, "co": 403, "other": 404, "anonymous": 401}, true},
 	}
 	for _, rt := range routes {

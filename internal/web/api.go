@@ -271,6 +271,18 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	download(w, "application/json; charset=utf-8", export.FileName{UTF8: name, ASCII: name}, body)
 }
 
+// resultsLang is the language of a results file: ?lang=, else the room's,
+// whatever the browser that downloads it prefers.
+func resultsLang(r *http.Request, res *session.Results) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
+		return l
+	}
+	if res.Room.Lang == "en" {
+		return "en"
+	}
+	return "ru"
+}
+
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	rm := s.hostRoom(w, r)
 	if rm == nil {
@@ -282,15 +294,16 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format := chi.URLParam(r, "format")
+	l := resultsLang(r, res)
 	var buf bytes.Buffer
 	var ctype string
 	switch format {
 	case "csv":
 		ctype = "text/csv; charset=utf-8"
-		err = export.CSV(&buf, res, lang(r))
+		err = export.CSV(&buf, res, l)
 	case "xlsx":
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = export.XLSX(&buf, res, lang(r))
+		err = export.XLSX(&buf, res, l)
 	case "json":
 		ctype = "application/json; charset=utf-8"
 		err = export.JSON(&buf, res)

@@ -36,10 +36,10 @@ func docLang(r *http.Request, res *session.BoardResults) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "ru" {
 		return l
 	}
-	if res.Room.Lang == "en" || res.Room.Lang == "ru" {
-		return res.Room.Lang
+	if res.Room.Lang == "en" {
+		return "en"
 	}
-	return lang(r)
+	return "ru"
 }
 
 func (s *Server) boardExport(w http.ResponseWriter, r *http.Request) {

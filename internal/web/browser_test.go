@@ -17,7 +17,8 @@ import (
 )
 
 // TestBrowserQuiz plays a short quiz through the real pages in Chromium: the
-// facilitator signs in and creates a room on the landing page, the projector shows the
+// facilitator signs in and creates a room on the landing page, which shows
+// the remote's QR code and opens the projector, the projector shows the
 // join code, three phones join and answer by tapping, the facilitator steps
 // through questions with the projector's control bar, and the projector ends
 // on the leaderboard with all three names. Screenshots of the projector and
@@ -41,6 +42,9 @@ func TestBrowserQuiz(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#team-mode"), "average"),
 		chromedp.WaitEnabled(testid("create-room")),
 		chromedp.Click(testid("create-room")),
+		chromedp.WaitVisible(testid("room-ready")),
+		chromedp.WaitVisible(testid("remote-qr")),
+		chromedp.Click(testid("open-projector")),
 		chromedp.WaitVisible(testid("join-code")),
 		chromedp.WaitVisible(testid("control-start")),
 	)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/huddle-live/huddle/internal/account"
 	"github.com/huddle-live/huddle/internal/room"
@@ -206,4 +207,33 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 		out.ScreenURL = s.base + "/screen/" + id + "#s=" + l.ScreenToken
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// remoteQR answers the QR code of a room's remote (/host/{room}) to the
+// room's owner and co-facilitators: scanned with their own phone, it opens
+// the remote, which asks them to sign in. It carries no token, yet it is
+// theirs alone, only from the room's own site, and never cached: the
+// projector never shows it.
+func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
+	if s.crossSite(r) {
+		s.writeError(w, r, session.ErrCrossSite)
+		return
+	}
+	f, id := facilitatorOf(r), chi.URLParam(r, "room")
+	if _, err := s.accounts.RoomOf(r.Context(), id, f.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.hub.Room(id) == nil {
+		s.writeError(w, r, session.ErrGone)
+		return
+	}
+	png, err := qrcode.Encode(s.base+"/host/"+id, qrcode.Medium, 512)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(png)
 }

@@ -141,8 +141,7 @@ type Server struct {
 	messages *limiter // frames per player token
 	commands *limiter // frames per host or screen token
 	conns    counter  // open sockets per token
-	ping     time.Duration
-	pong     time.Duration
+	pinger   *pinger
 	hello    time.Duration
 
 	sessionSockets sessionSockets // WebSockets opened by a signed-in facilitator
@@ -175,8 +174,7 @@ func New(cfg Config) *Server {
 		messages:  newLimiter(lim.MessagesPerMinute, lim.MessageBurst),
 		commands:  newLimiter(lim.CommandsPerMinute, lim.CommandBurst),
 		conns:     counter{limit: lim.ConnsPerToken, n: map[string]int{}},
-		ping:      lim.PingEvery,
-		pong:      lim.PongTimeout,
+		pinger:    newPinger(lim.PingEvery, lim.PongTimeout),
 		hello:     lim.HelloTimeout,
 	}
 	if u, err := url.Parse(s.base); err == nil && u.Host != "" {

@@ -282,6 +282,16 @@ func (cl *client) read() {
 			cl.replies[f.ID] = f
 		}
 		cl.all = append(cl.all, f)
+		// A state frame or an ack may carry the phone's own view: it is
+		// kept as the latest "me", as play.js reads it.
+		var own struct {
+			Me json.RawMessage `json:"me"`
+		}
+		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me != nil {
+			me := frame{Type: "me", Seq: f.Seq, Time: f.Time, Data: own.Me}
+			cl.latest["me"] = me
+			cl.all = append(cl.all, me)
+		}
 		cl.cond.Broadcast()
 		cl.mu.Unlock()
 	}

@@ -157,6 +157,25 @@ func (s *Server) runs(r *http.Request, roomID string) (signedInFacilitator, bool
 	return f, true
 }
 
+// runsSession is runs for a WebSocket's hello, which comes after the
+// upgrade: session is the cookie's token, "" when the request had none or
+// came from another site.
+func (s *Server) runsSession(session, roomID string) (signedInFacilitator, bool) {
+	if session == "" {
+		return signedInFacilitator{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, sess, err := s.accounts.Resolve(ctx, session)
+	if err != nil {
+		return signedInFacilitator{}, false
+	}
+	if _, err := s.accounts.RoomOf(ctx, roomID, a.ID); err != nil {
+		return signedInFacilitator{}, false
+	}
+	return signedInFacilitator{Account: a, session: sess, token: session}, true
+}
+
 // pageFor serves a page only to a signed-in facilitator; others are sent to
 // the sign-in page, which brings them back.
 func (s *Server) pageFor(name string) http.HandlerFunc {

@@ -2,27 +2,36 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/session"
 )
 
 const (
 	readLimit     = 4 << 10         // a phone's frames are small
 	hostReadLimit = 16 << 10        // the host's may grow (board moderation)
-	sendQueue     = 64              // frames waiting for a slow reader before it is dropped
+	sendQueue     = 16              // frames waiting for a slow reader before it is dropped
 	closeGrace    = 5 * time.Second // for the queued frames and the close handshake
 	abortGrace    = time.Second     // the same after the peer broke the protocol or went away
 	maxViolations = 50              // frames refused for rate in a row before the socket is closed
+	// The buffers under a socket. A phone's frames are a few hundred bytes
+	// and are read straight into the library's buffer when larger; a frame
+	// the server sends goes out in one write when it fits the writer's.
+	readBuffer  = 512
+	writeBuffer = 4 << 10
 )
 
 // clientFrame is every frame a client sends.
@@ -34,31 +43,79 @@ type clientFrame struct {
 	Lang  string          `json:"lang"`
 }
 
-// wsConn is a WebSocket as a room sees it: Send queues without blocking;
-// one writer goroutine drains the queue.
+// wsConn is a WebSocket as a room sees it: Send queues without blocking. A
+// writer goroutine runs only while frames wait, so an idle socket costs
+// its reader's goroutine and nothing else.
 type wsConn struct {
-	c      *websocket.Conn
-	raw    *rawConn // the connection under c: its deadline bounds a close
-	queue  chan []byte
-	closed chan struct{}
-	once   sync.Once
-	code   websocket.StatusCode
-	reason string
-	ping   time.Duration // see Limits.PingEvery
-	pong   time.Duration
+	c   *websocket.Conn
+	raw *rawConn // the connection under c: its deadline bounds a close
+
+	mu      sync.Mutex
+	queue   [sendQueue]outFrame // a ring: n frames from head
+	head, n int
+	writing bool // a writer goroutine runs, or has run for the last time
+	closed  bool // no frame is taken any more; the writer sends the close
+	code    websocket.StatusCode
+	reason  string
+	done    chan struct{} // closed when the writer has closed c
+
+	pinging atomic.Bool    // a ping waits for its pong
+	pings   sync.WaitGroup // pings in flight; added to only while the pinger holds the socket
 }
 
-func (w *wsConn) Send(frame []byte) bool {
-	select {
-	case <-w.closed:
+// outFrame is a queued frame: its bytes, or a broadcast's shared bytes
+// followed by the recipient's own, sent as one message.
+type outFrame struct {
+	b, own []byte
+}
+
+func newWSConn(c *websocket.Conn, raw *rawConn) *wsConn {
+	return &wsConn{c: c, raw: raw, done: make(chan struct{})}
+}
+
+func (w *wsConn) Send(frame []byte) bool { return w.queueFrame(outFrame{b: frame}) }
+
+// SendParts queues one message made of shared (the same bytes for many
+// recipients) and own: the room need not join them on its goroutine.
+func (w *wsConn) SendParts(shared, own []byte) bool {
+	return w.queueFrame(outFrame{b: shared, own: own})
+}
+
+func (w *wsConn) queueFrame(f outFrame) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.n == len(w.queue) {
 		return false
-	default:
 	}
-	select {
-	case w.queue <- frame:
-		return true
-	default:
-		return false
+	w.queue[(w.head+w.n)%len(w.queue)] = f
+	w.n++
+	w.wake()
+	return true
+}
+
+// joinBuffers holds the buffers in which a frame's parts are joined for writing.
+var joinBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeFrame writes f as one text message.
+func (w *wsConn) writeFrame(ctx context.Context, f outFrame) error {
+	if f.own == nil {
+		return w.c.Write(ctx, websocket.MessageText, f.b)
+	}
+	bp := joinBuffers.Get().(*[]byte)
+	b := append(append((*bp)[:0], f.b...), f.own...)
+	err := w.c.Write(ctx, websocket.MessageText, b)
+	if cap(b) <= 64<<10 { // a huge one is left to the collector
+		*bp = b
+		joinBuffers.Put(bp)
+	}
+	return err
+}
+
+// wake starts the writer unless it runs; the caller holds mu.
+func (w *wsConn) wake() {
+	if !w.writing {
+		w.writing = true
+		go w.write()
 	}
 }
 
@@ -77,93 +134,117 @@ func (w *wsConn) abort() { w.closeWithin(int(websocket.StatusNormalClosure), "",
 // bytes, if it lied) with no deadline of its own, and once it has begun
 // CloseNow only waits for it.
 func (w *wsConn) closeWithin(code int, reason string, grace time.Duration) {
-	w.once.Do(func() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
 		w.code, w.reason = websocket.StatusCode(code), reason
-		close(w.closed)
-	})
+		w.wake()
+	}
+	w.mu.Unlock()
 	w.raw.within(grace)
 }
 
-// writer sends queued frames until the connection is closed, and pings an
-// idle peer. Writes use a context without a deadline: a per-write timeout
+// write sends queued frames until none is left, and after Close sends the
+// close frame. Writes use a context without a deadline: a per-write timeout
 // costs CPU on every frame of a broadcast; a stuck peer is cut by Close
 // instead, and a dead one by a ping that gets no pong.
-func (w *wsConn) writer() {
+func (w *wsConn) write() {
 	ctx := context.Background()
-	ping := time.NewTicker(w.ping)
-	defer ping.Stop()
 	for {
-		select {
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, w.pong)
-			err := w.c.Ping(pctx)
-			cancel()
-			if err != nil {
-				w.Close(int(websocket.StatusGoingAway), "")
-				_ = w.c.CloseNow()
+		w.mu.Lock()
+		if w.n == 0 {
+			if !w.closed {
+				w.writing = false
+				w.mu.Unlock()
 				return
 			}
-		case b := <-w.queue:
-			if err := w.c.Write(ctx, websocket.MessageText, b); err != nil {
-				w.Close(int(websocket.StatusGoingAway), "")
-				_ = w.c.CloseNow()
-				return
-			}
-		case <-w.closed:
-			for {
-				select {
-				case b := <-w.queue:
-					if w.c.Write(ctx, websocket.MessageText, b) != nil {
-						_ = w.c.CloseNow()
-						return
-					}
-				default:
-					_ = w.c.Close(w.code, w.reason)
-					return
-				}
-			}
+			code, reason := w.code, w.reason
+			w.mu.Unlock()
+			_ = w.c.Close(code, reason)
+			close(w.done)
+			return // writing stays set: no writer starts again
+		}
+		f := w.queue[w.head]
+		w.queue[w.head] = outFrame{}
+		w.head = (w.head + 1) % len(w.queue)
+		w.n--
+		w.mu.Unlock()
+		if err := w.writeFrame(ctx, f); err != nil {
+			w.mu.Lock()
+			w.closed = true
+			clear(w.queue[:])
+			w.n = 0
+			w.mu.Unlock()
+			_ = w.c.CloseNow()
+			close(w.done)
+			return
 		}
 	}
 }
 
-// websocket upgrades, waits for hello, attaches the connection to its room
-// and forwards client frames until the socket closes.
+// ping waits up to timeout for the peer's pong and cuts a peer that sends
+// none. The pinger starts it.
+func (w *wsConn) ping(timeout time.Duration) {
+	defer w.pings.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	err := w.c.Ping(ctx)
+	cancel()
+	if err != nil {
+		_ = w.c.CloseNow()
+		w.Close(int(websocket.StatusGoingAway), "")
+	}
+	w.pinging.Store(false)
+}
+
+// websocket upgrades and hands the socket to a goroutine of its own: the
+// request, its headers and the handlers' frames are let go for the
+// socket's life, and the reader starts on a small stack.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	rm := s.hub.Room(chi.URLParam(r, "room"))
 	if !s.track() {
 		s.writeError(w, r, session.ErrStopped)
 		return
 	}
-	defer s.sockets.Done()
+	// What the hello may need of the request: the facilitator's session,
+	// which cross-site requests never carry.
+	cookie := ""
+	if !s.crossSite(r) {
+		cookie = sessionToken(r)
+	}
 	hw := &hijackWriter{ResponseWriter: w}
 	c, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		CompressionMode: websocket.CompressionDisabled, // Safari's permessage-deflate bugs; CPU on fan-out
 		OriginPatterns:  s.origins,                     // besides the request's own host; others get 403
 	})
 	if err != nil {
+		s.sockets.Done()
 		return // Accept has answered the request
 	}
-	raw := &rawConn{Conn: hw.conn}
+	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, cookie)
+}
+
+// serveSocket waits for hello, attaches the socket to its room and forwards
+// client frames until the socket closes.
+func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, cookie string) {
+	defer s.sockets.Done()
 	s.hold(raw)
 	defer s.release(raw)
 	c.SetReadLimit(readLimit)
-	conn := &wsConn{c: c, raw: raw, queue: make(chan []byte, sendQueue), closed: make(chan struct{}), ping: s.ping, pong: s.pong}
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		conn.writer()
-	}()
+	conn := newWSConn(c, raw)
+	s.pinger.add(conn)
 	defer func() {
 		conn.Close(int(websocket.StatusNormalClosure), "")
-		<-wrote
+		<-conn.done
+		s.pinger.remove(conn)
+		conn.pings.Wait()
 	}()
 
 	// A socket silent past the hello timeout is closed by the writer with
 	// a close frame. A deadline on the read itself would drop the TCP
 	// connection without one, and the browser would see 1006.
 	late := time.AfterFunc(s.hello, func() { conn.Close(session.StatusPolicy, "expected hello") })
-	ctx := r.Context()
-	hello, err := readFrame(ctx, c, 0)
+	ctx := context.Background() // reads are cut through raw, never by a context
+	hello, err := readFrame(ctx, c)
 	late.Stop()
 	if err != nil && !badInput(err) {
 		conn.abort()
@@ -184,7 +265,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	// Without a token, a facilitator who runs the room comes in by session.
 	f, bySession := signedInFacilitator{}, false
 	if hello.Token == "" {
-		f, bySession = s.runs(r, rm.ID())
+		f, bySession = s.runsSession(cookie, rm.ID())
 		key = "session:" + f.session.Hash
 	}
 	if bySession || rm.IsHost(hello.Token) {
@@ -210,7 +291,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	defer rm.Detach(conn)
 	violations := 0
 	for {
-		f, err := readFrame(ctx, c, 0)
+		f, err := readFrame(ctx, c)
 		if err != nil && !badInput(err) {
 			conn.abort() // closed, or over the read limit: the socket is done
 			return
@@ -269,13 +350,8 @@ func (s *Server) wsReply(id string, err error, lang string) []byte {
 
 func (s *Server) wsError(err error, lang string) []byte { return s.wsReply("", err, lang) }
 
-// readFrame reads one JSON frame; timeout 0 waits as long as the socket lives.
-func readFrame(ctx context.Context, c *websocket.Conn, timeout time.Duration) (clientFrame, error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+// readFrame reads one JSON frame.
+func readFrame(ctx context.Context, c *websocket.Conn) (clientFrame, error) {
 	typ, b, err := c.Read(ctx)
 	if err != nil {
 		return clientFrame{}, err
@@ -299,10 +375,26 @@ type hijackWriter struct {
 	conn net.Conn
 }
 
+// Hijack takes the connection and gives the WebSocket buffers of its own
+// sizes in place of the HTTP server's 4 KB reader.
 func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return c, brw, err
+	}
 	h.conn = c
-	return c, brw, err
+	br := bufio.NewReaderSize(c, readBuffer)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// Bytes the client sent right after the upgrade, read by the HTTP
+		// server already. They go into the new buffer: the library reads on
+		// from the connection after what is buffered.
+		early, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), c), max(readBuffer, n))
+		if _, err := br.Peek(n); err != nil {
+			return c, nil, err
+		}
+	}
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, writeBuffer)), nil
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.

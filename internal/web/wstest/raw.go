@@ -26,7 +26,13 @@ type Raw struct {
 // Dial connects to the WebSocket at url ("http://host:port/ws/room") and
 // completes the upgrade. local, if not nil, is the address to dial from
 // (any 127.x.y.z works on Linux loopback).
-func Dial(rawURL string, local net.IP) (*Raw, error) {
+func Dial(rawURL string, local net.IP) (*Raw, error) { return DialSending(rawURL, local, "") }
+
+// DialSending is Dial that sends a masked text frame of text (if not "")
+// in the same write as the upgrade request, before the server has
+// answered it, as a client in a hurry may: the server reads it along with
+// the request.
+func DialSending(rawURL string, local net.IP, text string) (*Raw, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
@@ -42,7 +48,11 @@ func Dial(rawURL string, local net.IP) (*Raw, error) {
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
+	b := []byte(req)
+	if text != "" {
+		b = appendFrame(b, 0x1, []byte(text))
+	}
+	if _, err := c.Write(b); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -60,6 +70,63 @@ func Dial(rawURL string, local net.IP) (*Raw, error) {
 	return &Raw{Conn: c, br: br}, nil
 }
 
+// appendFrame appends a whole masked, final frame of opcode.
+func appendFrame(b []byte, opcode byte, payload []byte) []byte {
+	var key [4]byte
+	_, _ = rand.Read(key[:])
+	b = appendHeader(b, opcode, uint64(len(payload)), key)
+	for i, c := range payload {
+		b = append(b, c^key[i%4])
+	}
+	return b
+}
+
+// appendHeader appends the header of a masked, final frame.
+func appendHeader(h []byte, opcode byte, length uint64, key [4]byte) []byte {
+	h = append(h, 0x80|opcode)
+	switch {
+	case length < 126:
+		h = append(h, 0x80|byte(length))
+	case length <= 0xffff:
+		h = append(h, 0x80|126)
+		h = binary.BigEndian.AppendUint16(h, uint16(length))
+	default:
+		h = append(h, 0x80|127)
+		h = binary.BigEndian.AppendUint64(h, length)
+	}
+	return append(h, key[:]...)
+}
+
+// Next reads the next frame the server sends, which is never masked nor
+// fragmented by huddle: its opcode and payload.
+func (r *Raw) Next() (opcode byte, payload []byte, err error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r.br, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var l [2]byte
+		if _, err := io.ReadFull(r.br, l[:]); err != nil {
+			return 0, nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(l[:]))
+	case 127:
+		var l [8]byte
+		if _, err := io.ReadFull(r.br, l[:]); err != nil {
+			return 0, nil, err
+		}
+		n = binary.BigEndian.Uint64(l[:])
+	}
+	if n > 16<<20 {
+		return 0, nil, fmt.Errorf("a frame of %d bytes", n)
+	}
+	payload = make([]byte, n)
+	_, err = io.ReadFull(r.br, payload)
+	return h[0] & 0x0f, payload, err
+}
+
 // Text sends a whole masked text frame.
 func (r *Raw) Text(payload string) error {
 	key, err := r.Header(0x1, uint64(len(payload)))
@@ -74,19 +141,7 @@ func (r *Raw) Text(payload string) error {
 func (r *Raw) Header(opcode byte, length uint64) ([4]byte, error) {
 	var key [4]byte
 	_, _ = rand.Read(key[:])
-	h := []byte{0x80 | opcode}
-	switch {
-	case length < 126:
-		h = append(h, 0x80|byte(length))
-	case length <= 0xffff:
-		h = append(h, 0x80|126)
-		h = binary.BigEndian.AppendUint16(h, uint16(length))
-	default:
-		h = append(h, 0x80|127)
-		h = binary.BigEndian.AppendUint64(h, length)
-	}
-	h = append(h, key[:]...)
-	_, err := r.Conn.Write(h)
+	_, err := r.Conn.Write(appendHeader(nil, opcode, length, key))
 	return key, err
 }
 

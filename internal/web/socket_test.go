@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/web/wstest"
+)
+
+// TestHelloWithTheUpgrade: a client may send its hello in the same packet
+// as the upgrade request, before the server has answered it. The HTTP
+// server has then read the hello along with the request; the socket must
+// still see it, whether it fits the socket's read buffer or not.
+func TestHelloWithTheUpgrade(t *testing.T) {
+	e := startEnv(t, store.NewMemory(), gameScenario(t))
+	c := createRoom(t, e.url, map[string]any{"scenario": "ws-game"})
+	j := joinRoom(t, e.url, c.Code, "Анна", "")
+	for _, pad := range []int{0, readBuffer, 3 * readBuffer} {
+		hello, _ := json.Marshal(map[string]string{"type": "hello", "token": j.Token, "lang": "ru", "pad": strings.Repeat("x", pad)})
+		r, err := wstest.DialSending(e.url+"/ws/"+c.Room, nil, string(hello))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = r.Conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		op, b, err := r.Next()
+		if err != nil {
+			t.Fatalf("hello of %d bytes: %v", len(hello), err)
+		}
+		var f struct{ Type string }
+		if op != 0x1 || json.Unmarshal(b, &f) != nil || f.Type != "welcome" {
+			t.Fatalf("hello of %d bytes: the first frame is opcode %d %q, want a welcome", len(hello), op, b)
+		}
+		r.Close()
+	}
+}
+
+// TestSendPartsIsOneMessage: a frame queued in two parts (a broadcast's
+// shared bytes and the recipient's own) reaches the client as one text
+// message, in order with the frames around it.
+func TestSendPartsIsOneMessage(t *testing.T) {
+	conns := make(chan *wsConn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hw := &hijackWriter{ResponseWriter: w}
+		c, err := websocket.Accept(hw, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn := newWSConn(c, &rawConn{Conn: hw.conn})
+		conns <- conn
+		for { // control frames are handled while reading
+			if _, _, err := c.Read(context.Background()); err != nil {
+				conn.abort()
+				<-conn.done
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	conn := <-conns
+	shared := []byte(`{"type":"state","data":{"phase":"question"`)
+	if !conn.Send([]byte(`{"type":"welcome"}`)) || !conn.SendParts(shared, []byte(`,"me":{"n":1}}}`)) ||
+		!conn.SendParts(shared, []byte(`,"me":{"n":2}}}`)) || !conn.Send([]byte(`{"type":"ack"}`)) {
+		t.Fatal("a frame was refused")
+	}
+	for _, want := range []string{`{"type":"welcome"}`, `{"type":"state","data":{"phase":"question","me":{"n":1}}}`,
+		`{"type":"state","data":{"phase":"question","me":{"n":2}}}`, `{"type":"ack"}`} {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ != websocket.MessageText || string(b) != want {
+			t.Fatalf("got %v %s, want %s", typ, b, want)
+		}
+	}
+	if string(shared) != `{"type":"state","data":{"phase":"question"` {
+		t.Fatalf("the shared part was changed: %s", shared)
+	}
+}

@@ -679,8 +679,7 @@ function render() {
     fitTop(v.room.title, []);
     return;
   }
-  // A board room's podium shows like a quiz's until its last step.
-  if (v.board && !(v.phase === 'finished' && !podiumDone(v))) {
+  if (boardShown(v)) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     builtKey = '';
@@ -708,6 +707,13 @@ function render() {
 }
 
 // ------------------------------------------------------------ host controls
+
+// boardShown: the projector shows the board's own screen (which fits
+// itself), not the day's nor a podium still going up, which shows like a
+// quiz's until its last step.
+function boardShown(v) {
+  return !!(v && v.board) && !isDayScreen(v) && !(v.phase === 'finished' && !podiumDone(v));
+}
 
 // nextAction is what "next" means now, or null when nothing goes next (a
 // question is open, the room is over).
@@ -886,7 +892,7 @@ function main() {
     if (size === lastSize) return;
     lastSize = size;
     const sec = $('#stage > section');
-    if (sec && !view?.board) fitSection(sec);
+    if (sec && !boardShown(view)) fitSection(sec);
   }).observe($('#stage'));
   // The right of the top bar grows (the code appears, a count gets a
   // digit) or a text is drawn anew (a font arrives): the left fits itself
@@ -899,7 +905,7 @@ function main() {
   if (document.fonts) {
     document.fonts.addEventListener('loadingdone', () => {
       const sec = $('#stage > section');
-      if (sec && !view?.board) fitSection(sec);
+      if (sec && !boardShown(view)) fitSection(sec);
       if (topArgs) fitTop(...topArgs);
     });
   }

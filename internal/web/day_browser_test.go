@@ -84,6 +84,7 @@ func TestBrowserCourseDay(t *testing.T) {
 				for _, size := range [][2]int64{{1920, 1080}, {1280, 720}} {
 					b.do(projector, "resize", chromedp.EmulateViewport(size[0], size[1]))
 					what := fmt.Sprintf("%s %dx%d", name, size[0], size[1])
+					b.waitFor(projector, what+": animations over", settledJS)
 					assertFits(projector, t, what)
 					if size[0] == 1920 {
 						assertTextAtLeast(projector, t, "#stage", 24, what)

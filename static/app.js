@@ -542,7 +542,13 @@ export function timerRing(size = 'l') {
       el.hidden = true;
       return () => {};
     }
-    const total = q.time_limit_ms || Math.max(1, q.deadline - q.opened_at);
+    const total = (q.time_limit_ms || Math.max(1, q.deadline - q.opened_at)) + (q.added_ms || 0);
+    // Held by the host: the clock stands at the time left until it runs on.
+    el.classList.toggle('paused', !!q.paused);
+    if (q.paused) {
+      update(q.remaining_ms || 0, total);
+      return () => {};
+    }
     return countdown(q.deadline, (ms) => {
       update(ms, total);
       if (onTick) onTick(ms);
@@ -1048,6 +1054,8 @@ const DICT = {
     n_stages: ['{n} этап', '{n} этапа', '{n} этапов'],
     lang_ru: 'Русский',
     lang_en: 'English',
+    relaxed_label: 'Без очков за скорость, больше времени',
+    relaxed_help: 'Для групп, где скорость — нечестное преимущество: верный ответ приносит полные очки в любой момент, на каждый вопрос в полтора раза больше времени.',
     team_mode: 'Подсчёт очков команд',
     team_mode_default: 'Как в сценарии',
     team_mode_average: 'Каждый отвечает сам, у команды — среднее',
@@ -1144,6 +1152,7 @@ const DICT = {
     keys_hint: 'Пробел / → — далее',
     host_controls: 'Управление ведущего',
     wait_question: 'Вопрос открыт: он закроется сам, когда ответят все или выйдет время.',
+    wait_paused: 'Вопрос на паузе: время стоит, ответы ждут.',
     session_over: 'Сессия завершена. Результаты — ниже.',
     end_heading: 'Завершение',
     end_help: 'Сразу показывает итоги на экране. Отменить нельзя.',
@@ -1255,6 +1264,8 @@ const DICT = {
     n_stages: ['{n} stage', '{n} stages'],
     lang_ru: 'Русский',
     lang_en: 'English',
+    relaxed_label: 'No speed points, more time',
+    relaxed_help: 'For groups where speed is an unfair edge: a correct answer scores in full whenever it comes, and every question has half as long again.',
     team_mode: 'Team scoring',
     team_mode_default: 'As in the scenario',
     team_mode_average: 'Everyone answers; team gets the average',
@@ -1350,6 +1361,7 @@ const DICT = {
     keys_hint: 'Space / → — next',
     host_controls: 'Host controls',
     wait_question: 'The question is open: it closes by itself when everyone has answered or time runs out.',
+    wait_paused: 'The question is paused: the clock stands still and answers wait.',
     session_over: 'The session is over. The results are below.',
     end_heading: 'Ending',
     end_help: 'Shows the results on the screen at once. It cannot be undone.',

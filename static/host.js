@@ -33,6 +33,7 @@ import {
 } from '/static/app.js';
 import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
 import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
+import { dayNextLabel, podiumDone, podiumNextLabel } from '/static/day.js';
 import '/static/account.js';
 
 const room = pathPart(1);
@@ -59,6 +60,43 @@ function resolveToken() {
 }
 
 // ------------------------------------------------------------ render
+
+// renderTexts lists the grouped open-text answers the projector shows, each
+// with a button to take it off the projector and the phones, or put it back.
+function renderTexts(v) {
+  const box = $('#h-texts');
+  const q = v.question;
+  const r = v.reveal;
+  const on = !!(q && r && q.type === 'text' && r.question === q.id && (v.phase === 'reveal' || v.phase === 'leaderboard') && (r.texts || []).length);
+  box.hidden = !on;
+  if (!on) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    h('h2', { text: t('texts_heading') }),
+    h(
+      'ul',
+      { class: 'h-text-list' },
+      r.texts.map((x) =>
+        h(
+          'li',
+          { class: ['h-text', x.hidden && 'is-hidden'], 'data-testid': 'host-text' },
+          h('span', { class: 'h-text-value', text: x.text }),
+          h('span', { class: 'h-text-count', text: '× ' + fmtNum(x.count) }),
+          h('button', {
+            type: 'button',
+            class: 'btn btn-small',
+            'data-testid': x.hidden ? 'host-text-show' : 'host-text-hide',
+            disabled: busy,
+            text: x.hidden ? t('text_show') : t('text_hide'),
+            onclick: () => command('quiz.hide', { question: r.question, text: x.text, hidden: !x.hidden }),
+          }),
+        ),
+      ),
+    ),
+  );
+}
 
 function renderCorrect(v) {
   const box = $('#h-correct');
@@ -142,6 +180,23 @@ function renderTeams(v) {
                   h('span', { class: ['online-dot', p.online ? 'on' : 'off'], title: t(p.online ? 'online' : 'offline') }),
                   h('span', { class: 'h-player-name', text: p.name }),
                   answered.has(p.id) ? h('span', { class: 'h-answered-mark', title: t('answered_mark') }, icon('check')) : null,
+                  teams.length > 1
+                    ? h(
+                        'select',
+                        {
+                          class: 'h-move',
+                          'data-testid': 'move',
+                          'aria-label': `${t('move_to')}: ${p.name}`,
+                          onchange: (e) => {
+                            const to = e.target.value;
+                            e.target.value = '';
+                            if (to) command('move', { player: p.id, team: to });
+                          },
+                        },
+                        h('option', { value: '', text: t('move_to') }),
+                        teams.filter((o) => o.id !== tm.id).map((o) => h('option', { value: o.id, text: o.name })),
+                      )
+                    : null,
                   h('button', {
                     type: 'button',
                     class: 'btn btn-small btn-ghost h-kick',
@@ -197,7 +252,7 @@ function render() {
   // The store is down: the room runs from memory, answers wait for their ack.
   $('#h-storage').hidden = v.storage !== 'unavailable';
   setText($('#h-storage'), v.storage === 'unavailable' ? t('storage_unavailable') : '');
-  setText($('#h-phase'), v.board ? boardPhaseName(v.phase) : t('phase_' + v.phase));
+  setText($('#h-phase'), v.board && v.phase !== 'between' ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
   setText($('#h-players'), t('players_count', { n: v.players || 0 }));
@@ -223,18 +278,28 @@ function render() {
   }
   renderTimer(v);
   renderCorrect(v);
+  renderTexts(v);
 
   // Only the controls that apply now: one way forward, and "close" while
   // a question is open. Ending the session stands apart, at the bottom.
   const ph = v.phase;
   const inGame = ph === 'game' || ph === 'debrief';
-  const canNext = ph !== 'finished' && ph !== 'lobby' && (!!v.board || ph === 'reveal' || ph === 'leaderboard' || inGame);
+  // The podium goes up step by step with "next" before the session is over.
+  const podiumStep = ph === 'finished' && !podiumDone(v);
+  const canNext = podiumStep || (ph !== 'finished' && ph !== 'lobby' &&
+    (!!v.board || ph === 'reveal' || ph === 'leaderboard' || ph === 'between' || inGame));
   $('#h-start').hidden = ph !== 'lobby';
   $('#h-close').hidden = ph !== 'question' || !!v.board;
+  // Pause, +30 s and skip apply to an open question only: shown only then.
+  const paused = !!(q && q.paused);
+  for (const id of ['#h-pause', '#h-extend', '#h-skip']) $(id).hidden = ph !== 'question' || !!v.board;
+  $('#h-pause').setAttribute('aria-pressed', String(paused));
+  setText($('#h-pause'), paused ? t('control_resume') : t('control_pause'));
   $('#h-next').hidden = !canNext;
-  $('#h-wait').hidden = ph !== 'question' && ph !== 'finished';
-  setText($('#h-wait'), ph === 'question' ? t('wait_question') : ph === 'finished' ? t('session_over') : '');
-  for (const id of ['#h-start', '#h-close', '#h-next']) $(id).disabled = busy;
+  const over = ph === 'finished' && !podiumStep;
+  $('#h-wait').hidden = ph !== 'question' && !over;
+  setText($('#h-wait'), ph === 'question' ? t(paused ? 'wait_paused' : 'wait_question') : over ? t('session_over') : '');
+  for (const id of ['#h-start', '#h-close', '#h-pause', '#h-extend', '#h-skip', '#h-next']) $(id).disabled = busy;
   $('#h-end-zone').hidden = ph === 'finished';
   $('#h-end').disabled = busy;
   const locked = !!(v.room && v.room.locked);
@@ -247,6 +312,8 @@ function render() {
   else if (ph === 'leaderboard') nextLabel = isLastQuestion(v) ? t('control_next_final') : t('control_next_question');
   if (inGame) nextLabel = gameNextLabel(v);
   if (v.board) nextLabel = boardNextLabel(v.board);
+  if (ph === 'between') nextLabel = dayNextLabel(v);
+  if (podiumStep) nextLabel = podiumNextLabel(v);
   setText($('#h-next'), nextLabel);
   renderGameHost($('#h-game'), v, command);
   $('#h-board').hidden = !v.board;
@@ -322,6 +389,11 @@ function main() {
   token = resolveToken();
   $('#h-start').addEventListener('click', () => command('start'));
   $('#h-close').addEventListener('click', () => command('close'));
+  $('#h-pause').addEventListener('click', () => command('quiz.pause', { paused: !(view && view.question && view.question.paused) }));
+  $('#h-extend').addEventListener('click', () => command('quiz.extend', { seconds: 30 }));
+  $('#h-skip').addEventListener('click', () => {
+    if (confirm(t('skip_confirm'))) command('quiz.skip');
+  });
   $('#h-next').addEventListener('click', () => {
     if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
     command('next');

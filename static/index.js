@@ -197,6 +197,7 @@ async function createRoom(ev) {
     teams: anyTyped ? typed.map((s, i) => s || t('team_default', { n: i + 1 })) : null,
     team_count: teamCount,
     lang: lang(),
+    relaxed: $('#relaxed').checked,
   };
   const btn = $('#create-room');
   btn.disabled = true;

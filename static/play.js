@@ -32,6 +32,7 @@ import {
 } from '/static/app.js';
 import { renderGamePhone } from '/static/game.js';
 import { boardPhone, bt } from '/static/board.js';
+import { dayPhone } from '/static/day.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
@@ -351,6 +352,16 @@ function render() {
   document.body.dataset.phase = state.phase;
   renderTeambar();
   $('#p-me-points').hidden = !!(state.game || state.board);
+  if (state.phase === 'between') {
+    if (builtKey !== 'between|' + lang()) {
+      builtKey = 'between|' + lang();
+      if (stopTimer) stopTimer();
+      stopTimer = null;
+      $('#v-room').dataset.phase = 'between';
+      $('#v-room').replaceChildren(dayPhone(state));
+    }
+    return;
+  }
   if (state.board) {
     builtKey = '';
     $('#v-room').dataset.phase = state.phase;
@@ -455,14 +466,20 @@ function buildQuestion() {
       h('div', { id: 'p-status', class: 'answer-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'answer-status' }),
     ),
   );
-  stopTimer = timer.start(q, (ms) => {
+  const onTick = (ms) => {
     if (ms <= 0 && !ans.timeUp) {
       ans.timeUp = true;
       updateQuestion();
     }
-  });
+  };
+  stopTimer = timer.start(q, onTick);
+  qTimer = { timer, onTick, key: timerKey(q) };
   return sec;
 }
+
+// The host's pause and +time move the deadline: the countdown starts again.
+let qTimer = null;
+const timerKey = (q) => `${q.id}|${q.deadline}|${!!q.paused}`;
 
 function answerArea(q) {
   if (CHOICE_TYPES.has(q.type)) {
@@ -600,6 +617,12 @@ function updateQuestion() {
   const q = state.question;
   const sec = document.querySelector('.p-question');
   if (!q || !sec) return;
+  if (qTimer && qTimer.key !== timerKey(q)) {
+    if (stopTimer) stopTimer();
+    ans.timeUp = false;
+    stopTimer = qTimer.timer.start(q, qTimer.onTick);
+    qTimer.key = timerKey(q);
+  }
   const tm = teamMode();
   const mine = me && me.answer && me.answer.question === q.id ? me.answer : null;
   const team = tm && me && me.team_answer && me.team_answer.question === q.id ? me.team_answer : null;

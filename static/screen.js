@@ -46,6 +46,7 @@ import {
 import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
 import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
+import { dayNextLabel, dayScreen, isDayScreen, placeShown, podiumDone, podiumNextLabel } from '/static/day.js';
 import { fitSection } from '/static/fit.js';
 import { sound } from '/static/sound.js';
 
@@ -295,16 +296,27 @@ function buildQuestion(v) {
     body,
   );
   let lastTick = 0;
-  stopTimer = timer.start(q, (ms) => {
+  const tick = (ms) => {
     const s = Math.ceil(ms / 1000);
     if (s > 0 && s <= 5 && s !== lastTick) sound.cue('tick');
     lastTick = s;
-  });
+  };
+  stopTimer = timer.start(q, tick);
+  qTimer = { timer, tick, key: timerKey(q) };
   return sec;
 }
 
+// The host's pause and +time move the deadline: the countdown starts again.
+let qTimer = null;
+const timerKey = (q) => `${q.id}|${q.deadline}|${!!q.paused}`;
+
 function updateQuestion(v) {
   const q = v.question;
+  if (qTimer && qTimer.key !== timerKey(q)) {
+    if (stopTimer) stopTimer();
+    stopTimer = qTimer.timer.start(q, qTimer.tick);
+    qTimer.key = timerKey(q);
+  }
   const num = $('#answered-num');
   const before = num.textContent;
   setText(num, fmtNum(q.answered || 0));
@@ -462,7 +474,8 @@ function teamRows(v, teams) {
   );
 }
 
-function playerRows(v, players, n, compact) {
+// veiled, when given, says which players the podium does not show yet.
+function playerRows(v, players, n, compact, veiled) {
   return h(
     'ol',
     { class: ['lb-player-list', compact && 'compact'], 'data-testid': compact ? 'fin-players' : 'lb-players' },
@@ -471,7 +484,7 @@ function playerRows(v, players, n, compact) {
       if (!compact) requestAnimationFrame(() => animateNumber(pts, p.points - (p.last || 0), p.points, 1100));
       return h(
         'li',
-        { class: 'lb-player', style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
+        { class: ['lb-player', veiled && veiled(p) && 'podium-veiled'], style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
         h('span', { class: 'lb-rank', text: String(p.rank) }),
         h('span', { class: 'lb-player-main' }, h('span', { class: 'lb-name', 'data-testid': 'lb-player-name', text: p.name }), teamTag(v, p.team)),
         compact ? null : p.last ? h('span', { class: 'lb-last', text: '+' + fmtNum(p.last) }) : h('span', { class: 'lb-last lb-last-none' }),
@@ -530,10 +543,13 @@ function buildFinished(v) {
   const order = [1, 0, 2].filter((i) => teams[i]);
   const teamsOnly = v.room.team_mode === 'team' || players.length === 0;
   let shown = Math.min(5, players.length);
-  const best = teamsOnly ? null : h('div', { class: 'fin-players' }, h('h2', { text: t('best_players') }), playerRows(v, players, shown, true));
+  // The podium goes up place by place, third to first: a player shows with
+  // their place, and those below the top three with the first.
+  const veiled = (p) => !placeShown(v, p.rank <= 3 ? p.rank : 1);
+  const best = teamsOnly ? null : h('div', { class: 'fin-players' }, h('h2', { text: t('best_players') }), playerRows(v, players, shown, true, veiled));
   const sec = h(
     'section',
-    { class: ['finished', teamsOnly && 'teams-only'], 'data-testid': 'phase-finished' },
+    { class: ['finished', teamsOnly && 'teams-only'], 'data-testid': 'phase-finished', 'data-revealed': v.podium ? String(v.podium.revealed) : 'all' },
     h('header', { class: 'fin-head' }, icon('trophy'), h('h1', { text: t('finished_heading') }), h('p', { text: t('thanks_all') })),
     h(
       'div',
@@ -545,7 +561,7 @@ function buildFinished(v) {
           const tm = teams[i];
           return h(
             'div',
-            { class: ['podium-col', 'pos-' + (i + 1)], style: { '--team': teamColor(tm.id, i) }, 'data-testid': 'podium-team' },
+            { class: ['podium-col', 'pos-' + (i + 1), !placeShown(v, i + 1) && 'podium-veiled'], style: { '--team': teamColor(tm.id, i) }, 'data-testid': 'podium-team' },
             h('div', { class: 'podium-name', text: tm.name }),
             h('div', { class: 'podium-points', text: `${fmtNum(tm.points)} ${t('points')}` }),
             h('div', { class: 'podium-block' }, h('span', { class: 'podium-rank', text: String(tm.rank) })),
@@ -558,12 +574,12 @@ function buildFinished(v) {
   if (best) {
     sec.reset = () => {
       shown = Math.min(5, players.length);
-      best.lastElementChild.replaceWith(playerRows(v, players, shown, true));
+      best.lastElementChild.replaceWith(playerRows(v, players, shown, true, veiled));
     };
     sec.degrade = () => {
       if (shown <= 3) return false;
       shown -= 1;
-      best.lastElementChild.replaceWith(playerRows(v, players, shown, true));
+      best.lastElementChild.replaceWith(playerRows(v, players, shown, true, veiled));
       return true;
     };
   }
@@ -649,7 +665,21 @@ function render() {
   fitTop(v.room.title, progress);
   cues(v);
 
-  if (v.board) {
+  if (isDayScreen(v)) {
+    if (stopTimer) stopTimer();
+    stopTimer = null;
+    const key = ['day', v.phase, lang(), JSON.stringify(v.day)].join('|');
+    if (key !== builtKey) {
+      builtKey = key;
+      const section = dayScreen(v);
+      $('#stage').replaceChildren(section);
+      fitSection(section);
+    }
+    renderControls();
+    fitTop(v.room.title, []);
+    return;
+  }
+  if (boardShown(v)) {
     if (stopTimer) stopTimer();
     stopTimer = null;
     builtKey = '';
@@ -657,7 +687,7 @@ function render() {
     renderControls();
     return;
   }
-  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : ''].join('|');
+  const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : '', v.podium ? v.podium.revealed : ''].join('|');
   const build = v.game && (v.phase !== 'finished' || v.game.debrief) ? buildGameScreen : BUILD[v.phase];
   if (key !== builtKey) {
     if (stopTimer) stopTimer();
@@ -678,13 +708,21 @@ function render() {
 
 // ------------------------------------------------------------ host controls
 
+// boardShown: the projector shows the board's own screen (which fits
+// itself), not the day's nor a podium still going up, which shows like a
+// quiz's until its last step.
+function boardShown(v) {
+  return !!(v && v.board) && !isDayScreen(v) && !(v.phase === 'finished' && !podiumDone(v));
+}
+
 // nextAction is what "next" means now, or null when nothing goes next (a
 // question is open, the room is over).
 function nextAction(v) {
   if (!v) return null;
   const ph = v.phase;
   if (ph === 'lobby') return { label: t('control_start'), type: 'start' };
-  if (ph === 'finished') return null;
+  if (ph === 'finished') return podiumDone(v) ? null : { label: podiumNextLabel(v), type: 'next' };
+  if (ph === 'between') return { label: dayNextLabel(v), type: 'next' };
   if (v.board) return { label: boardNextLabel(v.board), type: 'next' };
   if (ph === 'game' || ph === 'debrief') return { label: gameNextLabel(v), type: 'next', confirm: ph === 'game' && !gameAllDone(v) };
   if (ph === 'reveal') return { label: t('control_next_leaderboard'), type: 'next' };
@@ -854,7 +892,7 @@ function main() {
     if (size === lastSize) return;
     lastSize = size;
     const sec = $('#stage > section');
-    if (sec && !view?.board) fitSection(sec);
+    if (sec && !boardShown(view)) fitSection(sec);
   }).observe($('#stage'));
   // The right of the top bar grows (the code appears, a count gets a
   // digit) or a text is drawn anew (a font arrives): the left fits itself
@@ -867,7 +905,7 @@ function main() {
   if (document.fonts) {
     document.fonts.addEventListener('loadingdone', () => {
       const sec = $('#stage > section');
-      if (sec && !view?.board) fitSection(sec);
+      if (sec && !boardShown(view)) fitSection(sec);
       if (topArgs) fitTop(...topArgs);
     });
   }

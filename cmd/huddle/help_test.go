@@ -59,7 +59,7 @@ func TestUnreachableWarning(t *testing.T) {
 	if !strings.Contains(out, "Warning: huddle listens on 127.0.0.1 only") {
 		t.Errorf("no warning:\n%s", out)
 	}
-	if !strings.Contains(out, "6 scenarios, from the folder /") {
+	if !strings.Contains(out, "8 scenarios, from the folder /") {
 		t.Errorf("the banner does not name the scenarios' folder:\n%s", out)
 	}
 }

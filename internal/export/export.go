@@ -270,7 +270,25 @@ func tables(r *session.Results, l *labels) []table {
 	if len(r.Games) > 0 {
 		out = append(out, gameTable(r, l), gamePaths(r, l))
 	}
+	if len(r.Boards) > 0 {
+		out = append(out, recommendations(r, l))
+	}
 	return out
+}
+
+// recommendations is every recommendation of a day's board stages, with
+// the teams that wrote it: the board's part of the day's workbook.
+func recommendations(r *session.Results, l *labels) table {
+	bl := boardLabelsFor(l.lang)
+	t := table{name: l.recSheet, header: l.recCols}
+	for _, b := range r.Boards {
+		for _, rec := range b.Recommendations {
+			t.rows = append(t.rows, []cell{text(b.Title), integer(rec.Rank), text(rec.Title), text(rec.Action),
+				text(bl.responsibleText(rec.Responsible)), text(rec.Deadline), text(rec.Risk), integer(rec.Votes.Total),
+				text(strings.Join(rec.Teams, ", "))})
+		}
+	}
+	return t
 }
 
 // gameMeters lists the meters of every game stage once, in order.

@@ -21,6 +21,10 @@ type labels struct {
 	gameSheet, gamePathSheet string
 	gameCols, gamePathCols   []string // meter names follow
 	decidedBy                map[string]string
+
+	recSheet string   // a day's board recommendations
+	recCols  []string // stage, rank, recommendation, action, responsible, deadline, risk, votes, teams
+	lang     string   // for the board's own labels
 }
 
 var russian = labels{
@@ -47,7 +51,11 @@ var russian = labels{
 		quiz.ClosedByTime: "по времени",
 		quiz.ClosedByAll:  "все ответили",
 		quiz.ClosedByHost: "ведущим",
+		quiz.ClosedBySkip: "пропущен ведущим",
 	},
+	recSheet:      "Рекомендации",
+	recCols:       []string{"Этап", "Место", "Рекомендация", "Что сделать", "Кто отвечает", "Срок", "Риск", "Голосов", "Команды"},
+	lang:          "ru",
 	gameSheet:     "Итоги игры",
 	gamePathSheet: "Пути в игре",
 	gameCols:      []string{"Этап", "Место", "Команда", "Баланс", "Показателей вне нормы", "Финалы"},
@@ -85,7 +93,11 @@ var english = labels{
 		quiz.ClosedByTime: "time ran out",
 		quiz.ClosedByAll:  "all answered",
 		quiz.ClosedByHost: "host",
+		quiz.ClosedBySkip: "skipped by the host",
 	},
+	recSheet:      "Recommendations",
+	recCols:       []string{"Stage", "Rank", "Recommendation", "Action", "Responsible", "Deadline", "Risk", "Votes", "Teams"},
+	lang:          "en",
 	gameSheet:     "Game results",
 	gamePathSheet: "Game paths",
 	gameCols:      []string{"Stage", "Rank", "Team", "Balance", "Meters out of range", "Endings"},

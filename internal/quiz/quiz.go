@@ -38,6 +38,7 @@ const (
 	ClosedByTime = "time"
 	ClosedByAll  = "all"
 	ClosedByHost = "host"
+	ClosedBySkip = "skip" // the host skipped the question: nobody scores, streaks stay
 )
 
 // Errors returned by commands. They never change the state.
@@ -47,6 +48,7 @@ var (
 	ErrAlreadyAnswered = errors.New("quiz: already answered")
 	ErrInvalidChoice   = errors.New("quiz: invalid answer")
 	ErrUnknownPlayer   = errors.New("quiz: unknown player")
+	ErrPaused          = errors.New("quiz: the question is paused")
 )
 
 // Choice is what a player answered. Which field is used depends on the
@@ -72,6 +74,9 @@ type Answer struct {
 	Choice Choice    `json:"choice"`
 	At     time.Time `json:"at"`
 	N      int       `json:"n"` // order of arrival, breaks ties of At
+	// Paused is how long the question had been paused when the answer
+	// came: the time it took to answer does not count it.
+	Paused time.Duration `json:"paused,omitempty"`
 }
 
 // Roster tells the engine who plays: player id → team id. Kicked players are
@@ -116,8 +121,19 @@ type State struct {
 	Deadline time.Time         `json:"deadline"`
 	Answers  map[string]Answer `json:"answers"` // current question, by player
 	Arrived  int               `json:"arrived"` // answers accepted for the current question
-	Scores   map[string]*Score `json:"scores"`  // by unit
-	History  []Closed          `json:"history"`
+	// Paused is set while the host holds the open question: its clock
+	// stands still and answers wait. PausedAt is when it stopped, and
+	// PausedFor the time the question spent paused before; Added is the
+	// time the host gave it. Deadline already holds both.
+	Paused    bool          `json:"paused,omitempty"`
+	PausedAt  time.Time     `json:"paused_at,omitzero"`
+	PausedFor time.Duration `json:"paused_for,omitempty"`
+	Added     time.Duration `json:"added,omitempty"`
+	// Hidden holds, by question, the open-text answers the host took off
+	// the projector and the phones, in their folded form (NormalizeText).
+	Hidden  map[string][]string `json:"hidden,omitempty"`
+	Scores  map[string]*Score   `json:"scores"`  // by unit
+	History []Closed            `json:"history"` // last: see AppendJSON
 
 	// closed holds the encoding of each History record so far: a record
 	// never changes once its question is closed, and a snapshot of a room
@@ -195,6 +211,87 @@ func (s *State) Start(q *scenario.Quiz, now time.Time) error {
 	s.Deadline = now.Add(q.Questions[s.Index].TimeLimit)
 	s.Answers = map[string]Answer{}
 	s.Arrived = 0
+	s.Paused, s.PausedAt, s.PausedFor, s.Added = false, time.Time{}, 0, 0
+	return nil
+}
+
+// Pause holds the open question (paused) or lets it run on: its deadline
+// moves on by the time it stood still, so the time left is what it was.
+func (s *State) Pause(paused bool, at time.Time) error {
+	if s.Phase != Open || s.Paused == paused {
+		return ErrWrongPhase
+	}
+	if paused {
+		s.Paused, s.PausedAt = true, at
+		return nil
+	}
+	gap := max(at.Sub(s.PausedAt), 0)
+	s.Deadline = s.Deadline.Add(gap)
+	s.PausedFor += gap
+	s.Paused, s.PausedAt = false, time.Time{}
+	return nil
+}
+
+// Extend gives the open question d more time.
+func (s *State) Extend(d time.Duration) error {
+	if s.Phase != Open || d <= 0 {
+		return ErrWrongPhase
+	}
+	s.Deadline = s.Deadline.Add(d)
+	s.Added += d
+	return nil
+}
+
+// Hide takes an open-text answer of a closed question off the public
+// views (hidden), or puts it back. Answers group by their folded form, so
+// hiding one spelling hides the group.
+func (s *State) Hide(q *scenario.Quiz, question, text string, hidden bool) error {
+	closed := false
+	for i := range s.History {
+		if h := &s.History[i]; h.Question == question && q.Questions[h.Index].Type == scenario.Text {
+			closed = true
+		}
+	}
+	k := NormalizeText(text)
+	if !closed || k == "" {
+		return ErrWrongPhase
+	}
+	list := s.Hidden[question]
+	has := slices.Contains(list, k)
+	switch {
+	case hidden && !has:
+		if s.Hidden == nil {
+			s.Hidden = map[string][]string{}
+		}
+		s.Hidden[question] = append(slices.Clone(list), k)
+	case !hidden && has:
+		s.Hidden[question] = slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == k })
+		if len(s.Hidden[question]) == 0 {
+			delete(s.Hidden, question)
+		}
+	}
+	return nil
+}
+
+// IsHidden reports whether the host hid an open-text answer of a question.
+func (s *State) IsHidden(question, text string) bool {
+	return slices.Contains(s.Hidden[question], NormalizeText(text))
+}
+
+// Skip drops the open question: it is kept in the history, closed by
+// ClosedBySkip, with its answers but no awards; nobody scores and no streak
+// changes. The stage goes on to the leaderboard, so no answer is revealed.
+func (s *State) Skip(q *scenario.Quiz, now time.Time) error {
+	if s.Phase != Open {
+		return ErrWrongPhase
+	}
+	s.History = append(s.History, Closed{
+		Question: q.Questions[s.Index].ID, Index: s.Index, OpenedAt: s.OpenedAt, ClosedAt: now, ClosedBy: ClosedBySkip,
+		Answers: s.Answers, Awards: map[string]Award{},
+	})
+	s.Answers = nil
+	s.Paused, s.PausedAt = false, time.Time{}
+	s.Phase = Leaderboard
 	return nil
 }
 
@@ -216,6 +313,9 @@ func (s *State) Submit(q *scenario.Quiz, roster Roster, player, question string,
 		}
 		return false, ErrClosed
 	}
+	if s.Paused {
+		return false, ErrPaused
+	}
 	if !now.Before(s.Deadline) {
 		return false, ErrClosed
 	}
@@ -233,7 +333,7 @@ func (s *State) Submit(q *scenario.Quiz, roster Roster, player, question string,
 		}
 	}
 	s.Arrived++
-	s.Answers[player] = Answer{Player: player, Team: team, Choice: c, At: now, N: s.Arrived}
+	s.Answers[player] = Answer{Player: player, Team: team, Choice: c, At: now, N: s.Arrived, Paused: s.PausedFor}
 	return false, nil
 }
 
@@ -311,7 +411,7 @@ func (s *State) Close(q *scenario.Quiz, roster Roster, now time.Time, by string)
 			continue
 		}
 		fraction := Grade(qu, a.Choice)
-		points := Points(qu, q, fraction, a.At.Sub(s.OpenedAt))
+		points := Points(qu, q, fraction, a.At.Sub(s.OpenedAt)-a.Paused)
 		correct := fraction == 1
 		if correct {
 			sc.Streak++
@@ -329,6 +429,7 @@ func (s *State) Close(q *scenario.Quiz, roster Roster, now time.Time, by string)
 		Answers: s.Answers, Awards: awards,
 	})
 	s.Answers = nil
+	s.Paused, s.PausedAt = false, time.Time{}
 	s.Phase = Reveal
 	return nil
 }

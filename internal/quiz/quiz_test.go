@@ -63,6 +63,10 @@ func TestPoints(t *testing.T) {
 		{"rounding", q, 1, 3 * time.Second, 925},
 		{"no speed bonus", &noSpeed, 1, 19 * time.Second, 1000},
 		{"no speed bonus partial", &noSpeed, 0.5, 19 * time.Second, 500},
+		// A relaxed room: no speed bonus, so even past the question's own
+		// limit (a relaxed question runs half as long again) a correct
+		// answer scores in full.
+		{"no speed bonus, relaxed time", &noSpeed, 1, 29 * time.Second, 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -276,6 +276,7 @@ type CreateOptions struct {
 	Teams     []string          // team names; nil uses the scenario's or TeamCount numbered teams
 	TeamCount int               // 2..20; 0 means 4
 	Lang      string            // "ru" or "en"; "" takes the scenario's
+	Relaxed   bool              // no speed points, longer questions (session.Relaxed)
 }
 
 // Created is what the host gets back: the room and its secret tokens.
@@ -288,7 +289,10 @@ type Created struct {
 // Create starts a new room for a scenario. It returns once the room's first
 // event is stored, so the tokens it hands out survive a crash.
 func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptions) (*Created, error) {
-	cfg := session.Config{ID: uuid.NewString(), Scenario: sc, TeamMode: opt.TeamMode, Lang: opt.Lang}
+	cfg := session.Config{ID: uuid.NewString(), Scenario: sc, TeamMode: opt.TeamMode, Lang: opt.Lang, Relaxed: opt.Relaxed}
+	if opt.Relaxed {
+		cfg.Scenario = session.Relaxed(sc)
+	}
 	if cfg.Lang == "" {
 		cfg.Lang = sc.Language
 	}

@@ -15,7 +15,7 @@ type Actor struct {
 
 // hostCommands are the room's own commands, the host's only; a type that
 // is neither one of them nor a stage kind's is a bad request, from any role.
-var hostCommands = map[string]bool{"start": true, "next": true, "end": true, "lock": true, "kick": true, "readmit": true}
+var hostCommands = map[string]bool{"start": true, "next": true, "end": true, "lock": true, "kick": true, "readmit": true, "move": true}
 
 // Exec checks a client's command against the state and records the events
 // it makes in tx. ErrDuplicate means it changes nothing it had not already
@@ -64,8 +64,28 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 		tx.Marks.View = true
 		tx.Marks.team(s, p.Team)
 		tx.Kicked = append(tx.Kicked, p.ID)
-		if cur := s.current(); cur != nil && !s.Finished {
+		if cur := s.current(); cur != nil && !s.Finished && !s.Between {
 			return cur.left(s, tx, p.Team)
+		}
+		return nil
+	case "move":
+		var d movedData
+		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" || d.Team == "" {
+			return ErrBadRequest
+		}
+		p := s.byID[d.Player]
+		old := ""
+		if p != nil {
+			old = p.Team
+		}
+		if err := tx.record(s, evMoved, &d); err != nil {
+			return err
+		}
+		tx.Marks.View, tx.Marks.State, tx.Marks.Urgent = true, true, true
+		tx.Marks.team(s, old)
+		tx.Marks.team(s, d.Team)
+		if cur := s.current(); cur != nil && !s.Finished && !s.Between {
+			return cur.left(s, tx, old) // what waited for the player in the old team
 		}
 		return nil
 	case "readmit":

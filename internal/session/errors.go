@@ -64,6 +64,7 @@ const (
 	CodeRoomGone           Code = "room_gone"
 	CodeRoomFinished       Code = "room_finished"
 	CodeQuestionClosed     Code = "question_closed"
+	CodePaused             Code = "paused"
 	CodeAlreadyAnswered    Code = "already_answered"
 	CodeInvalidChoice      Code = "invalid_choice"
 	CodeWrongPhase         Code = "wrong_phase"
@@ -127,6 +128,7 @@ var codeTable = map[Code]CodeInfo{
 	CodeRoomGone:           {Status: http.StatusNotFound, Close: StatusPolicy, RU: "Этой комнаты больше нет: сессия закончилась или ссылка устарела.", EN: "This room is no longer here: the session has ended or the link is out of date."},
 	CodeRoomFinished:       {Status: http.StatusConflict, RU: "Игра уже завершена.", EN: "The game is over."},
 	CodeQuestionClosed:     {Status: http.StatusConflict, RU: "Вопрос уже закрыт.", EN: "The question is closed."},
+	CodePaused:             {Status: http.StatusConflict, RU: "Ведущий поставил вопрос на паузу. Ответ можно будет дать, когда время пойдёт снова.", EN: "The host paused the question. You can answer once the time runs again."},
 	CodeAlreadyAnswered:    {Status: http.StatusConflict, RU: "Ответ уже принят.", EN: "Your answer is already in."},
 	CodeInvalidChoice:      {Status: http.StatusBadRequest, RU: "Такой ответ не подходит к вопросу.", EN: "That answer does not fit the question."},
 	CodeWrongPhase:         {Status: http.StatusConflict, RU: "Сейчас это сделать нельзя.", EN: "This is not possible right now."},
@@ -199,6 +201,7 @@ var errorCodes = []struct {
 	{quiz.ErrUnknownPlayer, CodeNotFound},
 	{ErrFinished, CodeRoomFinished},
 	{quiz.ErrClosed, CodeQuestionClosed},
+	{quiz.ErrPaused, CodePaused},
 	{quiz.ErrAlreadyAnswered, CodeAlreadyAnswered},
 	{quiz.ErrInvalidChoice, CodeInvalidChoice},
 	{ErrWrongPhase, CodeWrongPhase},

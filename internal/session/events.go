@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/store"
 )
 
@@ -22,7 +23,15 @@ const (
 	// evReadmitted lifts a removal: the name and the device of a player the
 	// host removed may join again, as a new player.
 	evReadmitted = "readmitted"
+	// evMoved puts a player in another team. The player's own points stay
+	// theirs; a team's standing follows its members from then on.
+	evMoved = "moved"
 )
+
+type movedData struct {
+	Player string `json:"player"`
+	Team   string `json:"team"`
+}
 
 type lockData struct {
 	Locked bool `json:"locked"`
@@ -61,6 +70,8 @@ func payload(typ string) any {
 		return &lockData{}
 	case evLinks:
 		return &linksData{}
+	case evMoved:
+		return &movedData{}
 	case evStarted, evNext, evEnded:
 		return &noData{}
 	}
@@ -147,6 +158,28 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 	case *lockData:
 		s.Locked = d.Locked
 		return nil
+	case *movedData:
+		p := s.byID[d.Player]
+		if p == nil || p.Kicked {
+			return ErrNotFound
+		}
+		if s.team(d.Team) == nil {
+			return ErrNoTeam
+		}
+		if p.Team == d.Team {
+			return ErrDuplicate
+		}
+		// An answer to an open question counts for the team it was given
+		// in: a player moves between questions.
+		if qs := s.quizNow(); qs != nil && qs.q.Phase == quiz.Open && !s.Finished && !s.Between {
+			return ErrWrongPhase
+		}
+		old := p.Team
+		p.Team = d.Team
+		s.active[p.ID] = d.Team
+		s.teamOf[old] = slices.DeleteFunc(slices.Clone(s.teamOf[old]), func(id string) bool { return id == p.ID })
+		s.teamOf[d.Team] = append(slices.Clone(s.teamOf[d.Team]), p.ID)
+		return nil
 	case *linksData:
 		if d.HostHash == "" && d.ScreenHash == "" {
 			return ErrBadRequest
@@ -171,10 +204,10 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 			if s.Finished {
 				return ErrFinished
 			}
-			if cur := s.current(); cur != nil {
+			if cur := s.current(); cur != nil && !s.Between {
 				cur.finish(s, at)
 			}
-			s.Finished = true
+			s.Finished, s.Between = true, false
 			return nil
 		}
 	}
@@ -188,18 +221,47 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 // then to finished.
 func (s *State) next(at time.Time) error {
 	cur := s.current()
+	if s.Finished && s.Podium < s.podiumSteps() {
+		s.Podium++
+		return nil
+	}
 	if s.Finished || cur == nil {
 		return ErrWrongPhase
+	}
+	if s.Between {
+		s.Between = false
+		return s.enterStage(s.Stage+1, at)
 	}
 	done, err := cur.next(s, at)
 	if err != nil || !done {
 		return err
 	}
-	if s.Stage+1 < len(s.Config.Scenario.Stages) {
+	if stages := s.Config.Scenario.Stages; s.Stage+1 < len(stages) {
+		// A day of several kinds pauses between them, so the room sees
+		// where it stands; stages of one kind follow each other as they
+		// always did.
+		if s.Config.Interludes && stages[s.Stage+1].Kind != stages[s.Stage].Kind {
+			s.Between = true
+			return nil
+		}
 		return s.enterStage(s.Stage+1, at)
 	}
 	s.Finished = true
 	return nil
+}
+
+// podiumSteps is how many times the host's next reveals more of the
+// finished room: the third place, the second, the first (teams and top
+// players together), and in a day then its summary. A room that scored no
+// quiz has none, nor one created before the podium was revealed step by step.
+func (s *State) podiumSteps() int {
+	if !s.Config.StepPodium || s.lastQuiz() == nil {
+		return 0
+	}
+	if s.Config.Interludes {
+		return 4
+	}
+	return 3
 }
 
 // enterStage starts stage i, the one after the last started.
@@ -230,7 +292,7 @@ func (s *State) Deadline() time.Time {
 // it passes.
 func (s *State) timer() (time.Time, func(*State, *Tx) error) {
 	cur := s.current()
-	if s.Finished || cur == nil {
+	if s.Finished || s.Between || cur == nil {
 		return time.Time{}, nil
 	}
 	return cur.timer(s)

@@ -36,12 +36,12 @@ func newPlay(t testing.TB, src string, teams int) *play {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _, err := Create(Config{ID: "room", Code: "123456", Scenario: sc, Teams: names, Lang: sc.Language,
+	s, created, err := Create(Config{ID: "room", Code: "123456", Scenario: sc, Teams: names, Lang: sc.Language,
 		HostHash: HashToken("host"), ScreenHash: HashToken("screen")}, 1, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &play{t: t, s: s, now: t0, ids: map[string]string{}}
+	return &play{t: t, s: s, now: t0, ids: map[string]string{}, events: []store.Event{created}}
 }
 
 // change runs fn as one change at the play's time.

@@ -17,9 +17,27 @@ import (
 
 // Quiz events and commands.
 const (
-	evAnswered = "answered" // a player's answer; the command is "answer"
-	evClosed   = "closed"   // the question closed: on time, when everyone answered, or by the host ("close")
+	evAnswered = "answered"    // a player's answer; the command is "answer"
+	evClosed   = "closed"      // the question closed: on time, when everyone answered, or by the host ("close")
+	evPause    = "quiz.pause"  // the host holds the open question or lets it run on; command and event
+	evExtend   = "quiz.extend" // the host gives the open question more time; command and event
+	evSkip     = "quiz.skip"   // the host drops the open question: nobody scores; command and event
+	evHide     = "quiz.hide"   // the host takes an open-text answer off the projector, or puts it back; command and event
 )
+
+type quizHideData struct {
+	Question string `json:"question"`
+	Text     string `json:"text"`
+	Hidden   bool   `json:"hidden"`
+}
+
+type quizPauseData struct {
+	Paused bool `json:"paused"`
+}
+
+type quizExtendData struct {
+	Seconds int `json:"seconds"`
+}
 
 type answeredData struct {
 	Player   string      `json:"player"`
@@ -40,7 +58,11 @@ type answerCmd struct {
 
 var quizKind = &kind{
 	owns: func(typ string) bool {
-		return typ == "answer" || typ == "close" || typ == evAnswered || typ == evClosed
+		switch typ {
+		case "answer", "close", evAnswered, evClosed, evPause, evExtend, evSkip, evHide:
+			return true
+		}
+		return false
 	},
 	exec: execQuiz,
 	payload: func(typ string) any {
@@ -49,6 +71,14 @@ var quizKind = &kind{
 			return &answeredData{}
 		case evClosed:
 			return &closedData{}
+		case evPause:
+			return &quizPauseData{}
+		case evExtend:
+			return &quizExtendData{}
+		case evSkip:
+			return &noData{}
+		case evHide:
+			return &quizHideData{}
 		}
 		return nil
 	},
@@ -106,11 +136,56 @@ func (s *State) lastQuiz() *quiz.State {
 }
 
 func execQuiz(s *State, tx *Tx, a Actor, typ string, data json.RawMessage) error {
-	if typ == "close" {
+	switch typ {
+	case "close":
 		if a.Role != RoleHost {
 			return ErrForbidden
 		}
 		return tx.record(s, evClosed, &closedData{By: quiz.ClosedByHost})
+	case evHide:
+		if a.Role != RoleHost {
+			return ErrForbidden
+		}
+		var d quizHideData
+		if json.Unmarshal(data, &d) != nil || d.Question == "" {
+			return ErrBadRequest
+		}
+		var err error
+		if d.Text, err = CleanText(d.Text, quiz.MaxTextLen); err != nil {
+			return err
+		}
+		if err := tx.record(s, evHide, &d); err != nil {
+			return err
+		}
+		tx.Marks.View, tx.Marks.State, tx.Marks.Urgent = true, true, true
+		return nil
+	case evPause, evExtend, evSkip:
+		if a.Role != RoleHost {
+			return ErrForbidden
+		}
+		var err error
+		switch typ {
+		case evPause:
+			var d quizPauseData
+			if json.Unmarshal(data, &d) != nil {
+				return ErrBadRequest
+			}
+			err = tx.record(s, evPause, &d)
+		case evExtend:
+			var d quizExtendData
+			if json.Unmarshal(data, &d) != nil || d.Seconds <= 0 || time.Duration(d.Seconds)*time.Second > maxExtend {
+				return ErrBadRequest
+			}
+			err = tx.record(s, evExtend, &d)
+		default:
+			err = tx.record(s, evSkip, &noData{})
+		}
+		if err != nil {
+			return err
+		}
+		// Every screen counts down to the deadline: all hear of it at once.
+		tx.Marks.everything()
+		return nil
 	}
 	if typ != "answer" {
 		return ErrBadRequest
@@ -170,6 +245,26 @@ func applyQuiz(s *State, typ string, at time.Time, d any) error {
 			return ErrWrongPhase
 		}
 		return qs.q.Close(qs.def, s.roster(), at, d.By)
+	case *quizHideData:
+		if qs == nil {
+			return ErrWrongPhase
+		}
+		return qs.q.Hide(qs.def, d.Question, d.Text, d.Hidden)
+	case *quizPauseData:
+		if qs == nil || s.Finished {
+			return ErrWrongPhase
+		}
+		return qs.q.Pause(d.Paused, at)
+	case *quizExtendData:
+		if qs == nil || s.Finished || d.Seconds <= 0 || time.Duration(d.Seconds)*time.Second > maxExtend {
+			return ErrWrongPhase
+		}
+		return qs.q.Extend(time.Duration(d.Seconds) * time.Second)
+	case *noData:
+		if qs == nil || s.Finished || typ != evSkip {
+			return ErrWrongPhase
+		}
+		return qs.q.Skip(qs.def, at)
 	}
 	return ErrBadRequest
 }
@@ -201,7 +296,7 @@ func (qs *quizStage) next(s *State, at time.Time) (bool, error) {
 func (qs *quizStage) finish(s *State, at time.Time) { qs.q.Finish(qs.def, s.roster(), at) }
 
 func (qs *quizStage) timer(s *State) (time.Time, func(*State, *Tx) error) {
-	if qs.q.Phase != quiz.Open {
+	if qs.q.Phase != quiz.Open || qs.q.Paused {
 		return time.Time{}, nil
 	}
 	return qs.q.Deadline, func(s *State, tx *Tx) error {
@@ -248,6 +343,11 @@ type questionInfo struct {
 	Deadline    int64        `json:"deadline"`
 	Answered    *int         `json:"answered,omitempty"`
 	Expected    *int         `json:"expected,omitempty"`
+	// Paused: the host holds the question; RemainingMS is the time it will
+	// have left when it runs on (the deadline moves then).
+	Paused      bool  `json:"paused,omitempty"`
+	RemainingMS int64 `json:"remaining_ms,omitempty"`
+	AddedMS     int64 `json:"added_ms,omitempty"` // the time the host gave it
 }
 
 type countInfo struct {
@@ -259,6 +359,7 @@ type textCount struct {
 	Text    string `json:"text"`
 	Count   int    `json:"count"`
 	Correct bool   `json:"correct"`
+	Hidden  bool   `json:"hidden,omitempty"` // host only: the host hid it from everyone else
 }
 
 type numberCount struct {
@@ -300,7 +401,7 @@ type meResult struct {
 
 func (qs *quizStage) view(s *State, v *View, role Role) {
 	v.Question = qs.questionInfo(s, true)
-	v.Reveal = qs.revealInfo(s)
+	v.Reveal = qs.revealInfo(s, role == RoleHost)
 	if role != RoleHost {
 		return
 	}
@@ -329,7 +430,7 @@ func (qs *quizStage) view(s *State, v *View, role Role) {
 
 func (qs *quizStage) phone(s *State, v *PhoneState) {
 	v.Question = qs.questionInfo(s, false)
-	v.Reveal = qs.revealInfo(s)
+	v.Reveal = qs.revealInfo(s, false)
 }
 
 // questionInfo describes the current question without its answer.
@@ -346,6 +447,10 @@ func (qs *quizStage) questionInfo(s *State, counts bool) *questionInfo {
 	for _, o := range q.Options {
 		qi.Options = append(qi.Options, optionInfo{ID: o.ID, Text: o.Text})
 	}
+	if qs.q.Phase == quiz.Open && qs.q.Paused {
+		qi.Paused, qi.RemainingMS = true, max(qs.q.Deadline.Sub(qs.q.PausedAt), 0).Milliseconds()
+	}
+	qi.AddedMS = qs.q.Added.Milliseconds()
 	if counts && qs.q.Phase == quiz.Open {
 		roster := s.roster()
 		answered, expected := qs.q.Answered(roster), len(roster)
@@ -365,11 +470,12 @@ func correctOf(q *scenario.Question) []string {
 }
 
 // revealInfo describes the last closed question of the stage, once the
-// stage is past its open phase.
-func (qs *quizStage) revealInfo(s *State) *revealInfo {
+// stage is past its open phase. Open-text answers the host hid are left
+// out, except for the host, who sees them marked.
+func (qs *quizStage) revealInfo(s *State, host bool) *revealInfo {
 	last := qs.q.Last()
-	if qs.q.Phase == quiz.Open || last == nil {
-		return nil
+	if qs.q.Phase == quiz.Open || last == nil || last.ClosedBy == quiz.ClosedBySkip {
+		return nil // a skipped question is never revealed
 	}
 	q := &qs.def.Questions[last.Index]
 	ri := &revealInfo{
@@ -429,7 +535,11 @@ func (qs *quizStage) revealInfo(s *State) *revealInfo {
 			}
 		}
 		for k, n := range counts {
-			ri.Texts = append(ri.Texts, textCount{Text: shown[k], Count: n, Correct: quiz.Grade(q, quiz.Choice{Text: k}) == 1})
+			hidden := qs.q.IsHidden(q.ID, k)
+			if hidden && !host {
+				continue
+			}
+			ri.Texts = append(ri.Texts, textCount{Text: shown[k], Count: n, Correct: quiz.Grade(q, quiz.Choice{Text: k}) == 1, Hidden: hidden})
 		}
 		sort.Slice(ri.Texts, func(i, j int) bool {
 			a, b := ri.Texts[i], ri.Texts[j]
@@ -469,7 +579,7 @@ func (qs *quizStage) me(s *State, p *Player, m *Me) {
 		}
 		return
 	}
-	if last := qs.q.Last(); last != nil {
+	if last := qs.q.Last(); last != nil && last.ClosedBy != quiz.ClosedBySkip {
 		q := &qs.def.Questions[last.Index]
 		if a, ok := last.Answers[p.ID]; ok {
 			m.Answer = answerView(q.ID, a, "")

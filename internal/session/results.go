@@ -17,6 +17,9 @@ type Results struct {
 	Players   []PlayerResult   `json:"players"`         // ranked (by points; in team mode by team)
 	Questions []QuestionResult `json:"questions"`       // in play order, closed questions only
 	Games     []GameResult     `json:"games,omitempty"` // one per game stage played
+	// Boards: in a day of several stage kinds, each board stage's outcome,
+	// as BoardResults has it, so that one export covers every stage.
+	Boards []BoardOutcome `json:"boards,omitempty"`
 }
 
 // RoomInfo describes the room in an export.
@@ -147,8 +150,15 @@ func (s *State) Results() *Results {
 			res.Players = append(res.Players, PlayerResult{ID: p.ID, Name: p.Name, Team: teamName[p.Team], Joined: p.Joined, Kicked: true})
 		}
 	}
+	var boards *BoardResults
+	if s.Config.Interludes {
+		boards = &BoardResults{}
+	}
 	for _, st := range s.stages {
-		st.results(s, res, nil)
+		st.results(s, res, boards)
+	}
+	if boards != nil {
+		res.Boards = boards.Boards
 	}
 	return res
 }

@@ -39,6 +39,9 @@ const (
 const (
 	PhaseLobby    = "lobby"
 	PhaseFinished = "finished"
+	// PhaseBetween is the pause after a stage when the next is of another
+	// kind: the projector shows where the day stands until the host goes on.
+	PhaseBetween = "between"
 )
 
 // Config is what a room is created with. It is the payload of the room's
@@ -53,6 +56,17 @@ type Config struct {
 	Lang       string             `json:"lang"`
 	HostHash   string             `json:"host_hash"`
 	ScreenHash string             `json:"screen_hash"`
+	// Interludes: the room pauses between stages of different kinds and
+	// its views show where the day stands (day.go). Set for every room
+	// created since; rooms created before play on as they did.
+	Interludes bool `json:"interludes,omitempty"`
+	// StepPodium: once finished, the host reveals the podium place by
+	// place (podiumSteps). Set for every room created since; rooms
+	// created before show it whole, as they did.
+	StepPodium bool `json:"step_podium,omitempty"`
+	// Relaxed: the room plays its scenario without speed points and with
+	// longer questions (Relaxed); Scenario already is the relaxed copy.
+	Relaxed bool `json:"relaxed,omitempty"`
 }
 
 // Player is one participant.
@@ -93,6 +107,8 @@ type State struct {
 	Stage    int       // -1 in the lobby
 	Finished bool
 	Locked   bool // no new players may join
+	Between  bool // the current stage is done and the next, of another kind, waits for the host
+	Podium   int  // once finished: the podium's steps the host revealed (see podiumSteps)
 
 	stages  []stage             // one per stage started, indexed by stage
 	byID    map[string]*Player  // every player
@@ -142,6 +158,8 @@ func (s *State) Phase() string {
 		return PhaseFinished
 	case s.Stage < 0:
 		return PhaseLobby
+	case s.Between:
+		return PhaseBetween
 	}
 	if cur := s.current(); cur != nil {
 		return cur.phase()

@@ -28,6 +28,8 @@ type layout struct {
 	Boards   []*board.State `json:"boards,omitempty"`
 	Finished bool           `json:"finished"`
 	Locked   bool           `json:"locked,omitempty"`
+	Between  bool           `json:"between,omitempty"`
+	Podium   int            `json:"podium,omitempty"`
 }
 
 // MarshalJSON writes the state in the snapshot layout: json.Marshal of a
@@ -36,7 +38,7 @@ type layout struct {
 // not encoded nor copied through the encoder again.
 func (s *State) MarshalJSON() ([]byte, error) {
 	l := layout{Config: s.Config, Created: s.Created, Teams: s.Teams, Players: s.Players, Stage: s.Stage,
-		Finished: s.Finished, Locked: s.Locked}
+		Finished: s.Finished, Locked: s.Locked, Between: s.Between, Podium: s.Podium}
 	for i, st := range s.stages {
 		if i == 0 {
 			l.Quizzes = make([]*quiz.State, len(s.stages))
@@ -59,7 +61,9 @@ func (s *State) MarshalJSON() ([]byte, error) {
 		Boards   []*board.State `json:"boards,omitempty"`
 		Finished bool           `json:"finished"`
 		Locked   bool           `json:"locked,omitempty"`
-	}{l.Games, l.Boards, l.Finished, l.Locked})
+		Between  bool           `json:"between,omitempty"`
+		Podium   int            `json:"podium,omitempty"`
+	}{l.Games, l.Boards, l.Finished, l.Locked, l.Between, l.Podium})
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +97,7 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*s = State{Config: l.Config, Created: l.Created, Teams: l.Teams, Players: l.Players, Stage: l.Stage,
-		Finished: l.Finished, Locked: l.Locked}
+		Finished: l.Finished, Locked: l.Locked, Between: l.Between, Podium: l.Podium}
 	if s.Config.Scenario == nil {
 		return errors.New("snapshot without a scenario")
 	}
@@ -145,6 +149,8 @@ func Decode(data []byte) (*State, error) {
 // Create makes a new room's state and its first event, which carries the
 // configuration so that a replay starts from the same room.
 func Create(cfg Config, seq uint64, at time.Time) (*State, store.Event, error) {
+	cfg.Interludes = IsDay(cfg.Scenario)
+	cfg.StepPodium = true
 	data, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, store.Event{}, err

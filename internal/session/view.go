@@ -40,6 +40,7 @@ type roomInfo struct {
 	QR       string `json:"qr,omitempty"`
 	Stages   int    `json:"stages,omitempty"`
 	Locked   bool   `json:"locked"`
+	Relaxed  bool   `json:"relaxed,omitempty"` // no speed points, longer questions
 }
 
 type stageInfo struct {
@@ -87,6 +88,22 @@ type View struct {
 	Removed     []removedInfo `json:"removed,omitempty"` // host only: players removed and not let back in
 	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
 	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
+	Day         *dayInfo      `json:"day,omitempty"`     // a scenario of several stage kinds: where the day stands
+	Podium      *podiumInfo   `json:"podium,omitempty"`  // once finished, in a room that played a quiz
+}
+
+// podiumInfo is how far the host revealed the finished room: 1 the third
+// place, 2 the second, 3 the first; 4 in a day its summary.
+type podiumInfo struct {
+	Revealed int `json:"revealed"`
+	Steps    int `json:"steps"`
+}
+
+func podiumOf(s *State) *podiumInfo {
+	if !s.Finished || s.podiumSteps() == 0 {
+		return nil
+	}
+	return &podiumInfo{Revealed: s.Podium, Steps: s.podiumSteps()}
 }
 
 // removedInfo is a removed player in the host's view.
@@ -106,6 +123,8 @@ type PhoneState struct {
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Game        any           `json:"game,omitempty"`  // what every phone may see of a game stage
 	Board       any           `json:"board,omitempty"` // what every phone may see of a board stage
+	Day         *dayInfo      `json:"day,omitempty"`   // a scenario of several stage kinds: where the day stands
+	Podium      *podiumInfo   `json:"podium,omitempty"`
 }
 
 // Me is a phone's own view: its player, team and scores, and its part of
@@ -200,6 +219,8 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 	if cur := s.current(); cur != nil {
 		cur.view(s, v, role)
 	}
+	v.Day = dayOf(s)
+	v.Podium = podiumOf(s)
 	return v
 }
 
@@ -215,6 +236,8 @@ func PhoneView(s *State, _ Presence, now time.Time) *PhoneState {
 	if cur := s.current(); cur != nil {
 		cur.phone(s, ps)
 	}
+	ps.Day = dayOf(s)
+	ps.Podium = podiumOf(s)
 	return ps
 }
 
@@ -244,7 +267,7 @@ func MeView(s *State, player string, now time.Time) *Me {
 
 func roomInfoOf(s *State, pr Presence, full bool) roomInfo {
 	c := s.Config
-	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(s.teamMode())}
+	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(s.teamMode()), Relaxed: c.Relaxed}
 	if full {
 		ri.ID, ri.Code, ri.Lang, ri.Stages = c.ID, c.Code, c.Lang, len(c.Scenario.Stages)
 		ri.JoinURL = pr.Base + "/j/" + c.Code

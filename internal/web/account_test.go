@@ -132,7 +132,7 @@ func TestAccountFlowsOverHTTP(t *testing.T) {
 		t.Fatalf("Setup = %q, %v, %v", token, until, err)
 	}
 	var e1 struct{ Error string }
-	if code := postJSON(t, e.url+"/api/account/register", map[string]string{"token": "0" + token[1:], "name": "Анна", "login": "anna", "password": "anna's password"}, &e1); code != http.StatusGone || e1.Error != "link_invalid" {
+	if code := postJSON(t, e.url+"/api/account/register", map[string]string{"token": wrongFirst(token), "name": "Анна", "login": "anna", "password": "anna's password"}, &e1); code != http.StatusGone || e1.Error != "link_invalid" {
 		t.Errorf("a wrong setup token: %d %s", code, e1.Error)
 	}
 	code, body, resp := call(t, "POST", e.url+"/api/account/register", "", map[string]string{"token": token, "name": " Анна\u202e ", "login": "Anna", "password": "anna's password"})
@@ -664,4 +664,13 @@ func TestReissueAndRemoveOverWebSockets(t *testing.T) {
 	if e.hub.Room(c.Room) != nil || slices.ContainsFunc(myRooms(t, e.url, owner), func(r myRoomJSON) bool { return r.Room == c.Room }) {
 		t.Error("the deleted room is still there")
 	}
+}
+
+// wrongFirst returns token with its first character changed: a token one
+// character off.
+func wrongFirst(token string) string {
+	if token[0] == '0' {
+		return "1" + token[1:]
+	}
+	return "0" + token[1:]
 }

@@ -63,6 +63,7 @@ type createRequest struct {
 	Teams     []string `json:"teams"`
 	TeamCount int      `json:"team_count"`
 	Lang      string   `json:"lang"`
+	Relaxed   bool     `json:"relaxed"` // no speed points, longer questions
 }
 
 type createResponse struct {
@@ -98,6 +99,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.hub.Create(r.Context(), sc, room.CreateOptions{
 		TeamMode: scenario.TeamMode(req.TeamMode), Teams: req.Teams, TeamCount: req.TeamCount, Lang: req.Lang,
+		Relaxed: req.Relaxed,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -233,6 +233,12 @@ func TestRoleMatrix(t *testing.T) {
 		"kick":    nil, // filled with the other team's player
 		"readmit": nil, // filled with a player the host removed first
 		"lock":    map[string]bool{"locked": true},
+		// The host's controls of an open question.
+		"quiz.pause":  map[string]bool{"paused": true},
+		"quiz.extend": map[string]int{"seconds": 10},
+		"quiz.skip":   nil,
+		"quiz.hide":   map[string]any{"question": "q1", "text": "x", "hidden": true},
+		"move":        nil, // filled with the other team's player
 	}
 	// Board commands: roles are checked before the stage, so a quiz room
 	// tells them apart as well as a board would.
@@ -244,7 +250,7 @@ func TestRoleMatrix(t *testing.T) {
 			"onto": "c2", "into": "t2", "cards": []string{"c1", "c2"}, "page": 1, "final": true, "team": "t1"}
 	}
 	allowed := map[string][]string{
-		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock"}, hostBoard...),
+		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip", "quiz.hide", "move"}, hostBoard...),
 		"screen":      {},
 		"team member": append([]string{"answer"}, playerBoard...),
 		"other team":  append([]string{"answer"}, playerBoard...),
@@ -260,6 +266,8 @@ func TestRoleMatrix(t *testing.T) {
 				switch cmd {
 				case "kick":
 					data = map[string]string{"player": other.Player}
+				case "move":
+					data = map[string]string{"player": other.Player, "team": "t1"}
 				case "readmit":
 					// Someone removed, so that the host's readmit is acked
 					// and nobody else's is refused for the moment only.

@@ -510,8 +510,14 @@ func (c *course) quiz() {
 			c.host.do("next", nil)
 		}
 	}
-	c.screen("the podium", `!!document.querySelector('[data-testid="phase-finished"]')`, "course-podium")
+	c.screen("the podium, veiled", `document.querySelector('[data-testid="phase-finished"]')?.dataset.revealed === '0'`, "")
 	c.b.waitFor(c.big, "the podium's cue", `document.documentElement.dataset.cue === 'podium'`)
+	// The host reveals it place by place, third to first; each step fits.
+	for step := 1; step <= 3; step++ {
+		c.host.do("next", nil)
+		c.screen(fmt.Sprintf("the podium, step %d", step), fmt.Sprintf(`document.querySelector('[data-testid="phase-finished"]')?.dataset.revealed === '%d'`, step),
+			map[int]string{3: "course-podium"}[step])
+	}
 	c.shot(c.phones[0], "course-phone-podium-360x740.png")
 	c.shot(c.remote, "course-remote-finished-390x844.png")
 

@@ -463,7 +463,14 @@ func TestBrowserBoardAtScale(t *testing.T) {
 	}
 	waitHost("adopted", func(v boardViewFull) bool { return recOf(v, mine).Action == draft })
 	action := chromedp.CSS(recSel + ` [data-testid="rec-action"]`)
-	b.do(remote, "focus the action", chromedp.Focus(action))
+	// Found and focused in one step: the remote may redraw the card between
+	// a lookup and a focus, and while a field has focus it does not redraw.
+	b.waitFor(remote, "focus the action", fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el || el.value !== %q) return false;
+		el.focus();
+		return document.activeElement === el;
+	})()`, recSel+` [data-testid="rec-action"]`, draft))
 	b.evalBool(remote, `(() => { const el = document.activeElement; el.value = ''; el.dispatchEvent(new Event('input')); return true; })()`)
 	b.do(remote, "edit and save",
 		chromedp.SendKeys(action, final),

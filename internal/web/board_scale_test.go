@@ -509,8 +509,18 @@ func TestBrowserBoardAtScale(t *testing.T) {
 			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true)})
 		return err
 	}))
-	for _, f := range []string{"docx", "md", "csv", "json"} {
+	// One download at a time: a page that starts several at once may be
+	// held back by the browser's guard against automatic downloads.
+	for i, f := range []string{"docx", "md", "csv", "json"} {
 		b.do(remote, "download "+f, chromedp.Click(testid("board-export-"+f)))
+		for began := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			n := len(names)
+			mu.Unlock()
+			if n > i || time.Since(began) > 15*time.Second {
+				break
+			}
+		}
 	}
 	day := time.Now().UTC().Format("2006-01-02")
 	deadline := time.Now().Add(30 * time.Second)

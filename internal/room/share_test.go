@@ -5,50 +5,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/huddle-live/huddle/internal/session/sessiontest"
 	"github.com/huddle-live/huddle/internal/store"
 )
-
-// refs collects the address of every map and of every slice's backing
-// array reachable from v, with the path that reaches it.
-func refs(v reflect.Value, path string, seen map[uintptr]bool, out map[uintptr]string) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			return
-		}
-		if v.Kind() == reflect.Pointer {
-			if seen[v.Pointer()] {
-				return
-			}
-			seen[v.Pointer()] = true
-		}
-		refs(v.Elem(), path, seen, out)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			refs(v.Field(i), path+"."+v.Type().Field(i).Name, seen, out)
-		}
-	case reflect.Slice:
-		if v.Cap() > 0 {
-			out[v.Pointer()] = path
-		}
-		for i := range v.Len() {
-			refs(v.Index(i), path+"[]", seen, out)
-		}
-	case reflect.Array:
-		for i := range v.Len() {
-			refs(v.Index(i), path+"[]", seen, out)
-		}
-	case reflect.Map:
-		if v.IsNil() {
-			return
-		}
-		out[v.Pointer()] = path
-		it := v.MapRange()
-		for it.Next() {
-			refs(it.Value(), path+"[k]", seen, out)
-		}
-	}
-}
 
 // assertShareNothing fails when a map or slice of what left the room is
 // one of the room's state.
@@ -56,15 +15,15 @@ func assertShareNothing(t *testing.T, r *Room, what string, got any) {
 	t.Helper()
 	state, err := call(context.Background(), r, func(reply func(map[uintptr]string, error)) {
 		out := map[uintptr]string{}
-		refs(reflect.ValueOf(r.st), "State", map[uintptr]bool{}, out)
-		refs(reflect.ValueOf(r.info), "Info", map[uintptr]bool{}, out)
+		sessiontest.Refs(reflect.ValueOf(r.st), "State", map[uintptr]bool{}, out)
+		sessiontest.Refs(reflect.ValueOf(r.info), "Info", map[uintptr]bool{}, out)
 		reply(out, nil)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[uintptr]string{}
-	refs(reflect.ValueOf(got), what, map[uintptr]bool{}, out)
+	sessiontest.Refs(reflect.ValueOf(got), what, map[uintptr]bool{}, out)
 	if len(out) == 0 {
 		t.Fatalf("%s: nothing to compare", what)
 	}

@@ -62,6 +62,8 @@ export function fitSection(section) {
   }
   section.classList.remove('fitting');
   section.dataset.fit = ok ? 'ok' : 'over';
+  // The size it was fitted at: a window resized since waits for its refit.
+  section.dataset.fitSize = innerWidth + 'x' + innerHeight;
   if (typeof section.afterFit === 'function') section.afterFit();
   return ok;
 }

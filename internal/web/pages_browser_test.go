@@ -113,9 +113,12 @@ const brokenWordsJS = `(() => {
 const noDialogs = `window.__dialogs = []; window.confirm = (m) => { window.__dialogs.push(String(m)); return false; }; window.alert = (m) => { window.__dialogs.push(String(m)); };`
 
 // settledJS holds when only endless animations run (and the countdown's
-// ticks, which run until the question closes).
+// ticks, which run until the question closes), and the projector's screen,
+// if fitted, was fitted at the window's present size (a resize refits it a
+// moment later).
 const settledJS = `document.getAnimations().every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity ||
-	(a.effect.target && a.effect.target.closest && a.effect.target.closest('.timer, .answered')))`
+	(a.effect.target && a.effect.target.closest && a.effect.target.closest('.timer, .answered'))) &&
+	[...document.querySelectorAll('#stage > section[data-fit]')].every(s => s.dataset.fitSize === innerWidth + 'x' + innerHeight)`
 
 // course is the course day in Chromium: a projector at 1920×1080 and one at
 // 1280×720, the remote on a 390×844 phone, six 360×740 phones in three

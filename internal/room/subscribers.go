@@ -18,8 +18,9 @@ const coalesceDelay = 100 * time.Millisecond
 type subscribers struct {
 	conns      map[Conn]*sub
 	byPlayer   map[string]map[Conn]struct{}
-	marks      session.Marks // what changed since the last flush
-	flushTimer Timer         // armed while changes wait for coalesceDelay
+	watchers   map[Conn]struct{} // sockets that follow the room without a team (watchers.go)
+	marks      session.Marks     // what changed since the last flush
+	flushTimer Timer             // armed while changes wait for coalesceDelay
 }
 
 type sub struct {
@@ -30,7 +31,7 @@ type sub struct {
 }
 
 func newSubscribers() subscribers {
-	return subscribers{conns: map[Conn]*sub{}, byPlayer: map[string]map[Conn]struct{}{},
+	return subscribers{conns: map[Conn]*sub{}, byPlayer: map[string]map[Conn]struct{}{}, watchers: map[Conn]struct{}{},
 		marks: session.Marks{Me: map[string]bool{}}}
 }
 
@@ -39,7 +40,8 @@ func (s *subscribers) online(player string) bool { return len(s.byPlayer[player]
 
 // presence is what the views need of the room beyond its state.
 func (r *Room) presence() session.Presence {
-	return session.Presence{Online: r.subs.online, StorageDown: r.journal.unavailable(), Base: r.base}
+	return session.Presence{Online: r.subs.online, StorageDown: r.journal.unavailable(), Base: r.base,
+		Watchers: len(r.subs.watchers)}
 }
 
 // Attach connects c with the token from its hello frame. An unknown token
@@ -100,6 +102,8 @@ func (r *Room) attachSub(c Conn, s *sub) {
 		r.sendTo(c, r.frame("view", now, session.HostView(r.st, r.presence(), now)))
 	case session.RoleScreen:
 		r.sendTo(c, r.frame("view", now, session.ScreenView(r.st, r.presence(), now)))
+	case session.RoleWatcher:
+		r.sendTo(c, r.frame("state", now, session.PhoneView(r.st, r.presence(), now)))
 	case session.RolePlayer:
 		state := r.frame("state", now, session.PhoneView(r.st, r.presence(), now))
 		if head := openData(state); head != nil {
@@ -124,6 +128,7 @@ func (r *Room) drop(c Conn) {
 	}
 	delete(r.subs.conns, c)
 	r.lastConn = r.clock.Now()
+	r.dropWatcher(c)
 	if s.player != "" {
 		delete(r.subs.byPlayer[s.player], c)
 		if len(r.subs.byPlayer[s.player]) == 0 {
@@ -272,6 +277,9 @@ func (r *Room) flush() {
 			}
 		}
 		r.sendState(head, own, now)
+		for c := range r.subs.watchers {
+			r.sendTo(c, state)
+		}
 		for _, p := range own {
 			delete(m.Me, p)
 		}

@@ -21,6 +21,13 @@ var hostCommands = map[string]bool{"start": true, "next": true, "end": true, "lo
 // it makes in tx. ErrDuplicate means it changes nothing it had not already
 // changed: the client is acknowledged all the same.
 func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
+	if a.Role == RoleWatcher {
+		// A watcher only follows the room: every command is someone else's.
+		if kindOf(typ) != nil || hostCommands[typ] {
+			return ErrForbidden
+		}
+		return ErrBadRequest
+	}
 	if k := kindOf(typ); k != nil {
 		return k.exec(s, tx, a, typ, data)
 	}

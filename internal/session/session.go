@@ -33,6 +33,9 @@ const (
 	RoleHost   Role = "host"
 	RoleScreen Role = "screen"
 	RolePlayer Role = "player"
+	// RoleWatcher follows the room as a phone does, without a team: it
+	// sees what every phone sees and may send nothing.
+	RoleWatcher Role = "watcher"
 )
 
 // Room phases as the views show them.

@@ -26,6 +26,7 @@ type Presence struct {
 	Online      func(player string) bool // whether a socket of the player is open; nil: nobody's
 	StorageDown bool                     // the store cannot be written: the host is told
 	Base        string                   // public base URL of join links
+	Watchers    int                      // sockets following the room without a team
 }
 
 func (p Presence) online(player string) bool { return p.Online != nil && p.Online(player) }
@@ -80,6 +81,7 @@ type View struct {
 	Teams       []teamInfo    `json:"teams"`
 	Players     int           `json:"players"`
 	Online      int           `json:"online"`
+	Watchers    int           `json:"watchers"` // sockets that only watch (docs/protocol.md, "Watching")
 	Question    *questionInfo `json:"question"`
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`
@@ -174,9 +176,10 @@ func ScreenView(s *State, p Presence, now time.Time) *View { return view(s, Role
 
 func view(s *State, role Role, pr Presence, now time.Time) *View {
 	v := &View{
-		Room:  roomInfoOf(s, pr, true),
-		Phase: s.Phase(),
-		Stage: stageInfoOf(s),
+		Room:     roomInfoOf(s, pr, true),
+		Phase:    s.Phase(),
+		Stage:    stageInfoOf(s),
+		Watchers: pr.Watchers,
 	}
 	members := map[string][]playerInfo{}
 	for _, p := range s.Players {

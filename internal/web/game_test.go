@@ -515,6 +515,7 @@ func gameRoleMatrix(t *testing.T) {
 	allowed := map[string][]string{
 		"host":        {"game.captain", "game.pause", "game.extend", "game.inject", "next"},
 		"screen":      {},
+		"watcher":     {},
 		"team member": {"game.pick", "game.confirm", "game.captain"},
 		"other team":  {"game.pick", "game.confirm"},
 	}
@@ -529,7 +530,11 @@ func gameRoleMatrix(t *testing.T) {
 				token := map[string]string{"host": c.HostToken, "screen": c.ScreenToken,
 					"team member": member.Token, "other team": other.Token}[role]
 				cl := host
-				if role != "host" {
+				switch role {
+				case "host":
+				case "watcher":
+					cl = dialWatcher(t, e.url, c.Room)
+				default:
 					cl = dial(t, e.url, c.Room, token)
 				}
 				f := cl.reply(cl.send(cmd, data(member, other)))

@@ -223,7 +223,11 @@ func TestWebSocketLimits(t *testing.T) {
 // connection without a valid token); an allowed one is not refused for its
 // role (it may still be wrong for the phase).
 func TestRoleMatrix(t *testing.T) {
-	e := startEnvWith(t, store.NewMemory(), gameScenario(t), manyRooms)
+	// Each case joins two or three players: more than one client's joins.
+	e := startEnvWith(t, store.NewMemory(), gameScenario(t), func(c *Config) {
+		manyRooms(c)
+		c.Limits.JoinsPerMinute, c.Limits.JoinBurst = 1e6, 1e6
+	})
 	commands := map[string]any{
 		"answer":  map[string]any{"question": "q1", "options": []string{"b"}},
 		"start":   nil,
@@ -252,6 +256,7 @@ func TestRoleMatrix(t *testing.T) {
 	allowed := map[string][]string{
 		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip", "quiz.hide", "move"}, hostBoard...),
 		"screen":      {},
+		"watcher":     {},
 		"team member": append([]string{"answer"}, playerBoard...),
 		"other team":  append([]string{"answer"}, playerBoard...),
 	}
@@ -278,7 +283,11 @@ func TestRoleMatrix(t *testing.T) {
 				token := map[string]string{"host": c.HostToken, "screen": c.ScreenToken,
 					"team member": member.Token, "other team": other.Token}[role]
 				cl := host
-				if role != "host" {
+				switch role {
+				case "host":
+				case "watcher":
+					cl = dialWatcher(t, e.url, c.Room)
+				default:
 					cl = dial(t, e.url, c.Room, token)
 				}
 				f := cl.reply(cl.send(cmd, data))

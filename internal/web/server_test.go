@@ -247,6 +247,19 @@ func dial(t testing.TB, base, roomID, token string) *client {
 // dialWith is dial with headers on the upgrade request.
 func dialWith(t testing.TB, base, roomID, token string, header http.Header) *client {
 	t.Helper()
+	return dialHello(t, base, roomID, map[string]any{"type": "hello", "token": token, "lang": "ru"}, header)
+}
+
+// dialWatcher connects to a room as a watcher: a hello without a token
+// that only watches.
+func dialWatcher(t testing.TB, base, roomID string) *client {
+	t.Helper()
+	return dialHello(t, base, roomID, map[string]any{"type": "hello", "watch": true, "lang": "ru"}, nil)
+}
+
+// dialHello connects and sends hello as its first frame.
+func dialHello(t testing.TB, base, roomID string, hello map[string]any, header http.Header) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/"+roomID, &websocket.DialOptions{HTTPHeader: header})
@@ -258,7 +271,7 @@ func dialWith(t testing.TB, base, roomID, token string, header http.Header) *cli
 	cl.cond = sync.NewCond(&cl.mu)
 	go cl.read()
 	t.Cleanup(cl.close)
-	cl.write(map[string]any{"type": "hello", "token": token, "lang": "ru"})
+	cl.write(hello)
 	return cl
 }
 

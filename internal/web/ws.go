@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -40,6 +41,7 @@ type clientFrame struct {
 	Type  string          `json:"type"`
 	Data  json.RawMessage `json:"data"`
 	Token string          `json:"token"`
+	Watch bool            `json:"watch"` // a hello without a token that only watches
 	Lang  string          `json:"lang"`
 }
 
@@ -262,9 +264,13 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, coo
 		return
 	}
 	limit, key := s.messages, hello.Token
-	// Without a token, a facilitator who runs the room comes in by session.
+	// Without a token, a watcher comes in as one (its frames counted per
+	// socket), or a facilitator who runs the room by session.
+	watch := hello.Token == "" && hello.Watch
 	f, bySession := signedInFacilitator{}, false
-	if hello.Token == "" {
+	if watch {
+		key = fmt.Sprintf("watch:%p", conn)
+	} else if hello.Token == "" {
 		f, bySession = s.runsSession(cookie, rm.ID())
 		key = "session:" + f.session.Hash
 	}
@@ -285,6 +291,8 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, coo
 		s.sessionSockets.add(conn, sessionSocket{session: f.session.Hash, account: f.ID, room: rm.ID(), lang: hello.Lang})
 		defer s.sessionSockets.remove(conn)
 		rm.AttachHost(conn, hello.Lang)
+	} else if watch {
+		rm.AttachWatcher(conn, hello.Lang)
 	} else {
 		rm.Attach(conn, hello.Token, hello.Lang)
 	}

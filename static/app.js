@@ -667,12 +667,14 @@ const HANDSHAKE_TIMEOUT = 10000;
  * network or had its tab discarded is re-sent when the page comes back.
  *
  * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
- * onFatal(code, msg) for unauthorized, room_gone and kicked, outbox (bool).
+ * onFatal(code, msg) for unauthorized, room_gone and kicked, outbox (bool),
+ * watch (bool: without a token, follow the room as a watcher).
  */
 export class Connection {
   constructor(opts) {
     this.room = opts.room;
     this.token = opts.token;
+    this.watch = !!opts.watch; // a watcher's hello: no token, watch only
     this.lang = opts.lang || currentLang;
     this.onFrame = opts.onFrame || (() => {});
     this.onStatus = opts.onStatus || (() => {});
@@ -733,7 +735,9 @@ export class Connection {
     }, HANDSHAKE_TIMEOUT);
     ws.onopen = () => {
       if (this.ws !== ws) return;
-      ws.send(JSON.stringify({ type: 'hello', token: this.token, lang: this.lang }));
+      const hello = { type: 'hello', token: this.token, lang: this.lang };
+      if (this.watch && !this.token) hello.watch = true;
+      ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
@@ -1096,6 +1100,7 @@ const DICT = {
     join_step2: 'и введите код',
     join_or_scan: 'или наведите камеру на QR-код',
     players_count: ['{n} участник', '{n} участника', '{n} участников'],
+    watchers_count: ['{n} смотрит', '{n} смотрят', '{n} смотрят'],
     waiting_first: 'Ждём первых участников…',
     team_empty: 'Пока никого',
     and_more: 'и ещё {n}',
@@ -1305,6 +1310,7 @@ const DICT = {
     join_step2: 'and enter the code',
     join_or_scan: 'or point your camera at the QR code',
     players_count: ['{n} participant', '{n} participants'],
+    watchers_count: ['{n} watching', '{n} watching'],
     waiting_first: 'Waiting for the first participants…',
     team_empty: 'Nobody yet',
     and_more: '+{n} more',

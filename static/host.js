@@ -255,7 +255,7 @@ function render() {
   setText($('#h-phase'), v.board && v.phase !== 'between' ? boardPhaseName(v.phase) : t('phase_' + v.phase));
   $('#h-phase').dataset.phase = v.phase;
   setText($('#h-code'), v.room.code ? `${t('code')} ${fmtCode(v.room.code)}` : '');
-  setText($('#h-players'), t('players_count', { n: v.players || 0 }));
+  setText($('#h-players'), t('players_count', { n: v.players || 0 }) + (v.watchers ? ' · ' + t('watchers_count', { n: v.watchers }) : ''));
 
   const q = v.question;
   const hasQ = !!q && v.phase !== 'lobby';

@@ -33,6 +33,7 @@ import {
 import { renderGamePhone } from '/static/game.js';
 import { boardPhone, bt } from '/static/board.js';
 import { dayPhone } from '/static/day.js';
+import { watchKey, watchPhone } from '/static/watch.js';
 
 const LAST_KEY = 'huddle.player.last';
 const NAME_KEY = 'huddle.name';
@@ -77,7 +78,7 @@ function findPlayerByCode(code) {
   for (const k of store.keys('huddle.player.')) {
     if (k === LAST_KEY) continue;
     const r = store.get(k);
-    if (r && r.code === code && r.token) return r;
+    if (r && r.code === code && (r.token || r.watch)) return r;
   }
   return null;
 }
@@ -137,7 +138,7 @@ async function lookup(code) {
   looking = false;
   joinInfo = { ...info, code };
   const r = store.get(playerKey(info.room));
-  if (r && r.token) {
+  if (r && (r.token || r.watch)) {
     enterRoom({ ...r, code });
     return;
   }
@@ -253,6 +254,15 @@ async function join(ev) {
   }
 }
 
+// watch follows the room without joining it: no name, no team, nothing
+// to answer (watch.js). The record survives a reload as a player's does.
+function watch() {
+  if (!joinInfo) return;
+  const r = { room: joinInfo.room, watch: true, code: joinInfo.code, title: joinInfo.title, lang: joinInfo.lang };
+  store.set(playerKey(joinInfo.room), r);
+  enterRoom(r);
+}
+
 // ------------------------------------------------------------ room connection
 
 function enterRoom(r) {
@@ -267,7 +277,9 @@ function enterRoom(r) {
   showView('loading');
   if (conn) conn.stop();
   if (!statusCb) statusCb = mountConnBanner();
-  conn = new Connection({ room: r.room, token: r.token, lang: lang(), onFrame, onStatus: statusCb, onFatal, outbox: true });
+  conn = r.watch
+    ? new Connection({ room: r.room, token: '', watch: true, lang: lang(), onFrame, onStatus: statusCb, onFatal })
+    : new Connection({ room: r.room, token: r.token, lang: lang(), onFrame, onStatus: statusCb, onFatal, outbox: true });
   conn.connect();
 }
 
@@ -346,6 +358,10 @@ function renderTeambar() {
 }
 
 function render() {
+  if (state && rec && rec.watch) {
+    renderWatch();
+    return;
+  }
   if (!state || !me) return;
   if (document.body.dataset.view !== 'room') showView('room');
   setText($('#p-title'), (state.room && state.room.title) || (rec && rec.title) || '');
@@ -397,6 +413,20 @@ function render() {
     room.dataset.phase = ph;
   }
   if (ph === 'question') updateQuestion();
+}
+
+function renderWatch() {
+  if (document.body.dataset.view !== 'room') showView('room');
+  setText($('#p-title'), (state.room && state.room.title) || rec.title || '');
+  document.body.dataset.phase = state.phase;
+  const key = watchKey(state) + lang();
+  if (key === builtKey) return;
+  builtKey = key;
+  if (stopTimer) stopTimer();
+  const { el, stop } = watchPhone(state, leave);
+  stopTimer = stop;
+  $('#v-room').dataset.phase = state.phase;
+  $('#v-room').replaceChildren(el);
 }
 
 // ------------------------------------------------------------ lobby
@@ -882,6 +912,7 @@ function main() {
   });
   $('#join-form').addEventListener('submit', join);
   $('#join-back').addEventListener('click', () => showCodeForm(''));
+  $('#join-watch').addEventListener('click', watch);
   window.addEventListener('gamerender', render);
   window.addEventListener('langchange', () => {
     applyI18n();
@@ -903,7 +934,7 @@ function main() {
   }
   const last = store.get(LAST_KEY);
   const r = last ? store.get(playerKey(last)) : null;
-  if (r && r.token) enterRoom(r);
+  if (r && (r.token || r.watch)) enterRoom(r);
   else showCodeForm('');
 }
 

@@ -223,7 +223,8 @@ function paintTeams(v) {
 }
 
 function updateLobby(v) {
-  setText($('#lobby-count'), t('players_count', { n: v.players || 0 }));
+  // Watchers follow on their phones without a team: counted apart.
+  setText($('#lobby-count'), t('players_count', { n: v.players || 0 }) + (v.watchers ? ' · ' + t('watchers_count', { n: v.watchers }) : ''));
   $('#lobby-empty').hidden = (v.players || 0) > 0;
   fitSection($('#stage > section')); // paints the teams
   lobbyPainted = true;
@@ -480,11 +481,23 @@ function playerRows(v, players, n, compact, veiled) {
     'ol',
     { class: ['lb-player-list', compact && 'compact'], 'data-testid': compact ? 'fin-players' : 'lb-players' },
     players.slice(0, n).map((p) => {
+      // A place not yet revealed keeps its row, its number and a blank bar
+      // where the name will be: the list reads as places to come and does
+      // not move when they are filled. The name is not on the page before.
+      if (veiled && veiled(p)) {
+        return h(
+          'li',
+          { class: 'lb-player podium-veiled', 'data-testid': 'lb-player-veiled', 'aria-hidden': 'true' },
+          h('span', { class: 'lb-rank', text: String(p.rank) }),
+          h('span', { class: 'lb-player-main' }, h('span', { class: 'lb-veil' })),
+          h('span', { class: 'lb-points' }),
+        );
+      }
       const pts = h('span', { class: 'lb-points', text: fmtNum(compact ? p.points : p.points - (p.last || 0)) });
       if (!compact) requestAnimationFrame(() => animateNumber(pts, p.points - (p.last || 0), p.points, 1100));
       return h(
         'li',
-        { class: ['lb-player', veiled && veiled(p) && 'podium-veiled'], style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
+        { class: 'lb-player', style: { '--team': teamColor(p.team) }, 'data-testid': 'lb-player' },
         h('span', { class: 'lb-rank', text: String(p.rank) }),
         h('span', { class: 'lb-player-main' }, h('span', { class: 'lb-name', 'data-testid': 'lb-player-name', text: p.name }), teamTag(v, p.team)),
         compact ? null : p.last ? h('span', { class: 'lb-last', text: '+' + fmtNum(p.last) }) : h('span', { class: 'lb-last lb-last-none' }),
@@ -661,7 +674,7 @@ function render() {
   const showCode = v.phase !== 'lobby' && v.phase !== 'finished' && v.room.code;
   $('#s-code-mini').hidden = !showCode;
   setText($('#s-code-mini-value'), fmtCode(v.room.code));
-  setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }));
+  setText($('#s-players-mini'), v.phase === 'lobby' ? '' : t('players_count', { n: v.players || 0 }) + (v.watchers ? ' · ' + t('watchers_count', { n: v.watchers }) : ''));
   fitTop(v.room.title, progress);
   cues(v);
 

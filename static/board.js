@@ -523,6 +523,10 @@ function recHeight(r, cols) {
   h += Math.max(0, lines(r.deadline || '—', w / 2, REC.text) - 1) * f;
   h += (lines(r.risk || '—', w, REC.text) + 1) * f;
   h += 2.4 + 2.4; // the votes and the line of teams
+  // The card's padding and the gaps between its rows: without them a
+  // card of short fields was taken for a fifth shorter than it is drawn,
+  // and two rows were put on a page that holds one.
+  h += 3.4 + 3 * 0.8;
   return h + 0.8;
 }
 

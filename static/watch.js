@@ -46,6 +46,7 @@ export function watchPhone(state, onLeave) {
   let stop = () => {};
   let body;
   if (ph === 'between') body = dayPhone(state);
+  else if (ph === 'finished') body = state.leaderboard ? standings(state) : note(t('finished_heading'), '');
   else if (state.game) body = note(t('watching_game'), state.game.case ? state.game.case.title : '');
   else if (state.board) body = note(t('watching_board'), state.stage ? state.stage.title : '');
   else if (ph === 'question' && q) [body, stop] = question(q);

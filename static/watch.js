@@ -2,7 +2,7 @@
 // phone is sent (the question and its options, the answer, the standings,
 // the podium, where the day stands) and nothing to press: a watcher is no
 // player, and the server refuses any command it would send.
-import { addStrings, fmtNum, h, md, optionBadge, optionLabel, place, t, teamColor, timerRing } from '/static/app.js';
+import { addStrings, fmtNum, h, md, optionBadge, optionLabel, t, teamColor, timerRing } from '/static/app.js';
 import { dayPhone } from '/static/day.js';
 
 addStrings({
@@ -132,34 +132,38 @@ function standings(state) {
     h('h1', { class: 'p-section-title', text: state.phase === 'finished' ? t('finished_heading') : t('leaderboard') }),
     teams.length
       ? h(
-          'ol',
-          { class: 'p-team-list' },
-          teams.map((tm, i) =>
-            h(
-              'li',
-              { class: 'p-team-row', style: { '--team': teamColor(tm.id, i) } },
-              h('span', { class: 'p-rank', text: place(tm.rank) }),
-              h('span', { class: 'team-dot' }),
-              h('span', { class: 'p-team-row-name', text: tm.name }),
-              h('span', { class: 'p-team-row-points', text: fmtNum(tm.points) }),
-            ),
+          'div',
+          { class: 'card' },
+          h('h2', { text: t('teams_ranking') }),
+          h(
+            'ol',
+            { class: 'p-team-list' },
+            teams.map((tm, i) => row(tm.rank, tm.name, tm.points, teamColor(tm.id, i))),
           ),
         )
       : null,
     players.length
       ? h(
-          'ol',
-          { class: 'p-team-list p-watch-players' },
-          players.map((p) =>
-            h(
-              'li',
-              { class: 'p-team-row' },
-              h('span', { class: 'p-rank', text: place(p.rank) }),
-              h('span', { class: 'p-team-row-name', text: p.name }),
-              h('span', { class: 'p-team-row-points', text: fmtNum(p.points) }),
-            ),
+          'div',
+          { class: 'card' },
+          h('h2', { text: t('best_players') }),
+          h(
+            'ol',
+            { class: 'p-team-list p-watch-players' },
+            players.map((p) => row(p.rank, p.name, p.points, teamColor(p.team))),
           ),
         )
       : null,
+  );
+}
+
+function row(rank, name, points, color) {
+  return h(
+    'li',
+    { class: 'p-team-row', style: { '--team': color } },
+    h('span', { class: 'p-rank', text: String(rank) }),
+    h('span', { class: 'team-dot' }),
+    h('span', { class: 'p-team-row-name', text: name }),
+    h('span', { class: 'p-team-row-points', text: fmtNum(points) }),
   );
 }

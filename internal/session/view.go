@@ -81,7 +81,7 @@ type View struct {
 	Teams       []teamInfo    `json:"teams"`
 	Players     int           `json:"players"`
 	Online      int           `json:"online"`
-	Watchers    int           `json:"watchers"` // sockets that only watch (docs/protocol.md, "Watching")
+	Watchers    int           `json:"watchers,omitempty"` // sockets that only watch (docs/protocol.md, "Watching")
 	Question    *questionInfo `json:"question"`
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`

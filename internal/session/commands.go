@@ -15,7 +15,7 @@ type Actor struct {
 
 // hostCommands are the room's own commands, the host's only; a type that
 // is neither one of them nor a stage kind's is a bad request, from any role.
-var hostCommands = map[string]bool{"start": true, "next": true, "end": true, "lock": true, "kick": true, "readmit": true, "move": true}
+var hostCommands = map[string]bool{"start": true, "next": true, "end": true, "lock": true, "kick": true, "readmit": true, "move": true, evScreenPage: true}
 
 // Exec checks a client's command against the state and records the events
 // it makes in tx. ErrDuplicate means it changes nothing it had not already
@@ -95,6 +95,8 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 			return cur.left(s, tx, old) // what waited for the player in the old team
 		}
 		return nil
+	case evScreenPage:
+		return s.turnScreen(tx, data)
 	case "readmit":
 		var d playerData
 		if err := json.Unmarshal(data, &d); err != nil || d.Player == "" {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -224,4 +225,51 @@ func TestRelaxedRoom(t *testing.T) {
 	if canonical(t, replayed(p)) != canonical(t, p.s) {
 		t.Error("the replay differs")
 	}
+}
+
+// TestScreenPage: the host's screen.page moves the projector's page on the
+// current screen only; the next screen starts without one (the projector
+// turns its pages by itself), a replay and a snapshot keep it, and nobody
+// else may send it.
+func TestScreenPage(t *testing.T) {
+	p := newPlay(t, quizYAML, 2)
+	p.join("anna", "t1")
+	p.join("boris", "t2")
+	p.host("start", nil)
+	p.host("close", nil)
+	lacks("screen_page").run(t, screenOf(p, Presence{}))
+	p.host("screen.page", map[string]int{"step": 1})
+	p.host("screen.page", map[string]int{"step": 1})
+	has("screen_page", "2").run(t, screenOf(p, Presence{}))
+	has("screen_page", "2").run(t, hostOf(p, Presence{}))
+	lacks("screen_page").run(t, phoneOf(p, Presence{}))
+	p.host("screen.page", map[string]int{"step": -1})
+	p.host("screen.page", map[string]int{"step": -1})
+	p.host("screen.page", map[string]int{"step": -1})
+	has("screen_page", "-1").run(t, screenOf(p, Presence{}))
+	for _, bad := range []any{map[string]int{"step": 2}, map[string]int{"step": 0}, map[string]string{"step": "1"}, nil} {
+		if err := p.exec(RoleHost, "", "screen.page", bad); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("screen.page %v: %v", bad, err)
+		}
+	}
+	if err := p.exec(RolePlayer, "anna", "screen.page", map[string]int{"step": 1}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a player turned the projector: %v", err)
+	}
+	if err := p.exec(RoleScreen, "", "screen.page", map[string]int{"step": 1}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a screen turned the projector: %v", err)
+	}
+	if canonical(t, replayed(p)) != canonical(t, p.s) {
+		t.Error("the replay differs from the live room")
+	}
+	var back State
+	if err := json.Unmarshal(mustMarshal(t, p.s), &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.screenPageNow(); got == nil || *got != -1 {
+		t.Errorf("page after a snapshot: %v", got)
+	}
+	p.host("next", nil) // the leaderboard: another screen
+	lacks("screen_page").run(t, screenOf(p, Presence{}))
+	p.host("screen.page", map[string]int{"step": 1})
+	has("screen_page", "1").run(t, screenOf(p, Presence{}))
 }

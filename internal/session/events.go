@@ -26,6 +26,9 @@ const (
 	// evMoved puts a player in another team. The player's own points stay
 	// theirs; a team's standing follows its members from then on.
 	evMoved = "moved"
+	// evScreenPage turns the projector's current screen to another of its
+	// pages (screen.go).
+	evScreenPage = "screen.page"
 )
 
 type movedData struct {
@@ -72,6 +75,8 @@ func payload(typ string) any {
 		return &linksData{}
 	case evMoved:
 		return &movedData{}
+	case evScreenPage:
+		return &screenPage{}
 	case evStarted, evNext, evEnded:
 		return &noData{}
 	}
@@ -179,6 +184,13 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 		s.active[p.ID] = d.Team
 		s.teamOf[old] = slices.DeleteFunc(slices.Clone(s.teamOf[old]), func(id string) bool { return id == p.ID })
 		s.teamOf[d.Team] = append(slices.Clone(s.teamOf[d.Team]), p.ID)
+		return nil
+	case *screenPage:
+		if d.Page < -MaxScreenPage || d.Page > MaxScreenPage {
+			return ErrBadRequest
+		}
+		sp := *d
+		s.ScreenPage = &sp
 		return nil
 	case *linksData:
 		if d.HostHash == "" && d.ScreenHash == "" {

@@ -112,6 +112,9 @@ type State struct {
 	Locked   bool // no new players may join
 	Between  bool // the current stage is done and the next, of another kind, waits for the host
 	Podium   int  // once finished: the podium's steps the host revealed (see podiumSteps)
+	// ScreenPage is the page the host turned the projector to, and the
+	// screen it was turned on (screen.go); nil while it was never turned.
+	ScreenPage *screenPage
 
 	stages  []stage             // one per stage started, indexed by stage
 	byID    map[string]*Player  // every player

@@ -30,6 +30,7 @@ type layout struct {
 	Locked   bool           `json:"locked,omitempty"`
 	Between  bool           `json:"between,omitempty"`
 	Podium   int            `json:"podium,omitempty"`
+	Screen   *screenPage    `json:"screen_page,omitempty"`
 }
 
 // MarshalJSON writes the state in the snapshot layout: json.Marshal of a
@@ -38,7 +39,7 @@ type layout struct {
 // not encoded nor copied through the encoder again.
 func (s *State) MarshalJSON() ([]byte, error) {
 	l := layout{Config: s.Config, Created: s.Created, Teams: s.Teams, Players: s.Players, Stage: s.Stage,
-		Finished: s.Finished, Locked: s.Locked, Between: s.Between, Podium: s.Podium}
+		Finished: s.Finished, Locked: s.Locked, Between: s.Between, Podium: s.Podium, Screen: s.ScreenPage}
 	for i, st := range s.stages {
 		if i == 0 {
 			l.Quizzes = make([]*quiz.State, len(s.stages))
@@ -63,7 +64,8 @@ func (s *State) MarshalJSON() ([]byte, error) {
 		Locked   bool           `json:"locked,omitempty"`
 		Between  bool           `json:"between,omitempty"`
 		Podium   int            `json:"podium,omitempty"`
-	}{l.Games, l.Boards, l.Finished, l.Locked, l.Between, l.Podium})
+		Screen   *screenPage    `json:"screen_page,omitempty"`
+	}{l.Games, l.Boards, l.Finished, l.Locked, l.Between, l.Podium, l.Screen})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*s = State{Config: l.Config, Created: l.Created, Teams: l.Teams, Players: l.Players, Stage: l.Stage,
-		Finished: l.Finished, Locked: l.Locked, Between: l.Between, Podium: l.Podium}
+		Finished: l.Finished, Locked: l.Locked, Between: l.Between, Podium: l.Podium, ScreenPage: l.Screen}
 	if s.Config.Scenario == nil {
 		return errors.New("snapshot without a scenario")
 	}

@@ -86,12 +86,13 @@ type View struct {
 	Reveal      *revealInfo   `json:"reveal"`
 	Leaderboard *leaderboard  `json:"leaderboard"`
 	Host        *hostInfo     `json:"host,omitempty"`
-	Storage     string        `json:"storage,omitempty"` // host only: "unavailable" while the store is down
-	Removed     []removedInfo `json:"removed,omitempty"` // host only: players removed and not let back in
-	Game        any           `json:"game,omitempty"`    // a game stage's view for this role
-	Board       any           `json:"board,omitempty"`   // a board stage's view for this role
-	Day         *dayInfo      `json:"day,omitempty"`     // a scenario of several stage kinds: where the day stands
-	Podium      *podiumInfo   `json:"podium,omitempty"`  // once finished, in a room that played a quiz
+	Storage     string        `json:"storage,omitempty"`     // host only: "unavailable" while the store is down
+	Removed     []removedInfo `json:"removed,omitempty"`     // host only: players removed and not let back in
+	Game        any           `json:"game,omitempty"`        // a game stage's view for this role
+	Board       any           `json:"board,omitempty"`       // a board stage's view for this role
+	Day         *dayInfo      `json:"day,omitempty"`         // a scenario of several stage kinds: where the day stands
+	Podium      *podiumInfo   `json:"podium,omitempty"`      // once finished, in a room that played a quiz
+	ScreenPage  *int          `json:"screen_page,omitempty"` // the projector's page the host turned to on this screen (screen.go)
 }
 
 // podiumInfo is how far the host revealed the finished room: 1 the third
@@ -224,6 +225,7 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 	}
 	v.Day = dayOf(s)
 	v.Podium = podiumOf(s)
+	v.ScreenPage = s.screenPageNow()
 	return v
 }
 

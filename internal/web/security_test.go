@@ -243,6 +243,9 @@ func TestRoleMatrix(t *testing.T) {
 		"quiz.skip":   nil,
 		"quiz.hide":   map[string]any{"question": "q1", "text": "x", "hidden": true},
 		"move":        nil, // filled with the other team's player
+		// The projector's page (a phase that pages or not: the role is
+		// checked first).
+		"screen.page": map[string]int{"step": 1},
 	}
 	// Board commands: roles are checked before the stage, so a quiz room
 	// tells them apart as well as a board would.
@@ -254,7 +257,7 @@ func TestRoleMatrix(t *testing.T) {
 			"onto": "c2", "into": "t2", "cards": []string{"c1", "c2"}, "page": 1, "final": true, "team": "t1"}
 	}
 	allowed := map[string][]string{
-		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip", "quiz.hide", "move"}, hostBoard...),
+		"host":        append([]string{"start", "next", "close", "end", "kick", "readmit", "lock", "quiz.pause", "quiz.extend", "quiz.skip", "quiz.hide", "move", "screen.page"}, hostBoard...),
 		"screen":      {},
 		"watcher":     {},
 		"team member": append([]string{"answer"}, playerBoard...),

@@ -71,19 +71,23 @@ export function fitSection(section) {
 /**
  * rotate shows the .fit-page children of box one at a time, each for ms,
  * and marks which is shown with data-page; it returns a stop function. With
- * one page it does nothing.
+ * one page it does nothing. page, when given (the host turned the
+ * projector's page: screen.page), is shown instead, wrapped around the
+ * number of pages, and the pages stay put.
  */
-export function rotate(box, ms = 12000) {
+export function rotate(box, ms = 12000, page = null) {
   const pages = [...box.querySelectorAll(':scope > .fit-page')];
   const dots = box.querySelector(':scope > .fit-dots');
-  let i = 0;
+  const n = Math.max(1, pages.length);
+  let i = page == null ? 0 : ((page % n) + n) % n;
   const show = () => {
     pages.forEach((p, j) => p.classList.toggle('shown', j === i));
     if (dots) [...dots.children].forEach((d, j) => d.classList.toggle('on', j === i));
     box.dataset.page = String(i);
+    box.dataset.turned = page == null ? 'auto' : 'host';
   };
   show();
-  if (pages.length < 2) return () => {};
+  if (pages.length < 2 || page != null) return () => {};
   const timer = setInterval(() => {
     i = (i + 1) % pages.length;
     show();

@@ -413,10 +413,36 @@ async function act(send, type, data) {
 
 let screenTab = 'summary';
 let screenStops = [];
+// The page the host turned the projector to (view.screen_page), null while
+// the projector turns the pages itself; and what turns the pages shown.
+let screenPage = null;
+let paging = null;
+
+/**
+ * turnScreenPage shows the page the host turned the projector to (null:
+ * the pages take turns by themselves) on the screen shown, without drawing
+ * it again.
+ */
+export function turnScreenPage(page) {
+  const p = page == null ? null : page;
+  if (p === screenPage) return;
+  screenPage = p;
+  if (paging && paging.box.isConnected) {
+    paging.stop();
+    paging.stop = rotate(paging.box, 15000, screenPage);
+  }
+}
+
+/** screenPages says whether the game's projector screen in v can have pages. */
+export function screenPages(v) {
+  return !!(v && v.game && v.game.debrief);
+}
 
 function stopScreen() {
   for (const s of screenStops) s();
   screenStops = [];
+  if (paging) paging.stop();
+  paging = null;
 }
 
 /** buildGameScreen draws the projector's game view; screen.js fits it. */
@@ -494,7 +520,8 @@ function buildDebrief(v, g) {
   // Pages of paths take turns once the section fits.
   sec.afterFit = () => {
     const box = body.querySelector('.fit-pages');
-    if (box) screenStops.push(rotate(box, 15000));
+    if (paging) paging.stop();
+    paging = box ? { box, stop: rotate(box, 15000, screenPage) } : null;
   };
   sec.append(tabBar, body);
   return sec;

@@ -31,7 +31,7 @@ import {
   teamColor,
   toast,
 } from '/static/app.js';
-import { gameAllDone, gameNextLabel, renderGameHost } from '/static/game.js';
+import { gameAllDone, gameNextLabel, renderGameHost, screenPages } from '/static/game.js';
 import { boardHost, boardNextLabel, boardPhaseName } from '/static/board.js';
 import { dayNextLabel, podiumDone, podiumNextLabel } from '/static/day.js';
 import '/static/account.js';
@@ -299,7 +299,9 @@ function render() {
   const over = ph === 'finished' && !podiumStep;
   $('#h-wait').hidden = ph !== 'question' && !over;
   setText($('#h-wait'), ph === 'question' ? t(paused ? 'wait_paused' : 'wait_question') : over ? t('session_over') : '');
-  for (const id of ['#h-start', '#h-close', '#h-pause', '#h-extend', '#h-skip', '#h-next']) $(id).disabled = busy;
+  // The projector's pages: it alone knows how many it has at its size.
+  $('#h-pages').hidden = !screenPages(v);
+  for (const id of ['#h-start', '#h-close', '#h-pause', '#h-extend', '#h-skip', '#h-next', '#h-page-prev', '#h-page-next']) $(id).disabled = busy;
   $('#h-end-zone').hidden = ph === 'finished';
   $('#h-end').disabled = busy;
   const locked = !!(v.room && v.room.locked);
@@ -398,6 +400,8 @@ function main() {
     if (view && view.phase === 'game' && !gameAllDone(view) && !confirm(t('game_confirm_next'))) return;
     command('next');
   });
+  $('#h-page-prev').addEventListener('click', () => command('screen.page', { step: -1 }));
+  $('#h-page-next').addEventListener('click', () => command('screen.page', { step: 1 }));
   $('#h-lock').addEventListener('click', () => command('lock', { locked: !(view && view.room && view.room.locked) }));
   $('#h-end').addEventListener('click', () => {
     if (confirm(t('confirm_end'))) command('end');

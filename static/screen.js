@@ -43,7 +43,7 @@ import {
   timerRing,
   toast,
 } from '/static/app.js';
-import { buildGameScreen, gameAllDone, gameNextLabel } from '/static/game.js';
+import { buildGameScreen, gameAllDone, gameNextLabel, screenPages, turnScreenPage } from '/static/game.js';
 import '/static/account.js';
 import { boardNextLabel, boardScreen } from '/static/board.js';
 import { dayNextLabel, dayScreen, isDayScreen, placeShown, podiumDone, podiumNextLabel } from '/static/day.js';
@@ -55,11 +55,13 @@ addStrings({
     sound_on: 'Звук включён',
     sound_off: 'Звук выключен',
     sound_toggle: 'Звуковые сигналы',
+    keys_pages: '[ ] — страницы экрана',
   },
   en: {
     sound_on: 'Sound on',
     sound_off: 'Sound off',
     sound_toggle: 'Sound cues',
+    keys_pages: '[ ] — screen pages',
   },
 });
 
@@ -700,6 +702,8 @@ function render() {
     renderControls();
     return;
   }
+  // The host's page first: a screen drawn now starts on it.
+  turnScreenPage(v.screen_page == null ? null : v.screen_page);
   const key = [v.phase, q ? q.id : '', v.stage ? v.stage.index : '', lang(), !!v.room.locked, v.game ? JSON.stringify(v.game) : '', v.podium ? v.podium.revealed : ''].join('|');
   const build = v.game && (v.phase !== 'finished' || v.game.debrief) ? buildGameScreen : BUILD[v.phase];
   if (key !== builtKey) {
@@ -757,15 +761,16 @@ function renderControls() {
   $('#ctl-close').hidden = ph !== 'question';
   $('#ctl-end').hidden = ph === 'finished';
   $('.keys-hint').hidden = !next;
+  $('#keys-pages').hidden = !screenPages(view);
   for (const b of document.querySelectorAll('#controls button')) b.disabled = busy;
 }
 
-async function command(type) {
+async function command(type, data) {
   if (busy || !conn) return;
   busy = true;
   renderControls();
   try {
-    await conn.send(type);
+    await conn.send(type, data);
   } catch (e) {
     toast(e.message, 'error');
   } finally {
@@ -794,6 +799,10 @@ function paintSound() {
   b.replaceChildren(icon(sound.on ? 'sound' : 'mute'));
 }
 
+// The keys that turn the projector's pages, by where they are on the
+// keyboard ([ and ], х and ъ on a Russian layout): none a clicker sends.
+const PAGE_KEYS = { BracketLeft: -1, BracketRight: 1 };
+
 // The keys a presentation clicker sends. They mean "next" wherever the
 // focus is: a focused button must not turn Space into its own click.
 const NEXT_KEYS = new Set([' ', 'Spacebar', 'ArrowRight', 'ArrowDown', 'PageDown', 'MediaTrackNext']);
@@ -805,6 +814,11 @@ function onKey(e) {
     e.preventDefault();
     e.stopPropagation();
     if (!e.repeat) primaryAction();
+    return;
+  }
+  if (PAGE_KEYS[e.code]) {
+    e.preventDefault();
+    if (!e.repeat && role === 'host' && screenPages(view)) command('screen.page', { step: PAGE_KEYS[e.code] });
     return;
   }
   const el = e.target;

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,17 +94,25 @@ func isLocal(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// brokenWordsJS lists the one-word names on the page that are drawn on
-// more than one line: broken inside the word.
+// brokenWordsJS lists the names on the page with a word drawn on more
+// than one line: broken inside the word. A name of several words may wrap
+// between them; each word keeps to one line (or ends in an ellipsis).
 const brokenWordsJS = `(() => {
 	const out = [];
-	for (const el of document.querySelectorAll('.team-choice-name, .p-me-team, .p-team-card h2, .team-card-name, .lb-name, .h-team-name')) {
-		const text = el.textContent.trim();
-		if (!text || /\s/.test(text) || !el.getClientRects().length) continue;
-		const r = document.createRange();
-		r.selectNodeContents(el);
-		const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
-		if (lines.size > 1) out.push(text);
+	const names = '.team-choice-name, .p-me-team, .p-team-card h2, .team-card-name, .lb-name, .h-team-name, .h-player-name, ' +
+		'.p-team-row-name, .p-podium-name, .podium-name, .g-rank-name, .chip';
+	for (const el of document.querySelectorAll(names)) {
+		if (!el.getClientRects().length) continue;
+		const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+		for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+			for (const m of n.textContent.matchAll(/\S+/g)) {
+				const r = document.createRange();
+				r.setStart(n, m.index);
+				r.setEnd(n, m.index + m[0].length);
+				const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+				if (lines.size > 1) out.push(m[0] + ' in «' + el.textContent.trim() + '»');
+			}
+		}
 	}
 	return out.join(', ');
 })()`
@@ -645,6 +654,71 @@ func (c *course) game() {
 	}
 	if n := c.debrief("course-debrief-7", 1); n == "1" || n == "" {
 		t.Errorf("seven teams' paths in %q pages at 1920×1080: want them to take turns", n)
+	}
+	c.turnPages(rm.Room)
+}
+
+// turnPages turns the seven teams' paths from the remote and from the
+// projector's keyboard: the projectors stop turning them by themselves and
+// show the host's page, each wrapped around its own count, and a reloaded
+// projector comes back on it.
+func (c *course) turnPages(room string) {
+	c.t.Helper()
+	first := c.b.evalString(c.big, `document.querySelectorAll('[data-testid="debrief-tab"]')[1].dataset.tab`)
+	openPaths := func(p context.Context) {
+		c.b.do(p, "the first case's paths", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="debrief-tab"][data-tab=%q]`, first))))
+		c.b.waitFor(p, "the paths drawn", `!!document.querySelector('[data-testid="game-paths"][data-page]')`)
+	}
+	for _, p := range []context.Context{c.big, c.small} {
+		openPaths(p)
+	}
+	pages := map[context.Context]int{}
+	for _, p := range []context.Context{c.big, c.small} {
+		c.b.waitFor(p, "the paths fitted", settledJS)
+		n, err := strconv.Atoi(c.b.evalString(p, `document.querySelector('[data-testid="game-paths"]').dataset.pages`))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		pages[p] = n
+		if turned := c.b.evalString(p, `document.querySelector('[data-testid="game-paths"]').dataset.turned`); turned != "auto" {
+			c.t.Errorf("paths before the host turned them: turned %q, want auto", turned)
+		}
+	}
+	if pages[c.small] < 2 {
+		c.t.Fatalf("seven teams' paths in %d pages at 1280×720: nothing to turn", pages[c.small])
+	}
+	// shows waits until both projectors show page (wrapped) turned by the
+	// host, the shown page being the only one drawn, and checks the fit.
+	shows := func(what string, page int) {
+		c.t.Helper()
+		for _, p := range []context.Context{c.big, c.small} {
+			want := ((page % pages[p]) + pages[p]) % pages[p]
+			c.b.waitFor(p, fmt.Sprintf("%s: page %d of %d", what, want+1, pages[p]), fmt.Sprintf(`(() => {
+				const box = document.querySelector('[data-testid="game-paths"]');
+				const shown = [...box.querySelectorAll(':scope > .fit-page')].map((e, i) => e.classList.contains('shown') && getComputedStyle(e).visibility !== 'hidden' ? i : -1).filter(i => i >= 0);
+				return box.dataset.turned === 'host' && box.dataset.page === '%d' && shown.length === 1 && shown[0] === %d;
+			})()`, want, want))
+		}
+		c.screen(what, `document.querySelector('[data-testid="game-paths"]').dataset.turned === 'host'`, "")
+	}
+	c.b.do(c.remote, "the remote of seven teams", chromedp.Navigate(c.base+"/host/"+room+"#h="+c.token), chromedp.WaitVisible(tid("host-screen-pages")))
+	c.b.do(c.remote, "› on the remote", chromedp.Click(tid("screen-page-next")))
+	shows("the remote's ›", 1)
+	c.shot(c.remote, "course-remote-pages-390x844.png")
+	c.shot(c.small, "course-debrief-7-page2-1280x720.png")
+	c.key(c.small, "] on the projector", "]")
+	shows("the projector's ]", 2)
+	c.b.do(c.remote, "‹ on the remote", chromedp.Click(tid("screen-page-prev")))
+	c.b.do(c.remote, "‹ on the remote again", chromedp.Click(tid("screen-page-prev")))
+	shows("‹ twice on the remote", 0)
+	c.b.do(c.remote, "‹ before the first page", chromedp.Click(tid("screen-page-prev")))
+	shows("‹ before the first page: the last", -1)
+	// A reloaded projector opens on the host's page.
+	c.b.do(c.small, "reload the projector", chromedp.Reload(), chromedp.WaitVisible(tid("game-debrief")))
+	openPaths(c.small)
+	shows("a reloaded projector", -1)
+	if c.b.evalBool(c.big, `document.querySelector('[data-testid="keys-pages"]').hidden`) {
+		c.t.Error("the projector's controls do not tell the keys that turn pages")
 	}
 }
 

@@ -702,16 +702,30 @@ func (c *course) turnPages(room string) {
 		c.screen(what, `document.querySelector('[data-testid="game-paths"]').dataset.turned === 'host'`, "")
 	}
 	c.b.do(c.remote, "the remote of seven teams", chromedp.Navigate(c.base+"/host/"+room+"#h="+c.token), chromedp.WaitVisible(tid("host-screen-pages")))
-	c.b.do(c.remote, "› on the remote", chromedp.Click(tid("screen-page-next")))
+	// turn presses a button (or a key) once the one before is answered,
+	// and waits for the room to keep the page.
+	turn := func(what string, press func(), page int) {
+		c.t.Helper()
+		c.b.do(c.remote, "the remote ready", chromedp.WaitEnabled(tid("screen-page-next")))
+		press()
+		c.host.waitFor(fmt.Sprintf("%s: the room on page %d", what, page), func(cl *client) bool {
+			v, ok := latestData[struct {
+				ScreenPage *int `json:"screen_page"`
+			}](cl, "view")
+			return ok && v.ScreenPage != nil && *v.ScreenPage == page
+		})
+	}
+	click := func(id string) func() { return func() { c.b.do(c.remote, id+" on the remote", chromedp.Click(tid(id))) } }
+	turn("›", click("screen-page-next"), 1)
 	shows("the remote's ›", 1)
-	c.shot(c.remote, "course-remote-pages-390x844.png")
 	c.shot(c.small, "course-debrief-7-page2-1280x720.png")
-	c.key(c.small, "] on the projector", "]")
+	c.shot(c.remote, "course-remote-pages-390x844.png")
+	turn("]", func() { c.key(c.small, "] on the projector", "]") }, 2)
 	shows("the projector's ]", 2)
-	c.b.do(c.remote, "‹ on the remote", chromedp.Click(tid("screen-page-prev")))
-	c.b.do(c.remote, "‹ on the remote again", chromedp.Click(tid("screen-page-prev")))
+	turn("‹", click("screen-page-prev"), 1)
+	turn("‹ again", click("screen-page-prev"), 0)
 	shows("‹ twice on the remote", 0)
-	c.b.do(c.remote, "‹ before the first page", chromedp.Click(tid("screen-page-prev")))
+	turn("‹ before the first page", click("screen-page-prev"), -1)
 	shows("‹ before the first page: the last", -1)
 	// A reloaded projector opens on the host's page.
 	c.b.do(c.small, "reload the projector", chromedp.Reload(), chromedp.WaitVisible(tid("game-debrief")))

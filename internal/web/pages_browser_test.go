@@ -715,7 +715,9 @@ func (c *course) turnPages(room string) {
 			return ok && v.ScreenPage != nil && *v.ScreenPage == page
 		})
 	}
-	click := func(id string) func() { return func() { c.b.do(c.remote, id+" on the remote", chromedp.Click(tid(id))) } }
+	click := func(id string) func() {
+		return func() { c.b.do(c.remote, id+" on the remote", chromedp.Click(tid(id))) }
+	}
 	turn("›", click("screen-page-next"), 1)
 	shows("the remote's ›", 1)
 	c.shot(c.small, "course-debrief-7-page2-1280x720.png")

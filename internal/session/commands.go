@@ -34,11 +34,14 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 	case "start":
 		return tx.record(s, evStarted, &noData{})
 	case "next":
+		phase, stage := s.Phase(), s.Stage
 		if err := tx.record(s, evNext, &noData{}); err != nil {
 			return err
 		}
 		// A board reveals its prompts one by one within one phase: show each.
-		tx.Marks.everything()
+		if !phonesStay(phase, s.Phase()) || s.Stage != stage {
+			tx.Marks.everything()
+		}
 		return nil
 	case "end":
 		return tx.record(s, evEnded, &noData{})

@@ -341,9 +341,22 @@ func (tx *Tx) record(s *State, typ string, d any) error {
 	tx.Events = append(tx.Events, store.Event{At: tx.At, Type: typ, Data: raw})
 	if s.Phase() != phase || s.Stage != stage || s.step() != step {
 		tx.Moved = true
-		tx.Marks.everything()
+		if phonesStay(phase, s.Phase()) && s.Stage == stage {
+			tx.Marks.View, tx.Marks.Urgent = true, true
+		} else {
+			tx.Marks.everything()
+		}
 	}
 	return nil
+}
+
+// phonesStay reports whether a change of phase leaves the phones as they
+// are: from a question's reveal to the leaderboard. A phone's reveal frame
+// already carries its result, its standing and the leaderboard, and it
+// keeps showing them; only the host and the projector move on. A phone
+// that connects meanwhile gets the leaderboard's state as any other.
+func phonesStay(from, to string) bool {
+	return from == string(quiz.Reveal) && to == string(quiz.Leaderboard)
 }
 
 // Marks say which audiences a change concerns; the room sends those views

@@ -130,6 +130,7 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, Sector: d.Sector, TokenHash: d.TokenHash, DeviceHash: d.DeviceHash, Joined: at}
 		s.Players = append(s.Players, p)
 		s.byID[p.ID] = p
+		s.indexName(len(s.Players) - 1)
 		s.byToken[p.TokenHash] = p
 		s.active[p.ID] = p.Team
 		s.teamOf[p.Team] = append(s.teamOf[p.Team], p.ID)

@@ -179,7 +179,7 @@ func encodeMeTail(me *session.Me) []byte {
 	if me == nil {
 		return nil
 	}
-	out, err := me.AppendJSON(append(make([]byte, 0, 512), `,"me":`...))
+	out, err := me.AppendJSON(append(make([]byte, 0, 1024), `,"me":`...))
 	if err != nil {
 		return nil
 	}
@@ -355,7 +355,8 @@ func (r *Room) ackWithMe(id, player string) []byte {
 	if len(head) == 0 {
 		return nil
 	}
-	b, err := me.AppendJSON(append(head[:len(head)-1], `,"data":{"me":`...))
+	b := append(make([]byte, 0, len(head)+1024), head[:len(head)-1]...)
+	b, err := me.AppendJSON(append(b, `,"data":{"me":`...))
 	if err != nil {
 		r.log.Error("encode ack", "err", err)
 		return r.ackFrame(id, false)

@@ -78,12 +78,8 @@ type plainMe Me
 // finite reports whether every number in the view is one JSON can hold.
 func (m *Me) finite() bool {
 	ok := func(f float64) bool { return !math.IsInf(f, 0) && !math.IsNaN(f) }
-	for _, a := range []*meAnswer{m.Answer, m.TeamAnswer} {
-		if a != nil && a.Number != nil && !ok(*a.Number) {
-			return false
-		}
-	}
-	return m.Result == nil || ok(m.Result.Fraction)
+	okAnswer := func(a *meAnswer) bool { return a == nil || a.Number == nil || ok(*a.Number) }
+	return okAnswer(m.Answer) && okAnswer(m.TeamAnswer) && (m.Result == nil || ok(m.Result.Fraction))
 }
 
 func (a *meAnswer) appendJSON(dst []byte) []byte {

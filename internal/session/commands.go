@@ -38,8 +38,10 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 		if err := tx.record(s, evNext, &noData{}); err != nil {
 			return err
 		}
-		// A board reveals its prompts one by one within one phase: show each.
-		if !phonesStay(phase, s.Phase()) || s.Stage != stage {
+		// A board reveals its prompts one by one within one phase, and the
+		// podium its places: show each. A quiz's step to another phase is
+		// marked by record, for the audiences it concerns.
+		if s.quizNow() == nil || s.Finished || s.Phase() == phase && s.Stage == stage {
 			tx.Marks.everything()
 		}
 		return nil

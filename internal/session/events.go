@@ -342,13 +342,28 @@ func (tx *Tx) record(s *State, typ string, d any) error {
 	tx.Events = append(tx.Events, store.Event{At: tx.At, Type: typ, Data: raw})
 	if s.Phase() != phase || s.Stage != stage || s.step() != step {
 		tx.Moved = true
-		if phonesStay(phase, s.Phase()) && s.Stage == stage {
+		switch {
+		case s.Stage != stage:
+			tx.Marks.everything()
+		case phonesStay(phase, s.Phase()):
 			tx.Marks.View, tx.Marks.Urgent = true, true
-		} else {
+		case ownStays(phase, s.Phase()):
+			tx.Marks.View, tx.Marks.State, tx.Marks.Urgent = true, true, true
+		default:
 			tx.Marks.everything()
 		}
 	}
 	return nil
+}
+
+// ownStays reports whether a change of phase leaves every phone's own part
+// as it matters: the next question of a quiz opening after a reveal or a
+// leaderboard. The own part then differs only by the last question's
+// answer and result, which the phone shows only for that question; the
+// question goes out as the same bytes to every phone, with no own part to
+// build and encode for each.
+func ownStays(from, to string) bool {
+	return (from == string(quiz.Reveal) || from == string(quiz.Leaderboard)) && to == string(quiz.Open)
 }
 
 // phonesStay reports whether a change of phase leaves the phones as they

@@ -100,8 +100,15 @@ func (s *State) Apply(ev store.Event) error {
 // apply changes the state by one event whose payload d is a pointer of the
 // type payload gives.
 func (s *State) apply(typ string, at time.Time, d any) error {
+	stage := s.Stage
 	if err := s.applyEvent(typ, at, d); err != nil {
 		return err
+	}
+	// A quiz moving on within its stage (to the leaderboard, to the next
+	// question) scores nothing: the standings stay, and the question opens
+	// without ranking every player again first.
+	if typ == evNext && s.Stage == stage && !s.Finished && !s.Between && s.quizNow() != nil {
+		return nil
 	}
 	// The standings every phone shares: a join in the lobby adds one
 	// player at rank 1; an answer scores nothing until its question

@@ -790,9 +790,23 @@ function buildReveal() {
     !poll && (kind === 'wrong' || kind === 'partial') && given && q
       ? h('div', { class: 'p-your-answer' }, h('span', { class: 'kicker', text: teamMode() ? t('team_choice') : t('your_answer') }), describeAnswer(q, given))
       : null,
+    standing(),
     correctBlock(q, r),
     poll && r.explanation ? h('div', { class: 'card p-explain' }, md(r.explanation, { block: true })) : null,
     h('p', { class: 'muted p-look', text: t('look_at_screen') }),
+  );
+}
+
+// The phone's place and its team's, as the leaderboard shows them. The
+// reveal carries them, and the phone keeps showing the reveal while the
+// room looks at the leaderboard: the server sends phones no frame for it.
+function standing() {
+  if (!me.team_score || !me.team_score.rank) return null;
+  return h(
+    'div',
+    { class: 'p-stats', 'data-testid': 'p-standing' },
+    teamMode() ? null : stat(t('your_place'), place(me.score.rank), `${fmtNum(me.score.points)} ${t('points')}`, 'my-rank'),
+    stat(t('team_place'), place(me.team_score.rank), `${me.team.name} · ${fmtNum(me.team_score.points)} ${t('points')}`, 'team-rank'),
   );
 }
 

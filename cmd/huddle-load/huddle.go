@@ -24,6 +24,9 @@ type huddleRoom struct {
 	hconn  *websocket.Conn
 	tokens []string // the phones' tokens, for the restart
 	open   []int64
+	// phoneFrames are the frames the phones had when the last question was
+	// done, before the podium.
+	phoneFrames int64
 }
 
 // newHuddleRoom creates a room for n phones as the signed-in facilitator
@@ -107,6 +110,7 @@ func (r *huddleRoom) play(ctx context.Context, cfg config, seed int64) error {
 		waitFor(ctx, 10*time.Second, func() bool { p, _ := h.state(); return p == "leaderboard" })
 		waitFor(ctx, 10*time.Second, func() bool { return acksIn(s, k) })
 	}
+	r.phoneFrames = s.phoneFrames.Load()        // every question's frames are in: the last acks came
 	if err := h.send(ctx, "next"); err != nil { // podium
 		return err
 	}
@@ -120,7 +124,7 @@ func (r *huddleRoom) recorded() play {
 	for k := range counted {
 		counted[k] = r.h.countedAt(k)
 	}
-	return play{s: r.s, open: r.open, counted: counted}
+	return play{s: r.s, open: r.open, counted: counted, phoneFrames: r.phoneFrames}
 }
 
 // runHuddle plays cfg.rooms rooms at once on a huddle server, cfg.n phones

@@ -156,6 +156,9 @@ type play struct {
 	s       *session
 	open    []int64
 	counted []int64
+	// phoneFrames are the frames the phones had before the podium, which
+	// is no question's; 0 counts them all.
+	phoneFrames int64
 }
 
 // questions turns what the phones of every room recorded into the
@@ -243,7 +246,11 @@ func (r *Result) questions(plays []play, start, end sample) {
 	}
 	var phoneFrames int64
 	for _, pl := range plays {
-		phoneFrames += pl.s.phoneFrames.Load()
+		if pl.phoneFrames > 0 {
+			phoneFrames += pl.phoneFrames
+		} else {
+			phoneFrames += pl.s.phoneFrames.Load()
+		}
 	}
 	if n := float64(phones * r.QuestionsRun); n > 0 {
 		r.FramesPerPhoneQuestion = float64(phoneFrames) / n

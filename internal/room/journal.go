@@ -20,6 +20,15 @@ const (
 	// encoded on the room's goroutine, and a phase change's frames are
 	// still being written out after the room has queued them.
 	snapshotQuiet = time.Second
+	// A big room's snapshot (bigRoom players or more) takes long enough to
+	// encode on the room's goroutine that whatever arrives meanwhile
+	// waits for it: a host's "next" and its question's fan-out, an answer
+	// and its ack. It is therefore taken only once the room has had no
+	// event for snapshotCalm: between questions, while the room looks at
+	// the leaderboard, or after the session. The events in between are in
+	// the log, so nothing is lost meanwhile; a restart replays them.
+	snapshotCalm = 2 * time.Second
+	bigRoom      = 1000
 	// A snapshot over snapshotFree bytes is followed by the next only once
 	// the events since outnumber its size beyond that over
 	// snapshotBytesPerEvent. Writing a big one (57 MB for 10,000 phones after
@@ -50,6 +59,7 @@ type journal struct {
 	log         *slog.Logger
 	clock       Clock
 	post        func(func()) error // runs a function on the room's goroutine
+	big         func() bool        // the room's snapshot waits for snapshotCalm
 	notify      func()             // the storage status changed: the host's view must say so
 	abort       context.Context    // ends store retries
 	every       time.Duration      // least time between two store writes
@@ -69,6 +79,7 @@ type journal struct {
 	snapAt    time.Time // when the last snapshot was taken
 	snapTimer Timer     // takes a snapshot put off by snapshotGap or snapshotQuiet
 	movedAt   time.Time // when the phase last changed
+	lastEvent time.Time // when the last event was accepted
 	snapSize  int       // bytes of the last snapshot
 	waiting   []waiter
 
@@ -103,6 +114,7 @@ func (j *journal) add(evs []store.Event) {
 		j.seq++
 		ev.Seq = j.seq
 		j.unsent = append(j.unsent, ev)
+		j.lastEvent = ev.At
 	}
 }
 
@@ -127,6 +139,9 @@ func (j *journal) persist(snapshot func() ([]byte, error)) {
 	snap := j.snapDue && j.seq-j.snapSeq >= uint64(max(j.snapSize-snapshotFree, 0)/snapshotBytesPerEvent)
 	if snap {
 		wait := max(snapshotGap-now.Sub(j.snapAt), snapshotQuiet-now.Sub(j.movedAt))
+		if j.big != nil && j.big() {
+			wait = max(wait, snapshotCalm-now.Sub(j.lastEvent))
+		}
 		if wait > 0 {
 			snap = false
 			if j.snapTimer == nil {

@@ -442,3 +442,71 @@ func TestAckWaitersReleased(t *testing.T) {
 	}
 	t.Fatalf("%d of 5 closed connections collected: the room still holds the others", collected.Load())
 }
+
+// TestBigSnapshotWaitsForQuiet: in a room of bigRoom players a snapshot,
+// long to encode on the room's goroutine, waits until the room has had no
+// event for snapshotCalm, so that no host command nor answer waits behind
+// it; a phase change alone is not enough, nor is the time since it.
+func TestBigSnapshotWaitsForQuiet(t *testing.T) {
+	f := newFixture(t)
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	var wg sync.WaitGroup
+	players := make([]Joined, bigRoom)
+	for w := range 20 {
+		wg.Go(func() {
+			for i := w; i < bigRoom; i += 20 {
+				j, err := f.room.Join(context.Background(), fmt.Sprint("P", i), "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				players[i] = j
+			}
+		})
+	}
+	wg.Wait()
+	snapSeq := func() uint64 {
+		seq, err := call(context.Background(), f.room, func(reply func(uint64, error)) { reply(f.room.journal.snapSeq, nil) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	f.clock.Advance(2 * snapshotGap) // the joins' own snapshot, if any
+	f.sync0()
+	before := snapSeq()
+	f.clock.Advance(2 * snapshotGap)
+	f.sync0()
+	f.command(host, "h1", "start", nil)
+	phones := make([]*fakeConn, 4)
+	for i := range phones {
+		phones[i] = &fakeConn{}
+		f.room.Attach(phones[i], players[i].Token, "en")
+	}
+	f.sync()
+	// Answers keep coming, each within snapshotCalm of the last: long past
+	// snapshotQuiet after the phase change, still no snapshot.
+	for i, p := range phones {
+		f.clock.Advance(snapshotCalm * 3 / 4)
+		f.sync0()
+		if got := snapSeq(); got != before {
+			t.Fatalf("a snapshot %v after the last event, %v after the phase change", snapshotCalm*3/4, time.Duration(i+1)*snapshotCalm*3/4)
+		}
+		f.command(p, fmt.Sprint("a", i), "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+	}
+	f.clock.Advance(snapshotCalm * 3 / 4)
+	f.sync0()
+	if got := snapSeq(); got != before {
+		t.Fatal("a snapshot before the room was quiet")
+	}
+	// Quiet for snapshotCalm: the snapshot holds every event.
+	f.clock.Advance(snapshotCalm / 4)
+	f.sync0()
+	f.sync0()
+	after := snapSeq()
+	seq, _ := call(context.Background(), f.room, func(reply func(uint64, error)) { reply(f.room.journal.seq, nil) })
+	if after == before || after != seq {
+		t.Fatalf("snapshot at %d (before %d), %d events: want one of every event once quiet", after, before, seq)
+	}
+}

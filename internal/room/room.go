@@ -111,6 +111,7 @@ func newRoom(st *session.State, seq uint64, deps hubDeps) *Room {
 		lastActive: deps.clock.Now(),
 	}
 	r.journal = journal{id: r.id, store: deps.store, log: r.log, clock: deps.clock, post: r.post,
+		big:    func() bool { return len(r.st.Players) >= bigRoom },
 		notify: func() { r.subs.marks.View = true }, abort: deps.abort, every: deps.every, maxBuffered: deps.maxBuffered,
 		seq: seq, durable: seq, snapSeq: seq}
 	hostHash := st.Config.HostHash // a copy: a reissue rewrites the state's while IsHost reads this

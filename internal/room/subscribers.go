@@ -184,12 +184,11 @@ func encodeMeTail(me *session.Me) []byte {
 	if me == nil {
 		return nil
 	}
-	b, err := json.Marshal(me)
+	out, err := me.AppendJSON(append(make([]byte, 0, 1024), `,"me":`...))
 	if err != nil {
 		return nil
 	}
-	out := make([]byte, 0, len(b)+8)
-	return append(append(append(out, `,"me":`...), b...), "}}"...)
+	return append(out, "}}"...)
 }
 
 // parallelMe is how many phones' own views make it worth encoding them on
@@ -358,10 +357,19 @@ func (r *Room) ackWithMe(id, player string) []byte {
 	if me == nil {
 		return r.ackFrame(id, false)
 	}
-	return r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), ID: id,
-		Data: struct {
-			Me *session.Me `json:"me"`
-		}{me}})
+	// The frame without data, then its data added in place of the last
+	// brace: data is frameOut's last field.
+	head := r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), ID: id})
+	if len(head) == 0 {
+		return nil
+	}
+	b := append(make([]byte, 0, len(head)+1024), head[:len(head)-1]...)
+	b, err := me.AppendJSON(append(b, `,"data":{"me":`...))
+	if err != nil {
+		r.log.Error("encode ack", "err", err)
+		return r.ackFrame(id, false)
+	}
+	return append(b, "}}"...)
 }
 
 func (r *Room) errorFrame(id string, err error, lang string) []byte {

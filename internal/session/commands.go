@@ -41,11 +41,16 @@ func (s *State) Exec(tx *Tx, a Actor, typ string, data json.RawMessage) error {
 	case "start":
 		return tx.record(s, evStarted, &noData{})
 	case "next":
+		phase, stage := s.Phase(), s.Stage
 		if err := tx.record(s, evNext, &noData{}); err != nil {
 			return err
 		}
-		// A board reveals its prompts one by one within one phase: show each.
-		tx.Marks.everything()
+		// A board reveals its prompts one by one within one phase, and the
+		// podium its places: show each. A quiz's step to another phase is
+		// marked by record, for the audiences it concerns.
+		if s.quizNow() == nil || s.Finished || s.Phase() == phase && s.Stage == stage {
+			tx.Marks.everything()
+		}
 		return nil
 	case "end":
 		return tx.record(s, evEnded, &noData{})
@@ -176,13 +181,11 @@ func (s *State) Join(tx *Tx, j Joining, limit int) (string, error) {
 	if s.team(team) == nil {
 		return "", ErrNoTeam
 	}
-	for _, p := range s.Players {
-		switch {
-		case p.barred() && (strings.EqualFold(p.Name, j.Name) || j.Device != "" && p.DeviceHash == j.Device):
-			return "", ErrRemoved
-		case !p.Kicked && strings.EqualFold(p.Name, j.Name):
-			return "", ErrNameTaken
-		}
+	// The first player in join order of the same name or device decides,
+	// found through the indexes: a scan of every player made the joins of
+	// a big room quadratic.
+	if err := s.nameRefused(j.Name, j.Device); err != nil {
+		return "", err
 	}
 	if err := tx.record(s, evJoined, &joinedData{Player: j.ID, Name: j.Name, Team: team, Sector: j.Sector, TokenHash: j.TokenHash, DeviceHash: j.Device}); err != nil {
 		return "", err
@@ -195,6 +198,40 @@ func (s *State) Join(tx *Tx, j Joining, limit int) (string, error) {
 		tx.Marks.team(s, team)
 	}
 	return team, nil
+}
+
+// nameRefused says why a name and device may not join: the first player,
+// in join order, who is removed and has that name or device, or who is
+// active and has that name.
+func (s *State) nameRefused(name, device string) error {
+	names := s.byName[foldName(name)]
+	var devs []int
+	if device != "" {
+		devs = s.byDev[device]
+	}
+	for len(names) > 0 || len(devs) > 0 {
+		var i int
+		sameName := len(names) > 0 && (len(devs) == 0 || names[0] <= devs[0])
+		if sameName {
+			i = names[0]
+		} else {
+			i = devs[0]
+		}
+		if len(names) > 0 && names[0] == i {
+			names = names[1:]
+		}
+		if len(devs) > 0 && devs[0] == i {
+			devs = devs[1:]
+		}
+		p := s.Players[i]
+		switch {
+		case p.barred() && (sameName && strings.EqualFold(p.Name, name) || device != "" && p.DeviceHash == device):
+			return ErrRemoved
+		case !p.Kicked && sameName && strings.EqualFold(p.Name, name):
+			return ErrNameTaken
+		}
+	}
+	return nil
 }
 
 // Reissue replaces the host's or the screen's token hash, or both; ""

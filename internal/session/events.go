@@ -105,8 +105,15 @@ func (s *State) Apply(ev store.Event) error {
 // apply changes the state by one event whose payload d is a pointer of the
 // type payload gives.
 func (s *State) apply(typ string, at time.Time, d any) error {
+	stage := s.Stage
 	if err := s.applyEvent(typ, at, d); err != nil {
 		return err
+	}
+	// A quiz moving on within its stage (to the leaderboard, to the next
+	// question) scores nothing: the standings stay, and the question opens
+	// without ranking every player again first.
+	if typ == evNext && s.Stage == stage && !s.Finished && !s.Between && s.quizNow() != nil {
+		return nil
 	}
 	// The standings every phone shares: a join in the lobby adds one
 	// player at rank 1; an answer scores nothing until its question
@@ -135,6 +142,7 @@ func (s *State) applyEvent(typ string, at time.Time, d any) error {
 		p := &Player{ID: d.Player, Name: d.Name, Team: d.Team, Sector: d.Sector, TokenHash: d.TokenHash, DeviceHash: d.DeviceHash, Joined: at}
 		s.Players = append(s.Players, p)
 		s.byID[p.ID] = p
+		s.indexName(len(s.Players) - 1)
 		s.byToken[p.TokenHash] = p
 		s.active[p.ID] = p.Team
 		s.teamOf[p.Team] = append(s.teamOf[p.Team], p.ID)
@@ -353,9 +361,37 @@ func (tx *Tx) record(s *State, typ string, d any) error {
 	tx.Events = append(tx.Events, store.Event{At: tx.At, Type: typ, Data: raw})
 	if s.Phase() != phase || s.Stage != stage || s.step() != step {
 		tx.Moved = true
-		tx.Marks.everything()
+		switch {
+		case s.Stage != stage:
+			tx.Marks.everything()
+		case phonesStay(phase, s.Phase()):
+			tx.Marks.View, tx.Marks.Urgent = true, true
+		case ownStays(phase, s.Phase()):
+			tx.Marks.View, tx.Marks.State, tx.Marks.Urgent = true, true, true
+		default:
+			tx.Marks.everything()
+		}
 	}
 	return nil
+}
+
+// ownStays reports whether a change of phase leaves every phone's own part
+// as it matters: the next question of a quiz opening after a reveal or a
+// leaderboard. The own part then differs only by the last question's
+// answer and result, which the phone shows only for that question; the
+// question goes out as the same bytes to every phone, with no own part to
+// build and encode for each.
+func ownStays(from, to string) bool {
+	return (from == string(quiz.Reveal) || from == string(quiz.Leaderboard)) && to == string(quiz.Open)
+}
+
+// phonesStay reports whether a change of phase leaves the phones as they
+// are: from a question's reveal to the leaderboard. A phone's reveal frame
+// already carries its result, its standing and the leaderboard, and it
+// keeps showing them; only the host and the projector move on. A phone
+// that connects meanwhile gets the leaderboard's state as any other.
+func phonesStay(from, to string) bool {
+	return from == string(quiz.Reveal) && to == string(quiz.Leaderboard)
 }
 
 // Marks say which audiences a change concerns; the room sends those views

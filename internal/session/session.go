@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/huddle-live/huddle/internal/quiz"
 	"github.com/huddle-live/huddle/internal/scenario"
@@ -119,6 +120,8 @@ type State struct {
 	stages  []stage             // one per stage started, indexed by stage
 	byID    map[string]*Player  // every player
 	byToken map[string]*Player  // active players by token hash
+	byName  map[string][]int    // foldName(name) → every player of that name, by index in Players
+	byDev   map[string][]int    // device hash → every player of that device, by index in Players
 	active  quiz.Roster         // active player → team
 	teamOf  map[string][]string // team → its active players in join order (see members)
 	ranks   *ranking            // what every phone's view shares; nil when an event changed it
@@ -145,15 +148,45 @@ func (s *State) reindex() {
 	s.byToken = make(map[string]*Player, len(s.Players))
 	s.active = make(quiz.Roster, len(s.Players))
 	s.teamOf = make(map[string][]string, len(s.Teams))
+	s.byName = make(map[string][]int, len(s.Players))
+	s.byDev = map[string][]int{}
 	s.ranks = nil
-	for _, p := range s.Players {
+	for i, p := range s.Players {
 		s.byID[p.ID] = p
+		s.indexName(i)
 		if !p.Kicked {
 			s.byToken[p.TokenHash] = p
 			s.active[p.ID] = p.Team
 			s.teamOf[p.Team] = append(s.teamOf[p.Team], p.ID)
 		}
 	}
+}
+
+// indexName files the player at Players[i] under its name and device, as
+// Join looks them up.
+func (s *State) indexName(i int) {
+	p := s.Players[i]
+	k := foldName(p.Name)
+	s.byName[k] = append(s.byName[k], i)
+	if p.DeviceHash != "" {
+		s.byDev[p.DeviceHash] = append(s.byDev[p.DeviceHash], i)
+	}
+}
+
+// foldName is the form under which names that strings.EqualFold takes for
+// the same are the same: each letter replaced by the least of its case
+// folding orbit.
+func foldName(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range name {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 // Phase is the room's phase for views: lobby, the current stage's phase,

@@ -249,3 +249,39 @@ func TestTimeUpEveryTeam(t *testing.T) {
 		}
 	}
 }
+
+// TestRankingKeptThroughNext: a quiz's "next" within its stage (to the
+// leaderboard, to the next question) keeps the ranking, which equals a
+// full computation; the stage's end drops it.
+func TestRankingKeptThroughNext(t *testing.T) {
+	for _, mode := range []string{"", "    team_mode: team\n"} {
+		p := newPlay(t, strings.Replace(quizYAML, "    time_limit: 10s\n", mode+"    time_limit: 10s\n", 1), 2)
+		for _, name := range []string{"Anna", "Boris", "Vera"} {
+			p.join(name, "")
+		}
+		p.host("start", nil)
+		p.player("Anna", "answer", map[string]any{"question": "q1", "options": []string{"a"}})
+		p.player("Boris", "answer", map[string]any{"question": "q1", "options": []string{"b"}})
+		p.host("close", nil)
+		_ = p.s.ranking()
+		for step := range 2 { // → leaderboard, → q2
+			kept := p.s.ranks
+			p.host("next", nil)
+			if p.s.ranks != kept {
+				t.Fatalf("next %d (%s) dropped the ranking", step, p.s.Phase())
+			}
+			p.s.ranks = nil
+			if fresh := p.s.ranking(); !reflect.DeepEqual(kept, fresh) {
+				t.Fatalf("next %d: kept %+v\nfresh %+v", step, kept, fresh)
+			}
+		}
+		p.player("Vera", "answer", map[string]any{"question": "q2", "number": 42})
+		p.host("close", nil)
+		p.host("next", nil)
+		_ = p.s.ranking()
+		p.host("next", nil) // the end of the quiz
+		if p.s.ranks != nil {
+			t.Fatalf("the ranking survived the end of the stage (%s)", p.s.Phase())
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,7 +32,8 @@ const boltLockTimeout = 500 * time.Millisecond
 
 // Bolt is a Store in one bbolt file: the embedded default.
 type Bolt struct {
-	db *bolt.DB
+	db        *bolt.DB
+	appending atomic.Int32 // appends under way
 }
 
 // OpenBolt opens or creates the store file at path, creating its directory
@@ -82,7 +84,10 @@ func (b *Bolt) Append(ctx context.Context, room string, events []Event) error {
 	// Batch: the appends of many rooms at once share one transaction and
 	// one disk sync instead of queueing for one each. Its function may run
 	// again on its own if another in the batch fails, so it only writes.
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	// Batch waits up to MaxBatchDelay (10 ms) for company: a lone append,
+	// a single busy room's, commits at once instead, or every ack and join
+	// of that room would wait those 10 ms more per write.
+	put := func(tx *bolt.Tx) error {
 		r, err := tx.Bucket(roomsBucket).CreateBucketIfNotExists([]byte(room))
 		if err != nil {
 			return err
@@ -106,7 +111,14 @@ func (b *Bolt) Append(ctx context.Context, room string, events []Event) error {
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if b.appending.Add(1) == 1 {
+		err = b.db.Update(put)
+	} else {
+		err = b.db.Batch(put)
+	}
+	b.appending.Add(-1)
 	if err != nil {
 		return fmt.Errorf("bolt append room %q: %w", room, err)
 	}

@@ -262,3 +262,24 @@ func TestRedisAccounts(t *testing.T) {
 		return r.Accounts()
 	})
 }
+
+// TestBoltLoneAppendCommitsAtOnce: an append with no other under way does
+// not wait for appends of other rooms to share its disk sync. With the
+// batches' wait set to an hour, it would hang the test.
+func TestBoltLoneAppendCommitsAtOnce(t *testing.T) {
+	b, err := store.OpenBolt(filepath.Join(t.TempDir(), "huddle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.SetBatchDelay(time.Hour)
+	for seq := uint64(1); seq <= 3; seq++ {
+		if err := b.Append(context.Background(), "r1", []store.Event{{Seq: seq, At: time.Now().UTC(), Type: "x", Data: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := b.Events(context.Background(), "r1", 0)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("%d events stored (%v), want 3", len(evs), err)
+	}
+}

@@ -109,9 +109,11 @@ func TestBrowserQuiz(t *testing.T) {
 	b.waitFor(projector, "all three names on the leaderboard", fmt.Sprintf(
 		`(() => { const got = [...document.querySelectorAll('[data-testid="lb-player-name"]')].map(e => e.textContent);
 		          return %s.every(n => got.includes(n)); })()`, jsArray(names)))
-	b.do(phones[0], "the first phone's leaderboard", chromedp.WaitVisible(testid("p-leaderboard")))
+	// The phones keep their reveal through the leaderboard: it shows their
+	// place, as the leaderboard would.
+	b.do(phones[0], "the first phone's standing", chromedp.WaitVisible(testid("p-reveal")), chromedp.WaitVisible(testid("my-rank")))
 	if rank := b.evalString(phones[0], `document.querySelector('[data-testid="my-rank"] strong').textContent`); rank == "" {
-		t.Error("the phone shows no rank on the leaderboard")
+		t.Error("the phone shows no rank during the leaderboard")
 	}
 
 	b.screenshot(projector, "projector-leaderboard-1920x1080.png")

@@ -134,8 +134,7 @@ func TestMalformedFrames(t *testing.T) {
 		}
 		g.host.do("close", nil)
 		g.waitPhones("reveal", q)
-		g.host.do("next", nil)
-		g.waitPhones("leaderboard", q)
+		g.toLeaderboard(q)
 	}
 	sent.Wait()
 	if count < total {

@@ -249,6 +249,17 @@ func (g *game) waitPhones(phase, q string) {
 	}
 }
 
+// toLeaderboard moves the room from q's reveal to its leaderboard. The
+// host and the projector move on; the phones keep their reveal, which
+// carries their standing, and get no frame (TestPhoneFramesPerQuestion).
+func (g *game) toLeaderboard(q string) {
+	g.host.do("next", nil)
+	g.screen.waitFor("the leaderboard after "+q, func(cl *client) bool {
+		v, ok := latestData[struct{ Phase string }](cl, "view")
+		return ok && v.Phase == "leaderboard"
+	})
+}
+
 // answerAll has every phone answer q at random, concurrently, each waiting
 // for its ack.
 func (g *game) answerAll(rng *rand.Rand, q string) {
@@ -345,8 +356,7 @@ func (g *game) play(rng *rand.Rand, from, to int, during func(q string)) {
 			during(q)
 		}
 		g.waitPhones("reveal", q) // everyone answered: closed by "all"
-		g.host.do("next", nil)    // → leaderboard
-		g.waitPhones("leaderboard", q)
+		g.toLeaderboard(q)
 	}
 }
 
@@ -539,8 +549,7 @@ func TestRestartResumes(t *testing.T) {
 				p.answers["q4"] = a
 			}
 			g.waitPhones("reveal", "q4")
-			g.host.do("next", nil)
-			g.waitPhones("leaderboard", "q4")
+			g.toLeaderboard("q4")
 			g.play(rng, 4, len(questionOrder)-1, nil)
 			g.checkScores()
 		})

@@ -223,6 +223,7 @@ type frame struct {
 	Code      string          `json:"code"`
 	Message   string          `json:"message"`
 	Data      json.RawMessage `json:"data"`
+	own       bool            // the client's copy of the own view a state or an ack carried, not a frame of its own
 }
 
 // client is a WebSocket client that keeps the latest frame of each type and
@@ -301,7 +302,7 @@ func (cl *client) read() {
 			Me json.RawMessage `json:"me"`
 		}
 		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me != nil {
-			me := frame{Type: "me", Seq: f.Seq, Time: f.Time, Data: own.Me}
+			me := frame{Type: "me", Seq: f.Seq, Time: f.Time, Data: own.Me, own: true}
 			cl.latest["me"] = me
 			cl.all = append(cl.all, me)
 		}

@@ -50,7 +50,9 @@ export function watchPhone(state, onLeave) {
   else if (state.game) body = note(t('watching_game'), state.game.case ? state.game.case.title : '');
   else if (state.board) body = note(t('watching_board'), state.stage ? state.stage.title : '');
   else if (ph === 'question' && q) [body, stop] = question(q);
-  else if (ph === 'reveal' && q) body = reveal(q, state.reveal);
+  // The reveal already carries the standings, and a phone gets no frame
+  // when the projector moves on to the leaderboard: both show at once.
+  else if (ph === 'reveal' && q) body = h('div', { class: 'p-watch-stack' }, reveal(q, state.reveal), state.leaderboard ? standings(state) : null);
   else if ((ph === 'leaderboard' || ph === 'finished') && state.leaderboard) body = standings(state);
   else body = note(t('watching_lobby'), '');
   const el = h(

@@ -172,7 +172,9 @@ func TestBrowserCourseDay(t *testing.T) {
 		shot = map[int]string{1: "day-reveal", 12: "day-reveal-multiple", 5: "day-reveal-text"}[questions]
 		c.screen("the answer to "+q.ID, fmt.Sprintf(`!!document.querySelector('[data-testid="phase-reveal"][data-question=%q]')`, q.ID), shot)
 		if questions == 2 {
-			c.b.waitFor(watcher, "the answer on the watcher's phone", `!!document.querySelector('[data-testid="watch-reveal"]')`)
+			// The standings come with the answer: phones get no frame when
+			// the projector moves on to the leaderboard.
+			c.b.waitFor(watcher, "the answer and the standings on the watcher's phone", `!!document.querySelector('[data-testid="watch-reveal"]') && !!document.querySelector('[data-testid="watch-standings"]')`)
 			c.shot(watcher, "day-watcher-reveal-360x740.png")
 		}
 		// Next from the projector's own keyboard on odd questions (Space,

@@ -189,10 +189,32 @@ func TestWebSocketLimits(t *testing.T) {
 		s.close()
 	}
 
-	// A flood: the burst passes, then typed refusals, then the socket is closed.
+	// A flood: the burst passes, then typed refusals, then the socket is
+	// closed. The burst goes one frame per reply, so that its replies never
+	// fill the socket's queue (a reader too slow for its replies is dropped
+	// before any refusal); then the rest at once.
 	flood := socks[0]
 	b, _ := json.Marshal(map[string]any{"id": "f", "type": "answer", "data": map[string]any{"question": "q1", "options": []string{"a"}}})
-	for range DefaultLimits.MessageBurst + maxViolations + 5 {
+	limitedYet := false
+	for i := 0; !limitedYet; i++ {
+		if i > DefaultLimits.MessageBurst+1 {
+			t.Fatal("the burst never ran out")
+		}
+		if err := flood.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+		flood.waitFor("a reply", func(cl *client) bool { // called under cl's lock
+			n := 0
+			for _, f := range cl.all {
+				if f.ID == "f" {
+					n++
+					limitedYet = limitedYet || f.Code == "rate_limited"
+				}
+			}
+			return n > i
+		})
+	}
+	for range maxViolations + 5 {
 		if err := flood.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 			break
 		}

@@ -34,6 +34,9 @@ type Hub struct {
 	codes map[string]*Room
 	wg    sync.WaitGroup
 	down  bool
+
+	cl          *cluster // nil on one process
+	stopCluster sync.Once
 }
 
 type hubDeps struct {
@@ -220,6 +223,7 @@ func (h *Hub) Sweep(ctx context.Context) int {
 			h.deps.log.Error("expire room: delete from store", "room", r.id, "err", err)
 			continue
 		}
+		h.forget(ctx, r)
 		h.deps.log.Info("room expired", "room", r.id, "code", r.code)
 		n++
 	}
@@ -307,6 +311,14 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	host, screen := newToken(), newToken()
 	cfg.HostHash, cfg.ScreenHash = session.HashToken(host), session.HashToken(screen)
 	candidates := joinCodes(codeTries) // drawn before the lock: it guards every room's lookup
+	var lease store.Lease
+	if h.cl != nil {
+		// Codes are unique across the processes, and the room is this
+		// process's from its first event.
+		if candidates, lease, err = h.cl.prepare(ctx, cfg.ID, candidates); err != nil {
+			return nil, err
+		}
+	}
 
 	h.mu.Lock()
 	if h.down {
@@ -330,11 +342,21 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 		h.mu.Unlock()
 		return nil, err
 	}
-	r := newRoom(st, 0, h.deps)
+	deps := h.deps
+	if h.cl != nil {
+		deps.store = h.cl.cs.Fenced(cfg.ID, lease)
+	}
+	r := newRoom(st, 0, deps)
+	if h.cl != nil {
+		h.cl.adopt(r, lease)
+	}
 	r.journal.add([]store.Event{created})
 	r.journal.snapDue = true
 	h.startLocked(r)
 	h.mu.Unlock()
+	if h.cl != nil {
+		h.cl.created(r)
+	}
 
 	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
 		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
@@ -379,6 +401,9 @@ func (h *Hub) startLocked(r *Room) {
 		defer h.wg.Done()
 		defer cancel()
 		r.run(ctx)
+		if h.cl != nil {
+			h.cl.released(r)
+		}
 	}()
 }
 
@@ -403,6 +428,9 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	ids, err := h.deps.store.Rooms(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list rooms: %w", err)
+	}
+	if h.cl != nil {
+		return h.cl.restore(ctx, ids)
 	}
 	n, expired := 0, 0
 	now := h.deps.clock.Now()
@@ -517,6 +545,7 @@ func (h *Hub) Delete(ctx context.Context, id string) error {
 	if err := h.deps.store.Delete(ctx, r.id); err != nil {
 		return fmt.Errorf("delete room %s: %w", r.id, err)
 	}
+	h.forget(ctx, r)
 	h.deps.log.Info("room deleted", "room", r.id, "code", r.code)
 	return nil
 }
@@ -534,13 +563,17 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.wg.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
-		h.giveUp()
-		return nil
 	case <-ctx.Done():
 		h.giveUp()
 		<-done
-		return fmt.Errorf("shutdown: %w", ctx.Err())
+		err = fmt.Errorf("shutdown: %w", ctx.Err())
 	}
+	h.giveUp()
+	if h.cl != nil {
+		h.stopCluster.Do(h.cl.stop)
+	}
+	return err
 }

@@ -200,7 +200,7 @@ func (w *wsConn) ping(timeout time.Duration) {
 // request, its headers and the handlers' frames are let go for the
 // socket's life, and the reader starts on a small stack.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+	rm := s.hub.Handle(chi.URLParam(r, "room"))
 	if !s.track() {
 		s.writeError(w, r, session.ErrStopped)
 		return
@@ -225,7 +225,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 
 // serveSocket waits for hello, attaches the socket to its room and forwards
 // client frames until the socket closes.
-func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, cookie string) {
+func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, cookie string) {
 	defer s.sockets.Done()
 	s.hold(raw)
 	defer s.release(raw)

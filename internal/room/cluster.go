@@ -191,7 +191,10 @@ func (cl *cluster) watch() {
 			ctx, cancel := context.WithTimeout(cl.h.ctx, cl.lease/3)
 			ok, err := cl.cs.Renew(ctx, r.id, r.lease, cl.lease)
 			cancel()
-			if err == nil && !ok {
+			switch {
+			case err == nil && ok:
+				r.renewed.Store(time.Now().UnixNano())
+			case err == nil:
 				r.log.Warn("room lease lost: stepping down")
 				cl.stepDown(r)
 			}
@@ -303,8 +306,17 @@ func (cl *cluster) run(ctx context.Context, id string, l store.Lease) (*Room, er
 // fenced writes, relayed sockets.
 func (cl *cluster) adopt(r *Room, l store.Lease) {
 	r.lease = l
+	r.renewed.Store(time.Now().UnixNano())
 	r.relay = &relayOut{cl: cl, room: r.id, token: l.Token, conns: map[relayKey]*relayConn{}, batches: map[string]*batch{}}
 	r.journal.lost = func() { cl.stepDown(r) }
+}
+
+// lapsed reports whether the room's lease may have run out: the process
+// was paused or cut from Redis. Such a room answers nothing until it has
+// renewed the lease or stepped down, so that a former owner never answers
+// from a stale state.
+func (cl *cluster) lapsed(r *Room) bool {
+	return time.Since(time.Unix(0, r.renewed.Load())) >= cl.lease
 }
 
 // stepDown stops a room whose lease has passed to another process: its
@@ -453,6 +465,9 @@ func (cl *cluster) roomOp(id string, payload []byte) {
 	}
 	switch op.Op {
 	case "attach", "detach", "command":
+		if op.Op == "command" && cl.lapsed(r) {
+			return
+		}
 		op := op
 		_ = r.post(func() { r.relay.run(r, op) })
 	case "join", "reissue", "host":

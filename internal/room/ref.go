@@ -22,7 +22,7 @@ type Ref struct {
 	cl *cluster
 
 	checking sync.Mutex // one check at a time: a lost take-over must not unsubscribe a won one
-	mu             sync.Mutex
+	mu       sync.Mutex
 	room     *Room       // while this process runs the room
 	owner    store.Lease // the owner's lease, while another process runs it
 	attached uint64      // the owner's token this process's sockets were last attached to
@@ -284,7 +284,9 @@ func (ref *Ref) Command(c Conn, id, typ string, data json.RawMessage) {
 	ref.mu.Lock()
 	defer ref.mu.Unlock()
 	if ref.room != nil {
-		ref.room.Command(c, id, typ, data)
+		if !ref.cl.lapsed(ref.room) { // else dropped: sent again after the next welcome
+			ref.room.Command(c, id, typ, data)
+		}
 		return
 	}
 	rc := ref.conns[c]

@@ -528,3 +528,4 @@ func waitLog(p *proc, s string, limit time.Duration) bool {
 	}
 	return false
 }
+

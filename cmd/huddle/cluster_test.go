@@ -528,4 +528,3 @@ func waitLog(p *proc, s string, limit time.Duration) bool {
 	}
 	return false
 }
-

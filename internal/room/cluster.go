@@ -66,6 +66,10 @@ type cluster struct {
 	nextConn uint64
 	pending  map[uint64]chan reply
 	nextReq  uint64
+	// loading holds what arrives for a room between this process taking
+	// its lease and the room running here: a peer that sees the new lease
+	// attaches its sockets at once, and those attaches must not be lost.
+	loading map[string][]roomOp
 }
 
 type outMsg struct {
@@ -87,7 +91,8 @@ func newCluster(h *Hub, cfg ClusterConfig) (*cluster, error) {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	cl := &cluster{h: h, cs: cfg.Store, node: cfg.Node, lease: cfg.Lease, bus: bus, pub: make(chan outMsg, 4096),
-		refs: map[string]*Ref{}, remote: map[uint64]*remoteConn{}, pending: map[uint64]chan reply{}}
+		refs: map[string]*Ref{}, remote: map[uint64]*remoteConn{}, pending: map[uint64]chan reply{},
+		loading: map[string][]roomOp{}}
 	return cl, nil
 }
 
@@ -252,21 +257,55 @@ func (cl *cluster) ref(id string) *Ref {
 // snapshot and log, and says so to the others. nil when another process
 // holds the lease.
 func (cl *cluster) takeOver(ctx context.Context, id string) (*Room, error) {
+	if !cl.hold(id) {
+		return nil, nil // another goroutine of this process is taking it
+	}
 	if err := cl.bus.Subscribe(ctx, "room:"+id); err != nil {
+		cl.unhold(id, nil)
 		return nil, err
 	}
 	l, ok, err := cl.cs.Acquire(ctx, id, cl.node, cl.lease)
 	if err != nil || !ok {
+		cl.unhold(id, nil)
 		_ = cl.bus.Unsubscribe(context.WithoutCancel(ctx), "room:"+id)
 		return nil, err
 	}
 	r, err := cl.run(ctx, id, l)
+	cl.unhold(id, r)
 	if err != nil {
 		_ = cl.cs.Release(context.WithoutCancel(ctx), id, l)
 		_ = cl.bus.Unsubscribe(context.WithoutCancel(ctx), "room:"+id)
 		return nil, err
 	}
 	return r, nil
+}
+
+// hold starts keeping what arrives for room id until unhold: false when
+// it is kept already.
+func (cl *cluster) hold(id string) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if _, ok := cl.loading[id]; ok {
+		return false
+	}
+	cl.loading[id] = []roomOp{}
+	return true
+}
+
+// unhold hands what was kept for room id to r, now running here, in the
+// order it came (nil: the room is not run here, the ops are dropped and
+// their senders find the owner again).
+func (cl *cluster) unhold(id string, r *Room) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock() // held while posting: an op arriving meanwhile waits, and keeps its order
+	ops := cl.loading[id]
+	delete(cl.loading, id)
+	if r == nil {
+		return
+	}
+	for _, op := range ops {
+		cl.dispatch(r, op)
+	}
 }
 
 func (cl *cluster) run(ctx context.Context, id string, l store.Lease) (*Room, error) {
@@ -283,7 +322,7 @@ func (cl *cluster) run(ctx context.Context, id string, l store.Lease) (*Room, er
 	deps := h.deps
 	deps.store = fenced
 	r := newRoom(ld.st, ld.seq, deps)
-	r.lastActive, r.journal.snapSeq, r.journal.snapSize = ld.last, ld.snapSeq, ld.snapSize
+	r.resume(ld)
 	cl.adopt(r, l)
 	h.mu.Lock()
 	if h.down {
@@ -459,10 +498,22 @@ func (cl *cluster) roomOp(id string, payload []byte) {
 	if json.Unmarshal(payload, &op) != nil || op.Node == "" {
 		return
 	}
+	cl.mu.Lock()
+	if ops, ok := cl.loading[id]; ok {
+		cl.loading[id] = append(ops, op)
+		cl.mu.Unlock()
+		return
+	}
+	cl.mu.Unlock()
 	r := cl.h.Room(id)
 	if r == nil {
 		return // not ours (any more): the sender finds the owner again
 	}
+	cl.dispatch(r, op)
+}
+
+// dispatch hands an op to room r, which this process runs.
+func (cl *cluster) dispatch(r *Room, op roomOp) {
 	switch op.Op {
 	case "attach", "detach", "command":
 		if op.Op == "command" && cl.lapsed(r) {
@@ -544,7 +595,9 @@ func (cl *cluster) prepare(ctx context.Context, id string, candidates []string) 
 	if code == "" {
 		return nil, store.Lease{}, session.ErrTooManyRooms
 	}
+	cl.hold(id) // a new id: nobody else holds it
 	if err := cl.bus.Subscribe(ctx, "room:"+id); err != nil {
+		cl.unhold(id, nil)
 		return nil, store.Lease{}, err
 	}
 	l, ok, err := cl.cs.Acquire(ctx, id, cl.node, cl.lease)
@@ -552,6 +605,7 @@ func (cl *cluster) prepare(ctx context.Context, id string, candidates []string) 
 		err = fmt.Errorf("create room %s: its lease is taken", id)
 	}
 	if err != nil {
+		cl.unhold(id, nil)
 		return nil, store.Lease{}, err
 	}
 	cl.mu.Lock()
@@ -560,8 +614,13 @@ func (cl *cluster) prepare(ctx context.Context, id string, candidates []string) 
 	return []string{code}, l, nil
 }
 
-// created ties a room this process has just created to its Ref.
-func (cl *cluster) created(r *Room) {
+// created ties a room this process has just created to its Ref (nil: the
+// creation failed after prepare).
+func (cl *cluster) created(id string, r *Room) {
+	cl.unhold(id, r)
+	if r == nil {
+		return
+	}
 	cl.mu.Lock()
 	ref := cl.refs[r.id]
 	cl.mu.Unlock()
@@ -569,6 +628,19 @@ func (cl *cluster) created(r *Room) {
 		ref.mu.Lock()
 		ref.room = r
 		ref.mu.Unlock()
+	}
+}
+
+// abandon gives up a room whose creation failed after prepare.
+func (cl *cluster) abandon(ctx context.Context, id, code string, l store.Lease) {
+	ctx = context.WithoutCancel(ctx)
+	cl.mu.Lock()
+	delete(cl.refs, id)
+	cl.mu.Unlock()
+	_ = cl.cs.Release(ctx, id, l)
+	_ = cl.bus.Unsubscribe(ctx, "room:"+id)
+	if err := cl.cs.FreeCode(ctx, code, id); err != nil {
+		cl.h.deps.log.Warn("free join code", "room", id, "err", err)
 	}
 }
 

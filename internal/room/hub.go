@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -319,7 +320,28 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 			return nil, err
 		}
 	}
+	r, err := h.start(cfg, candidates, lease)
+	if h.cl != nil {
+		h.cl.created(cfg.ID, r)
+		if err != nil {
+			h.cl.abandon(ctx, cfg.ID, candidates[0], lease)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
+		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
+	}); err != nil {
+		return nil, fmt.Errorf("create room: %w", err)
+	}
+	h.deps.log.Info("room created", "room", cfg.ID, "code", r.code, "scenario", sc.ID, "team_mode", cfg.TeamMode)
+	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
+}
 
+// start makes and starts a new room with its first event, with one of the
+// candidate join codes, under lease with a cluster.
+func (h *Hub) start(cfg session.Config, candidates []string, lease store.Lease) (*Room, error) {
 	h.mu.Lock()
 	if h.down {
 		h.mu.Unlock()
@@ -354,17 +376,7 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	r.journal.snapDue = true
 	h.startLocked(r)
 	h.mu.Unlock()
-	if h.cl != nil {
-		h.cl.created(r)
-	}
-
-	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
-		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
-	}); err != nil {
-		return nil, fmt.Errorf("create room: %w", err)
-	}
-	h.deps.log.Info("room created", "room", cfg.ID, "code", cfg.Code, "scenario", sc.ID, "team_mode", cfg.TeamMode)
-	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
+	return r, nil
 }
 
 // joinCodes draws n random 6-digit join codes.
@@ -463,7 +475,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			continue
 		}
 		r := newRoom(st, seq, h.deps)
-		r.lastActive, r.journal.snapSeq, r.journal.snapSize = last, l.snapSeq, l.snapSize
+		r.resume(l)
 		h.startLocked(r)
 		live := len(h.rooms)
 		h.mu.Unlock()
@@ -487,6 +499,7 @@ type loaded struct {
 	snapSeq  uint64    // the snapshot's; 0 when the whole log was replayed
 	snapSize int       // the snapshot's bytes
 	last     time.Time // the last event's
+	cmds     []string  // the command ids of the last events, oldest first (Event.Cmd)
 }
 
 // load rebuilds a room's state: its snapshot, then every event after it. A
@@ -499,17 +512,19 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 	if err != nil {
 		return loaded{}, err
 	}
-	var events []store.Event
+	var events, before []store.Event
 	if ok && snap.Seq > 0 {
-		evs, err := s.Events(ctx, id, snap.Seq-1)
+		// From maxRecent events before the snapshot: their command ids.
+		evs, err := s.Events(ctx, id, snap.Seq-1-min(snap.Seq-1, maxRecent))
 		if err != nil {
 			return loaded{}, err
 		}
-		if len(evs) == 0 || evs[0].Seq != snap.Seq {
+		i := slices.IndexFunc(evs, func(e store.Event) bool { return e.Seq >= snap.Seq })
+		if i < 0 || evs[i].Seq != snap.Seq {
 			log.Warn("restore room: snapshot ahead of the event log; replaying the log alone", "room", id, "snapshot_seq", snap.Seq)
 			ok = false
 		} else {
-			events = evs[1:]
+			before, events = evs[:i+1], evs[i+1:]
 		}
 	}
 	l := loaded{}
@@ -525,7 +540,23 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 	if n := len(events); n > 0 {
 		l.last = events[n-1].At
 	}
+	for _, evs := range [][]store.Event{before, events} {
+		for _, e := range evs {
+			if e.Cmd != "" {
+				l.cmds = append(l.cmds, e.Cmd)
+			}
+		}
+	}
 	return l, nil
+}
+
+// resume readies a loaded room's state beyond the session's: its last
+// activity, snapshot and the command ids it has applied.
+func (r *Room) resume(ld loaded) {
+	r.lastActive, r.journal.snapSeq, r.journal.snapSize = ld.last, ld.snapSeq, ld.snapSize
+	for _, k := range ld.cmds {
+		r.recent.add(k)
+	}
 }
 
 // Delete stops a room at once and removes it from memory and the store, as

@@ -85,8 +85,8 @@ func (ref *Ref) check(ctx context.Context, demand bool) {
 			ref.becomeLocal(r)
 			return
 		}
-		if l, ok, err = cl.cs.Holder(ctx, ref.id); err != nil || !ok {
-			return
+		if l, ok, err = cl.cs.Holder(ctx, ref.id); err != nil || !ok || l.Node == cl.node {
+			return // or another goroutine here is loading it, and attaches the sockets
 		}
 	}
 	ref.mu.Lock()

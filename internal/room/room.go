@@ -403,7 +403,11 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		return
 	}
 	tx := r.begin()
-	err := r.end(tx, r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data))
+	err := r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data)
+	if n := len(tx.Events); n > 0 {
+		tx.Events[n-1].Cmd = key // the log remembers the id for the room's next load
+	}
+	err = r.end(tx, err)
 	switch {
 	case errors.Is(err, session.ErrDuplicate):
 		r.recent.add(key)

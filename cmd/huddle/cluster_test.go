@@ -59,6 +59,11 @@ type cluster struct {
 }
 
 func newCluster(t *testing.T, questions int) *cluster {
+	return newClusterFor(t, clusterScenario(questions))
+}
+
+// newClusterFor is newCluster with the scenario "cluster" given as YAML.
+func newClusterFor(t *testing.T, scenario string) *cluster {
 	url, prefix := storetest.RedisURL(t), storetest.UniquePrefix(t)
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -68,7 +73,7 @@ func newCluster(t *testing.T, questions int) *cluster {
 	t.Cleanup(func() { _ = c.rdb.Close() })
 	for i := range 3 {
 		in := newInstance(t, "REDIS_URL="+url, "HUDDLE_REDIS_PREFIX="+prefix, fmt.Sprintf("HUDDLE_NODE=n%d", i))
-		if err := os.WriteFile(filepath.Join(in.dir, "scenarios", "cluster.yaml"), []byte(clusterScenario(questions)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(in.dir, "scenarios", "cluster.yaml"), []byte(scenario), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if i > 0 { // one facilitator, in the shared Redis
@@ -455,31 +460,41 @@ func (q *quiz) acknowledged(qid string, sent []string, logs func() string) {
 	}
 }
 
+// auditEvent is an entry of the audit log.
+type auditEvent struct {
+	Type string `json:"type"`
+	Data struct {
+		Player   string `json:"player"`
+		Question string `json:"question"`
+		By       string `json:"by"`
+	} `json:"data"`
+}
+
+// audit reads the room's audit log through the proxy.
+func (c *cluster) audit(room createdRoom) []auditEvent {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.proxy+"/api/rooms/"+room.Room+"/audit.json", nil)
+	req.Header.Set("Authorization", "Bearer "+room.HostToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var audit struct {
+		Events []auditEvent `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&audit); err != nil || resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("audit: %d %v", resp.StatusCode, err)
+	}
+	return audit.Events
+}
+
 // checkAudit reads the audit log through the proxy: each answer once,
 // every acknowledged one there.
 func (q *quiz) checkAudit() {
 	q.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, q.c.proxy+"/api/rooms/"+q.room.Room+"/audit.json", nil)
-	req.Header.Set("Authorization", "Bearer "+q.room.HostToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		q.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var audit struct {
-		Events []struct {
-			Type string `json:"type"`
-			Data struct {
-				Player   string `json:"player"`
-				Question string `json:"question"`
-			} `json:"data"`
-		} `json:"events"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&audit); err != nil || resp.StatusCode != http.StatusOK {
-		q.t.Fatalf("audit: %d %v", resp.StatusCode, err)
-	}
 	seen := map[string]int{}
-	for _, ev := range audit.Events {
+	for _, ev := range q.c.audit(q.room) {
 		if ev.Type == "answered" {
 			seen[ev.Data.Question+"/"+ev.Data.Player]++
 		}
@@ -604,6 +619,48 @@ func TestClusterHandover(t *testing.T) {
 	q.checkAudit()
 	t.Logf("%d phones, %d SIGTERMs of the owner: %d acknowledged answers, 0 lost, 0 twice; %d sockets reconnected through the proxy; longest gap on the other processes (SIGTERM to the next owner's welcome) %v",
 		phones, terms, len(q.acked), moved, worst.Round(time.Millisecond))
+}
+
+// TestClusterUnheldRoom kills the owner of a room on which no process has
+// a socket or a request, in the middle of a timed question: another
+// process finds the room nobody holds and takes it over, and the
+// question's timer closes the question there.
+func TestClusterUnheldRoom(t *testing.T) {
+	c := newClusterFor(t, strings.Replace(clusterScenario(2), "time_limit: 10m", "time_limit: 8s", 1))
+	room := c.create(0)
+	host := newPeer(t, c.procs[0].base, room.Room, room.HostToken) // on the owner alone
+	host.send("h1", "start", nil)
+	if !host.wait(30*time.Second, func() bool { _, ok := host.replies["h1"]; return ok }) {
+		t.Fatal("start: no reply")
+	}
+	host.stop()
+	killed := time.Now()
+	c.procs[0].kill()
+	var taken time.Duration
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if o, _ := c.lease(room.Room); o > 0 {
+			taken = time.Since(killed)
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("nobody took the room over\n%s", c.logs())
+		}
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		closed := ""
+		for _, ev := range c.audit(room) {
+			if ev.Type == "closed" {
+				closed = ev.Data.By
+			}
+		}
+		if closed == "time" {
+			break
+		}
+		if closed != "" || time.Now().After(end) {
+			t.Fatalf("question closed by %q after the takeover, want by its timer\n%s", closed, c.logs())
+		}
+	}
+	t.Logf("the room nobody held was taken over %v after its owner's SIGKILL; its question closed on time", taken.Round(time.Millisecond))
 }
 
 // TestClusterStoppedOwner stops the room's owner with SIGSTOP past its

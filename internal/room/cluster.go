@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type ClusterStore interface {
 	Release(ctx context.Context, room string, l store.Lease) error
 	Holder(ctx context.Context, room string) (store.Lease, bool, error)
 	Exists(ctx context.Context, room string) (bool, error)
+	Unheld(ctx context.Context) ([]string, error)
 	ReserveCode(ctx context.Context, code, room string) (bool, error)
 	CodeRoom(ctx context.Context, code string) (string, error)
 	FreeCode(ctx context.Context, code, room string) error
@@ -186,11 +188,16 @@ func (cl *cluster) watch() {
 	defer cl.wg.Done()
 	t := time.NewTicker(cl.lease / 6)
 	defer t.Stop()
+	nextScan := time.Now().Add(cl.scanEvery())
 	for {
 		select {
 		case <-t.C:
 		case <-cl.h.ctx.Done():
 			return
+		}
+		if time.Now().After(nextScan) {
+			cl.scan()
+			nextScan = time.Now().Add(cl.scanEvery())
 		}
 		for _, r := range cl.h.live() {
 			ctx, cancel := context.WithTimeout(cl.h.ctx, cl.lease/3)
@@ -216,6 +223,49 @@ func (cl *cluster) watch() {
 			}
 			ref.check(cl.h.ctx, false)
 		}
+	}
+}
+
+// scanEvery is the time between two looks for rooms nobody holds: a lease,
+// and up to half a lease more at random so that the processes do not all
+// look at once.
+func (cl *cluster) scanEvery() time.Duration {
+	return cl.lease + mrand.N(cl.lease/2)
+}
+
+// scan takes over the rooms nobody holds: their owner died, or lost its
+// lease, while no process had a socket or a request on them, so nobody
+// else would. Their timers run again here.
+func (cl *cluster) scan() {
+	ctx, cancel := context.WithTimeout(cl.h.ctx, opTimeout)
+	defer cancel()
+	ids, err := cl.cs.Unheld(ctx)
+	if err != nil {
+		cl.h.deps.log.Warn("cluster: look for rooms nobody holds", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		if cl.h.Room(id) != nil {
+			continue // stepping down, or just created
+		}
+		r, err := cl.takeOver(ctx, id)
+		if err != nil {
+			cl.h.deps.log.Warn("take over room", "room", id, "err", err)
+		}
+		if r == nil {
+			continue // another process was quicker
+		}
+		cl.mu.Lock()
+		ref := cl.refs[id]
+		if ref == nil {
+			ref = &Ref{id: id, cl: cl, conns: map[Conn]*remoteConn{}}
+			cl.refs[id] = ref
+		}
+		cl.mu.Unlock()
+		ref.becomeLocal(r)
 	}
 }
 

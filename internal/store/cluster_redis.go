@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,6 +140,32 @@ func (r *Redis) Holder(ctx context.Context, room string) (l Lease, ok bool, err 
 		return Lease{}, false, fmt.Errorf("redis lease of room %q: bad value %q", room, v)
 	}
 	return Lease{Node: node, Token: t}, true, nil
+}
+
+// Unheld returns the stored rooms whose lease nobody holds: their owner
+// died, or stepped down, while no process had a socket on them.
+func (r *Redis) Unheld(ctx context.Context) ([]string, error) {
+	rooms, err := r.client.SMembers(ctx, r.roomsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis unheld rooms: %w", err)
+	}
+	var out []string
+	for chunk := range slices.Chunk(rooms, 500) {
+		keys := make([]string, len(chunk))
+		for i, id := range chunk {
+			keys[i] = r.leaseKey(id)
+		}
+		vals, err := r.client.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redis unheld rooms: %w", err)
+		}
+		for i, v := range vals {
+			if v == nil {
+				out = append(out, chunk[i])
+			}
+		}
+	}
+	return out, nil
 }
 
 // Exists reports whether the room is stored.

@@ -439,8 +439,8 @@ func (cl *cluster) stepDown(r *Room) {
 // released runs when a room this process owned has stopped: the lease is
 // given up and the others told, so that one of them takes the room at once.
 func (cl *cluster) released(r *Room) {
-	if r.keepConns.Load() {
-		return // stepped down: the lease is another's
+	if r.keepConns.Load() || r.gone.Load() {
+		return // stepped down: the lease is another's; or deleted: forget frees it
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -457,6 +457,12 @@ func (cl *cluster) released(r *Room) {
 func (cl *cluster) ownerNews(msg string) {
 	f := strings.Fields(msg)
 	if len(f) != 3 {
+		return
+	}
+	if f[2] == goneToken {
+		if f[1] != cl.node {
+			cl.gone(f[0])
+		}
 		return
 	}
 	token, err := strconv.ParseUint(f[2], 10, 64)
@@ -722,7 +728,8 @@ func (cl *cluster) restore(ctx context.Context, ids []string) (int, error) {
 	return n, nil
 }
 
-// forget frees a deleted room's join code and lease keys.
+// forget frees a deleted room's join code and lease keys, and tells the
+// other processes, whose sockets on the room are closed as room_gone.
 func (h *Hub) forget(ctx context.Context, r *Room) {
 	if h.cl == nil {
 		return
@@ -730,7 +737,43 @@ func (h *Hub) forget(ctx context.Context, r *Room) {
 	if err := h.cl.cs.FreeCode(ctx, r.code, r.id); err != nil {
 		h.deps.log.Error("free join code", "room", r.id, "err", err)
 	}
-	h.cl.mu.Lock()
-	delete(h.cl.refs, r.id)
-	h.cl.mu.Unlock()
+	_ = h.cl.bus.Unsubscribe(ctx, "room:"+r.id)
+	h.cl.gone(r.id)
+	if _, err := h.cl.cs.Publish(ctx, ownersChan, fmt.Appendf(nil, "%s %s %s", r.id, h.cl.node, goneToken)); err != nil {
+		h.deps.log.Warn("tell the other processes of a room gone", "room", r.id, "err", err)
+	}
+}
+
+// goneToken stands for the token on the owners channel when a room is deleted.
+const goneToken = "gone"
+
+// gone closes this process's sockets on a deleted room as a room that
+// expired: the page stops reconnecting and says so.
+func (cl *cluster) gone(id string) {
+	cl.mu.Lock()
+	ref := cl.refs[id]
+	delete(cl.refs, id)
+	cl.mu.Unlock()
+	if ref == nil {
+		return
+	}
+	ref.mu.Lock()
+	conns := make([]*remoteConn, 0, len(ref.conns))
+	for _, rc := range ref.conns {
+		conns = append(conns, rc)
+	}
+	clear(ref.conns)
+	ref.room, ref.owner, ref.attached = nil, store.Lease{}, 0
+	ref.mu.Unlock()
+	cl.mu.Lock()
+	for _, rc := range conns {
+		delete(cl.remote, rc.id)
+	}
+	cl.mu.Unlock()
+	info := session.CodeRoomGone.Info()
+	for _, rc := range conns {
+		b, _ := json.Marshal(map[string]string{"type": "error", "code": string(session.CodeRoomGone), "message": session.CodeRoomGone.Message(rc.lang)})
+		rc.c.Send(b)
+		rc.c.Close(info.Close, "room gone")
+	}
 }

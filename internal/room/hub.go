@@ -218,6 +218,7 @@ func (h *Hub) Sweep(ctx context.Context) int {
 		delete(h.rooms, r.id)
 		delete(h.codes, r.code)
 		h.mu.Unlock()
+		r.gone.Store(true)
 		r.cancel()
 		<-r.done
 		if err := h.deps.store.Delete(ctx, r.id); err != nil {
@@ -571,6 +572,7 @@ func (h *Hub) Delete(ctx context.Context, id string) error {
 	delete(h.rooms, r.id)
 	delete(h.codes, r.code)
 	h.mu.Unlock()
+	r.gone.Store(true)
 	r.cancel()
 	<-r.done
 	if err := h.deps.store.Delete(ctx, r.id); err != nil {

@@ -87,6 +87,7 @@ type Room struct {
 	lease     store.Lease
 	relay     *relayOut
 	keepConns atomic.Bool
+	gone      atomic.Bool  // deleted or expired: its lease is not handed on
 	renewed   atomic.Int64 // when the lease was last taken or renewed, in Unix ns
 
 	// Owned by the loop goroutine.

@@ -79,6 +79,7 @@ type outMsg struct {
 	payload []byte
 	room    *Room  // the sender, told when the channel has no listener
 	node    string // the node the channel is for
+	ref     *Ref   // the sender of a socket's op, told when the publish failed
 }
 
 func newCluster(h *Hub, cfg ClusterConfig) (*cluster, error) {
@@ -132,12 +133,22 @@ func (cl *cluster) publisher() {
 			cancel()
 			if err != nil {
 				cl.h.deps.log.Warn("cluster publish", "channel", m.channel, "err", err)
+				if m.ref != nil {
+					// A command may be lost: attach the sockets again once
+					// Redis answers, so that their pages send their outboxes.
+					m.ref.reattach()
+				}
 				continue
 			}
 			if n == 0 && m.room != nil {
 				// The process the frames were for is gone: its sockets too.
 				r, node := m.room, m.node
 				_ = r.post(func() { r.relay.dropNode(r, node) })
+			}
+			if n == 0 && m.ref != nil {
+				// The owner did not listen (it is gone, or listening again
+				// after a lost connection): attach again when there is one.
+				m.ref.reattach()
 			}
 		case <-cl.h.ctx.Done():
 			return
@@ -160,6 +171,20 @@ func (cl *cluster) listen() {
 	defer cl.wg.Done()
 	for m := range cl.bus.Messages() {
 		switch {
+		case m.Resubscribed:
+			// Frames and acks sent to this process meanwhile are lost:
+			// its sockets are attached again and get whole views, and
+			// their pages send what was not acknowledged.
+			cl.h.deps.log.Info("cluster: listening again after a lost connection to Redis")
+			cl.mu.Lock()
+			refs := make([]*Ref, 0, len(cl.refs))
+			for _, ref := range cl.refs {
+				refs = append(refs, ref)
+			}
+			cl.mu.Unlock()
+			for _, ref := range refs {
+				ref.reattach()
+			}
 		case m.Channel == ownersChan:
 			cl.ownerNews(string(m.Payload))
 		case strings.HasPrefix(m.Channel, "room:"):
@@ -270,9 +295,9 @@ func (cl *cluster) scan() {
 }
 
 // ref returns the room's Ref, made on first use: nil when no process runs
-// the room and the store does not hold it. A room nobody runs is taken
-// over here.
-func (cl *cluster) ref(id string) *Ref {
+// the room and the store does not hold it, and an error when the store
+// cannot say. A room nobody runs is taken over here.
+func (cl *cluster) ref(id string) (*Ref, error) {
 	cl.mu.Lock()
 	ref := cl.refs[id]
 	cl.mu.Unlock()
@@ -280,12 +305,12 @@ func (cl *cluster) ref(id string) *Ref {
 		if ref.local() == nil && !ref.known() {
 			ref.check(cl.h.ctx, true)
 		}
-		return ref
+		return ref, nil
 	}
 	ctx, cancel := context.WithTimeout(cl.h.ctx, opTimeout)
 	defer cancel()
 	if ok, err := cl.cs.Exists(ctx, id); err != nil || !ok {
-		return nil
+		return nil, err
 	}
 	ref = &Ref{id: id, cl: cl, conns: map[Conn]*remoteConn{}}
 	cl.mu.Lock()
@@ -297,9 +322,9 @@ func (cl *cluster) ref(id string) *Ref {
 	cl.mu.Unlock()
 	ref.check(ctx, true)
 	if ref.local() == nil && !ref.known() {
-		return nil
+		return nil, nil
 	}
-	return ref
+	return ref, nil
 }
 
 // takeOver makes this process the room's owner if nobody is: it listens

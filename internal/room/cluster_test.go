@@ -46,7 +46,12 @@ type clusterNode struct {
 // the given leases.
 func newClusterNodes(t *testing.T, leases ...time.Duration) []*clusterNode {
 	t.Helper()
-	url, prefix := storetest.RedisURL(t), storetest.UniquePrefix(t)
+	return newClusterNodesOn(t, storetest.RedisURL(t), storetest.UniquePrefix(t), leases...)
+}
+
+// newClusterNodesOn is newClusterNodes on the Redis at url, under prefix.
+func newClusterNodesOn(t *testing.T, url, prefix string, leases ...time.Duration) []*clusterNode {
+	t.Helper()
 	var out []*clusterNode
 	for i, lease := range leases {
 		rs, err := store.OpenRedis(context.Background(), url, prefix)
@@ -210,4 +215,23 @@ func TestClusterStepDownOnFencedWrite(t *testing.T) {
 	if host.closedWith() != 0 {
 		t.Errorf("the host's socket closed with %d: it stays for the next owner", host.closedWith())
 	}
+}
+
+// TestClusterLookupWithoutRedis: a hub that has never seen a room cannot
+// say whether it exists while Redis does not answer; it says so, rather
+// than that the room is gone (which a page takes as final).
+func TestClusterLookupWithoutRedis(t *testing.T) {
+	srv := storetest.StartServer(t)
+	nodes := newClusterNodesOn(t, srv.URL(), "lookup:", DefaultLease, DefaultLease)
+	c := nodes[0].create(t)
+	id := c.Room.ID()
+	if rm, err := nodes[1].hub.Lookup("no-such-room"); rm != nil || err != nil {
+		t.Fatalf("a room never created: %v, %v; want nil, nil", rm, err)
+	}
+	srv.Kill()
+	if rm, err := nodes[1].hub.Lookup(id); rm != nil || err == nil {
+		t.Errorf("Redis down: %v, %v; want an error", rm, err)
+	}
+	srv.Start()
+	eventually(t, "the room found again", func() bool { rm, err := nodes[1].hub.Lookup(id); return rm != nil && err == nil })
 }

@@ -35,16 +35,25 @@ var (
 // Handle returns the room with this id, or nil. On one process it is the
 // live Room; with a cluster it is the room's Ref, whichever process runs it.
 func (h *Hub) Handle(id string) Handle {
+	rm, _ := h.Lookup(id)
+	return rm
+}
+
+// Lookup is Handle that says when it cannot know: with a cluster, an error
+// when Redis does not answer whether the room exists (nil, nil is a room
+// that does not).
+func (h *Hub) Lookup(id string) (Handle, error) {
 	if h.cl != nil {
-		if ref := h.cl.ref(id); ref != nil {
-			return ref
+		ref, err := h.cl.ref(id)
+		if ref == nil {
+			return nil, err
 		}
-		return nil
+		return ref, nil
 	}
 	if r := h.Room(id); r != nil {
-		return r
+		return r, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // HandleByCode returns the room with this join code, or nil.

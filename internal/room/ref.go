@@ -133,7 +133,15 @@ func (ref *Ref) lostLocal(r *Room) {
 func (ref *Ref) publish(op roomOp) {
 	op.Node = ref.cl.node
 	b, _ := json.Marshal(op)
-	ref.cl.send(outMsg{channel: "room:" + ref.id, payload: b})
+	ref.cl.send(outMsg{channel: "room:" + ref.id, payload: b, ref: ref})
+}
+
+// reattach makes the next check attach this process's sockets to the
+// owner again, as to a new one: each gets welcome and its whole view.
+func (ref *Ref) reattach() {
+	ref.mu.Lock()
+	ref.attached = 0
+	ref.mu.Unlock()
 }
 
 // ID returns the room's id.

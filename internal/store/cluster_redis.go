@@ -290,6 +290,7 @@ func (r *Redis) Publish(ctx context.Context, channel string, msg []byte) (int64,
 // meanwhile is lost.
 type Bus struct {
 	r      *Redis
+	first  string // the first channel listened on, named in full
 	ps     *redis.PubSub
 	out    chan Message
 	done   chan struct{}
@@ -297,14 +298,19 @@ type Bus struct {
 }
 
 // Message is what a Bus received on a channel (named without the prefix).
+// A Message with Resubscribed set and nothing else says that the Bus's
+// connection was lost and made again: whatever was published meanwhile
+// is lost.
 type Message struct {
-	Channel string
-	Payload []byte
+	Channel      string
+	Payload      []byte
+	Resubscribed bool
 }
 
 // Listen opens a Bus on the channels.
 func (r *Redis) Listen(ctx context.Context, channels ...string) (*Bus, error) {
-	b := &Bus{r: r, ps: r.client.Subscribe(ctx, r.names(channels)...), out: make(chan Message, 256), done: make(chan struct{})}
+	names := r.names(channels)
+	b := &Bus{r: r, first: names[0], ps: r.client.Subscribe(ctx, names...), out: make(chan Message, 256), done: make(chan struct{})}
 	if _, err := b.ps.Receive(ctx); err != nil { // the subscription's confirmation
 		_ = b.ps.Close()
 		return nil, fmt.Errorf("redis subscribe: %w", err)
@@ -325,8 +331,17 @@ func (b *Bus) pump() {
 	defer close(b.done)
 	defer close(b.out)
 	cut := len(b.r.prefix + "bus:")
-	for m := range b.ps.Channel(redis.WithChannelSize(1024)) {
-		b.out <- Message{Channel: m.Channel[cut:], Payload: []byte(m.Payload)}
+	for v := range b.ps.ChannelWithSubscriptions(redis.WithChannelSize(1024)) {
+		switch m := v.(type) {
+		case *redis.Message:
+			b.out <- Message{Channel: m.Channel[cut:], Payload: []byte(m.Payload)}
+		case *redis.Subscription:
+			// Listen took the first channel's confirmation: another one
+			// is a new connection subscribing again.
+			if m.Kind == "subscribe" && m.Channel == b.first {
+				b.out <- Message{Resubscribed: true}
+			}
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/store/storetest"
 )
 
 // TestLeaseFencing: a room's lease goes to one process at a time, each
@@ -114,5 +115,55 @@ func TestBus(t *testing.T) {
 		if m.Channel != "x" || string(m.Payload) != want {
 			t.Fatalf("got %q on %q, want %q", m.Payload, m.Channel, want)
 		}
+	}
+}
+
+// TestBusResubscribed: a Bus whose Redis restarts says so once it listens
+// again, and gets what is published afterwards.
+func TestBusResubscribed(t *testing.T) {
+	srv := storetest.StartServer(t)
+	rs, err := store.OpenRedis(context.Background(), srv.URL(), "bus:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	ctx := context.Background()
+	bus, err := rs.Listen(ctx, "x", "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		go func() {
+			for range bus.Messages() {
+			}
+		}()
+		bus.Close()
+	}()
+	if n, err := rs.Publish(ctx, "y", []byte("before")); err != nil || n != 1 {
+		t.Fatalf("publish: %d %v", n, err)
+	}
+	if m := <-bus.Messages(); m.Resubscribed || string(m.Payload) != "before" {
+		t.Fatalf("first message %+v, want the one published", m)
+	}
+	srv.Kill()
+	srv.Start()
+	timeout := time.After(30 * time.Second)
+	select {
+	case m := <-bus.Messages():
+		if !m.Resubscribed {
+			t.Fatalf("got %+v after the restart, want the resubscription", m)
+		}
+	case <-timeout:
+		t.Fatal("no resubscription within 30 s of the restart")
+	}
+	for {
+		n, err := rs.Publish(ctx, "x", []byte("after"))
+		if err == nil && n == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := <-bus.Messages(); m.Channel != "x" || string(m.Payload) != "after" {
+		t.Fatalf("got %+v, want the message published after the restart", m)
 	}
 }

@@ -221,12 +221,21 @@ func (p *peer) run() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		began := time.Now()
 		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(p.base, "http")+"/ws/"+p.room, nil)
 		cancel()
+		if took := time.Since(began); took > time.Second {
+			p.mu.Lock()
+			p.trail = append(p.trail, fmt.Sprintf("dial took %v: %v", took.Round(time.Millisecond), err))
+			p.mu.Unlock()
+		}
 		if err != nil {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
+		p.mu.Lock()
+		p.trail = append(p.trail, "dialled@"+time.Now().Format("05.000"))
+		p.mu.Unlock()
 		c.SetReadLimit(1 << 20)
 		p.mu.Lock()
 		p.c = c
@@ -247,7 +256,7 @@ func (p *peer) run() {
 			var f wsFrame
 			_ = json.Unmarshal(b, &f)
 			p.mu.Lock()
-			p.trail = append(p.trail, fmt.Sprintf("%s/%s/%d/%s%s", f.Type, f.Epoch, f.Seq, f.ID, f.Code))
+			p.trail = append(p.trail, fmt.Sprintf("%s/%s/%d/%s%s@%s", f.Type, f.Epoch, f.Seq, f.ID, f.Code, time.Now().Format("05.000")))
 			var resend [][]byte
 			switch {
 			case f.Type == "welcome":
@@ -543,6 +552,7 @@ func TestClusterFailover(t *testing.T) {
 		epoch := q.host.epoch
 		q.host.mu.Unlock()
 		killed := time.Now()
+		t.Logf("round %d: kill at %s", k, killed.Format("05.000"))
 		c.procs[owner].kill()
 		// A phone on another process sees the next owner's welcome.
 		back := make(chan time.Duration, 1)
@@ -554,6 +564,15 @@ func TestClusterFailover(t *testing.T) {
 		q.acknowledged(qid, sent, func() string { return "next owner's log:\n" + c.procs[(owner+1)%3].output() })
 		d := <-back
 		worst = max(worst, d)
+		next, tok := c.lease(q.room.Room)
+		q.host.mu.Lock()
+		hostDials := q.host.dials
+		q.host.mu.Unlock()
+		t.Logf("round %d: owner %d killed, process %d (token %d) took over; the host's view %v after the kill (host sockets so far %d)",
+			k, owner, next, tok, d.Round(time.Millisecond), hostDials)
+		if d > 4*time.Second {
+			t.Logf("host: %s", q.host.describe())
+		}
 	}
 	q.checkAudit()
 	t.Logf("%d phones, %d kills of the owner: %d acknowledged answers, 0 lost, 0 twice; slowest kill to the next owner's view %v",

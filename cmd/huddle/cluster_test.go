@@ -552,7 +552,6 @@ func TestClusterFailover(t *testing.T) {
 		epoch := q.host.epoch
 		q.host.mu.Unlock()
 		killed := time.Now()
-		t.Logf("round %d: kill at %s", k, killed.Format("05.000"))
 		c.procs[owner].kill()
 		// A phone on another process sees the next owner's welcome.
 		back := make(chan time.Duration, 1)

@@ -18,7 +18,8 @@ import (
 // huddleRoom is one room under load: its host and its phones.
 type huddleRoom struct {
 	code   string
-	ws     string // the room's WebSocket URL
+	id     string
+	ws     string // the room's WebSocket URL on the process that created it
 	s      *session
 	h      *host
 	hconn  *websocket.Conn
@@ -41,7 +42,7 @@ func newHuddleRoom(ctx context.Context, hc *http.Client, cfg config, t target, s
 	if err := postJSONAs(ctx, hc, session, "http://"+t.addr+"/api/rooms", body, &created); err != nil {
 		return nil, fmt.Errorf("create room: %w", err)
 	}
-	r := &huddleRoom{code: created.Code, ws: "ws://" + t.addr + "/ws/" + created.Room, s: newSession(n, cfg.questions),
+	r := &huddleRoom{code: created.Code, id: created.Room, ws: "ws://" + t.addr + "/ws/" + created.Room, s: newSession(n, cfg.questions),
 		tokens: make([]string, n), open: make([]int64, cfg.questions)}
 	hconn, _, err := websocket.Dial(ctx, r.ws, nil)
 	if err != nil {
@@ -65,18 +66,19 @@ func (r *huddleRoom) close() {
 }
 
 // join brings the room's phones in through POST /api/join and their
-// sockets, with workers of their own loopback addresses from first on.
-func (r *huddleRoom) join(ctx context.Context, addr string, workers, first int) int64 {
-	base := "http://" + addr
-	errs, _ := r.s.connectAll(ctx, workers, first, addr, func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
+// sockets, with workers of their own loopback addresses from first on;
+// with several processes, phone i joins and connects through addrs[i%n].
+func (r *huddleRoom) join(ctx context.Context, addrs []string, workers, first int) int64 {
+	errs, _ := r.s.connectAll(ctx, workers, first, addrs[0], func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
 		var j struct {
 			Token string `json:"token"`
 		}
-		if err := postJSON(ctx, hc, base+"/api/join", fmt.Sprintf(`{"code":%q,"name":"phone %d","team":""}`, r.code, i), &j); err != nil {
+		addr := addrs[i%len(addrs)]
+		if err := postJSON(ctx, hc, "http://"+addr+"/api/join", fmt.Sprintf(`{"code":%q,"name":"phone %d","team":""}`, r.code, i), &j); err != nil {
 			return "", nil, fmt.Errorf("join: %w", err)
 		}
 		r.tokens[i] = j.Token
-		return r.ws, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
+		return "ws://" + addr + "/ws/" + r.id, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
 	})
 	r.h.mu.Lock()
 	r.h.want = int(r.s.welcomed.Load())
@@ -131,7 +133,7 @@ func (r *huddleRoom) recorded() play {
 // shared among them: each room a host, its phones in teams, the questions,
 // the final leaderboard.
 func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
-	res := &Result{Target: "huddle", N: cfg.n, Rooms: cfg.rooms}
+	res := &Result{Target: "huddle", N: cfg.n, Rooms: cfg.rooms, Processes: 1 + len(t.peers)}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	cookie, err := signIn(ctx, hc, "http://"+t.addr, t.login, t.password)
 	if err != nil {
@@ -162,7 +164,7 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	var wg sync.WaitGroup
 	workers := max(1, cfg.workers/len(rooms))
 	for i, r := range rooms {
-		wg.Go(func() { errs.Add(r.join(ctx, t.addr, workers, i*workers)) })
+		wg.Go(func() { errs.Add(r.join(ctx, t.addrs(), workers, i*workers)) })
 	}
 	wg.Wait()
 	took := time.Since(start)

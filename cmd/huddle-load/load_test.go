@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/store/storetest"
 	"github.com/huddle-live/huddle/internal/web"
 )
 
@@ -142,6 +144,79 @@ func startHuddle(t *testing.T) (addr string, stop func()) {
 	accounts := account.New(account.Config{Store: st.Accounts()})
 	if _, err := accounts.Add(context.Background(), account.NewAccount{Name: "Load", Login: "load", Password: "load password"}); err != nil {
 		t.Fatal(err)
+	}
+	srv := web.New(web.Config{Hub: hub, Scenarios: scs, PublicURL: base, Accounts: accounts})
+	hs.Config.Handler = srv
+	hs.Start()
+	return hs.Listener.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		srv.Wait()
+		hs.Close()
+		st.Close()
+	}
+}
+
+// TestSmokeCluster runs the generator against three huddles sharing the
+// room on one Redis, the phones spread over them: every answer counted,
+// every question delivered to every phone.
+func TestSmokeCluster(t *testing.T) {
+	url, prefix := storetest.RedisURL(t), storetest.UniquePrefix(t)
+	var tg target
+	for i := range 3 {
+		addr, stop := startClusterHuddle(t, url, prefix, i)
+		defer stop()
+		if i == 0 {
+			tg = target{addr: addr, pid: os.Getpid(), login: "load", password: "load password"}
+		} else {
+			tg.peers = append(tg.peers, target{addr: addr})
+		}
+	}
+	const n, questions = 120, 2
+	cfg := config{n: n, rooms: 1, teams: 4, questions: questions, window: 300 * time.Millisecond, workers: 20, seed: 1}
+	rep := &Report{}
+	h, err := runHuddle(context.Background(), cfg, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Huddle = h
+	rep.print(t.Output())
+	checkResult(t, h, n, questions)
+	if h.Processes != 3 {
+		t.Errorf("%d processes, want 3", h.Processes)
+	}
+}
+
+// startClusterHuddle serves the i-th of several huddles on one Redis in
+// process; the first adds the facilitator "load".
+func startClusterHuddle(t *testing.T, url, prefix string, i int) (addr string, stop func()) {
+	dir := t.TempDir()
+	if err := writeQuiz(dir); err != nil {
+		t.Fatal(err)
+	}
+	scs, err := scenario.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenRedis(context.Background(), url, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	hub, err := room.NewClusterHub(room.HubConfig{Store: st, PublicURL: base, WriteEvery: 100 * time.Millisecond},
+		room.ClusterConfig{Store: st, Node: fmt.Sprintf("load%d", i)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := account.New(account.Config{Store: st.Accounts()})
+	if i == 0 {
+		if _, err := accounts.Add(context.Background(), account.NewAccount{Name: "Load", Login: "load", Password: "load password"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := web.New(web.Config{Hub: hub, Scenarios: scs, PublicURL: base, Accounts: accounts})
 	hs.Config.Handler = srv

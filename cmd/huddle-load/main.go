@@ -67,6 +67,7 @@ type config struct {
 	profileFor            time.Duration
 	rooms                 int    // rooms the phones are shared among
 	restart               bool   // crash and restart the spawned server after the questions
+	processes             int    // huddle processes spawned on one Redis, the phones spread over them
 	login, password       string // a facilitator of the -addr server; -spawn makes its own
 }
 
@@ -102,6 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.login, "login", os.Getenv("HUDDLE_LOGIN"), "with -addr: a facilitator's login, to create the room (HUDDLE_LOGIN)")
 	fs.StringVar(&cfg.password, "password", os.Getenv("HUDDLE_PASSWORD"), "with -addr: that facilitator's password (HUDDLE_PASSWORD)")
 	fs.IntVar(&cfg.rooms, "rooms", 1, "rooms played at once, the phones shared among them (the floor and centrifuge run only with one)")
+	fs.IntVar(&cfg.processes, "processes", 1, "with -spawn and -store redis: huddle processes sharing the room on one Redis, the room created on the first, the phones spread over all round-robin (docs/cluster.md)")
 	fs.BoolVar(&cfg.restart, "restart", false, "with -spawn: after the questions, kill the server, start it again on the same store and measure how long the room takes to come back")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -118,6 +120,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.restart && cfg.spawn == "" {
 		return errors.New("-restart needs -spawn")
+	}
+	if cfg.processes < 1 || (cfg.processes > 1 && (cfg.spawn == "" || cfg.store != "redis" || cfg.restart)) {
+		return errors.New("-processes over 1 needs -spawn and -store redis, and no -restart")
 	}
 	if (cfg.addr == "") == (cfg.spawn == "") {
 		return errors.New("give either -addr of a running server or -spawn with a huddle binary")
@@ -146,7 +151,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Started: time.Now().UTC(), LoadStart: loadavg(), N: cfg.n, Teams: cfg.teams,
-		Questions: cfg.questions, WindowMS: cfg.window.Milliseconds(), Store: cfg.store}
+		Questions: cfg.questions, WindowMS: cfg.window.Milliseconds(), Store: cfg.store, Processes: max(cfg.processes, 1)}
 	t := target{addr: cfg.addr, pid: cfg.pid, debug: cfg.debug, login: cfg.login, password: cfg.password}
 	if cfg.spawn != "" {
 		dir, err := os.MkdirTemp("", "huddle-load-")
@@ -165,16 +170,20 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 				}
 			}()
 		}
-		c, tt, err := spawnHuddle(ctx, cfg, dir, prefix)
+		cs, tt, err := spawnHuddle(ctx, cfg, dir, prefix)
 		if err != nil {
 			return nil, err
 		}
-		defer c.stop()
+		defer func() {
+			for _, c := range cs {
+				c.stop()
+			}
+		}()
 		t = tt
 	} else {
 		rep.Store = ""
 	}
-	fmt.Fprintf(log, "huddle: %d phones at %s\n", cfg.n, t.addr)
+	fmt.Fprintf(log, "huddle: %d phones at %s\n", cfg.n, strings.Join(t.addrs(), ", "))
 	h, err := runHuddle(ctx, cfg, t)
 	if err != nil {
 		return nil, fmt.Errorf("huddle: %w", err)
@@ -208,17 +217,10 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*Report, error) {
 }
 
 // spawnHuddle starts huddle with the benchmark quiz, its store in dir (or
-// in Redis under prefix) and profiling on a loopback port.
-func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, target, error) {
+// in Redis under prefix) and profiling on a loopback port: cfg.processes
+// of them on one Redis, the first the target, the others its peers.
+func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) ([]*child, target, error) {
 	if err := writeQuiz(filepath.Join(dir, "scenarios")); err != nil {
-		return nil, target{}, err
-	}
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, target{}, err
-	}
-	debug, err := freeAddr()
-	if err != nil {
 		return nil, target{}, err
 	}
 	storeArgs := []string{"-data", filepath.Join(dir, "data")}
@@ -237,18 +239,28 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 	if out, err := add.CombinedOutput(); err != nil {
 		return nil, target{}, fmt.Errorf("huddle facilitator add: %v\n%s", err, out)
 	}
-	args := append([]string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
-		"-log-level", "warn", "-public-url", "http://" + addr, "-rooms-per-minute", fmt.Sprint(max(5, cfg.rooms))}, storeArgs...)
-	logf, err := os.Create(filepath.Join(dir, "huddle.log"))
-	if err != nil {
-		return nil, target{}, err
+	var cs []*child
+	var t target
+	for i := range max(cfg.processes, 1) {
+		c, pt, err := spawnOne(ctx, cfg, dir, i, storeArgs)
+		if err != nil {
+			for _, c := range cs {
+				c.stop()
+			}
+			return nil, target{}, err
+		}
+		cs = append(cs, c)
+		if i == 0 {
+			t = pt
+			t.login, t.password = login, password
+		} else {
+			t.peers = append(t.peers, pt)
+		}
 	}
-	defer logf.Close()
-	c, err := spawn(ctx, "http://"+addr+"/healthz", logf, cfg.spawn, args...)
-	if err != nil {
-		return nil, target{}, err
+	if len(cs) > 1 {
+		return cs, t, nil // no -restart with several processes
 	}
-	t := target{addr: addr, pid: c.cmd.Process.Pid, debug: debug, login: login, password: password}
+	c := cs[0]
 	t.restart = func(ctx context.Context) (time.Time, target, string, error) {
 		c.crash()
 		// The restarted server says at info level what it restored.
@@ -271,7 +283,36 @@ func spawnHuddle(ctx context.Context, cfg config, dir, prefix string) (*child, t
 		nt.pid = c.cmd.Process.Pid
 		return started, nt, again, nil
 	}
-	return c, t, nil
+	return cs, t, nil
+}
+
+// spawnOne starts the i-th huddle process of a run.
+func spawnOne(ctx context.Context, cfg config, dir string, i int, storeArgs []string) (*child, target, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, target{}, err
+	}
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, target{}, err
+	}
+	args := append([]string{"-addr", addr, "-pprof", debug, "-scenarios", filepath.Join(dir, "scenarios"),
+		"-log-level", "warn", "-public-url", "http://" + addr, "-rooms-per-minute", fmt.Sprint(max(5, cfg.rooms)),
+		"-node", fmt.Sprintf("load%d", i)}, storeArgs...)
+	name := "huddle.log"
+	if i > 0 {
+		name = fmt.Sprintf("huddle-%d.log", i)
+	}
+	logf, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return nil, target{}, err
+	}
+	defer logf.Close()
+	c, err := spawn(ctx, "http://"+addr+"/healthz", logf, cfg.spawn, args...)
+	if err != nil {
+		return nil, target{}, err
+	}
+	return c, target{addr: addr, pid: c.cmd.Process.Pid, debug: debug}, nil
 }
 
 // floorRun measures the floor: the one given, or one started as a child

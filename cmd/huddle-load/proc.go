@@ -24,6 +24,16 @@ type target struct {
 	pid             int
 	debug           string    // host:port of huddle's -pprof listener
 	restart         restarter // crashes and restarts a spawned server; nil otherwise
+	peers           []target  // the other processes sharing its rooms on one Redis
+}
+
+// addrs are the addresses of the target and its peers, the target first.
+func (t target) addrs() []string {
+	out := []string{t.addr}
+	for _, p := range t.peers {
+		out = append(out, p.addr)
+	}
+	return out
 }
 
 // sample is what a target's process and store had done at one moment.
@@ -48,6 +58,15 @@ type memStats struct {
 // memory reads the target's runtime figures and, when dir is not empty,
 // keeps its heap and goroutine profiles there under name.
 func (t target) memory(ctx context.Context, dir, name string) memStats {
+	m := t.memoryOne(ctx, dir, name)
+	for i, p := range t.peers { // a cluster's memory is all its processes'
+		pm := p.memoryOne(ctx, dir, fmt.Sprintf("%s-%d", name, i+1))
+		m.heap, m.stack, m.goroutines, m.ok = m.heap+pm.heap, m.stack+pm.stack, m.goroutines+pm.goroutines, m.ok && pm.ok
+	}
+	return m
+}
+
+func (t target) memoryOne(ctx context.Context, dir, name string) memStats {
 	var m memStats
 	if t.debug == "" {
 		return m
@@ -94,6 +113,15 @@ func (t target) memory(ctx context.Context, dir, name string) memStats {
 const clockTick = 100 // USER_HZ on Linux
 
 func (t target) sample(ctx context.Context) sample {
+	s := t.sampleOne(ctx)
+	for _, p := range t.peers { // a cluster's CPU and memory are all its processes'
+		ps := p.sampleOne(ctx)
+		s.cpu, s.rss, s.writes, s.events = s.cpu+ps.cpu, s.rss+ps.rss, s.writes+ps.writes, s.events+ps.events
+	}
+	return s
+}
+
+func (t target) sampleOne(ctx context.Context) sample {
 	s := sample{at: time.Now()}
 	if t.pid != 0 {
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.pid)); err == nil {
@@ -133,6 +161,9 @@ func (t target) sample(ctx context.Context) sample {
 // the 46 MiB of the facilitator's password check, and the first phones
 // fill it without growing the RSS.
 func (t target) compact(ctx context.Context) {
+	for _, p := range t.peers {
+		p.compact(ctx)
+	}
 	if t.debug == "" {
 		return
 	}

@@ -17,6 +17,7 @@ type Report struct {
 	Questions  int       `json:"questions"`
 	WindowMS   int64     `json:"window_ms"`
 	Store      string    `json:"store,omitempty"`
+	Processes  int       `json:"processes,omitempty"` // huddle processes on one Redis
 	Huddle     *Result   `json:"huddle"`
 	Floor      *Result   `json:"floor,omitempty"`
 	Centrifuge *Result   `json:"centrifuge,omitempty"`
@@ -29,6 +30,9 @@ type Result struct {
 	Target string `json:"target"`
 	N      int    `json:"n"`
 	Rooms  int    `json:"rooms,omitempty"` // huddle: the rooms the phones were shared among
+	// Processes are the huddle processes the phones were spread over; CPU,
+	// memory and store writes are all of theirs together.
+	Processes int `json:"processes,omitempty"`
 
 	Joined      int     `json:"joined"`
 	JoinErrors  int64   `json:"join_errors"`
@@ -294,8 +298,12 @@ func compare(h, o *Result) *Ratio {
 // print writes the human summary: huddle, then each reference measured in
 // the same run with huddle's figure over it.
 func (rep *Report) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%d phones, %d teams, %d questions, answer window %d ms, store %s; load %s → %s\n",
-		rep.N, rep.Teams, rep.Questions, rep.WindowMS, rep.Store, rep.LoadStart, rep.LoadEnd)
+	procs := ""
+	if rep.Processes > 1 {
+		procs = fmt.Sprintf(", %d huddle processes (CPU and memory summed)", rep.Processes)
+	}
+	fmt.Fprintf(w, "\n%d phones, %d teams, %d questions, answer window %d ms, store %s%s; load %s → %s\n",
+		rep.N, rep.Teams, rep.Questions, rep.WindowMS, rep.Store, procs, rep.LoadStart, rep.LoadEnd)
 	type ref struct {
 		r     *Result
 		ratio *Ratio

@@ -33,6 +33,7 @@ type config struct {
 	DataDir     string
 	RedisURL    string
 	RedisPrefix string
+	Node        string
 	PublicURL   string
 	Scenarios   string
 	LogLevel    slog.Level
@@ -138,6 +139,7 @@ func storeFlags(fs *flag.FlagSet, env func(key, def string) string, c *config) {
 	fs.StringVar(&c.DataDir, "data", env("HUDDLE_DATA", "./data"), "directory of the embedded store (HUDDLE_DATA)")
 	fs.StringVar(&c.RedisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, Redis is the store instead of -data (REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("HUDDLE_REDIS_PREFIX", "huddle:"), "prefix of every Redis key (HUDDLE_REDIS_PREFIX)")
+	fs.StringVar(&c.Node, "node", env("HUDDLE_NODE", ""), "this process's name among those sharing a Redis; random when empty (HUDDLE_NODE)")
 }
 
 // envOr reads an environment variable with a default.

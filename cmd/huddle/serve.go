@@ -84,9 +84,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 
 	base := publicURL(cfg.PublicURL, ln.Addr())
-	hub := room.NewHub(room.HubConfig{Store: st, Logger: log, PublicURL: base, WriteEvery: writeEvery,
+	hcfg := room.HubConfig{Store: st, Logger: log, PublicURL: base, WriteEvery: writeEvery,
 		FinishedTTL: cfg.RoomTTL, IdleTTL: cfg.IdleTTL, UnjoinedTTL: cfg.UnjoinedTTL,
-		MaxRooms: cfg.MaxRooms, MaxPlayers: cfg.MaxPlayers, MaxBuffered: cfg.StoreBuffer})
+		MaxRooms: cfg.MaxRooms, MaxPlayers: cfg.MaxPlayers, MaxBuffered: cfg.StoreBuffer}
+	var hub *room.Hub
+	if rs, ok := raw.(*store.Redis); ok {
+		// On Redis every process may share the rooms with others: each room
+		// runs under a lease in one of them (docs/cluster.md).
+		if hub, err = room.NewClusterHub(hcfg, room.ClusterConfig{Store: rs, Node: cfg.Node}); err != nil {
+			return fmt.Errorf("join the cluster on redis: %w", err)
+		}
+		log.Info("rooms are shared with the other processes on this Redis", "node", hub.Node())
+	} else {
+		hub = room.NewHub(hcfg)
+	}
 	n, err := hub.Restore(ctx)
 	if err != nil {
 		return fmt.Errorf("restore rooms: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,9 @@ type Hub struct {
 	codes map[string]*Room
 	wg    sync.WaitGroup
 	down  bool
+
+	cl          *cluster // nil on one process
+	stopCluster sync.Once
 }
 
 type hubDeps struct {
@@ -214,12 +218,14 @@ func (h *Hub) Sweep(ctx context.Context) int {
 		delete(h.rooms, r.id)
 		delete(h.codes, r.code)
 		h.mu.Unlock()
+		r.gone.Store(true)
 		r.cancel()
 		<-r.done
 		if err := h.deps.store.Delete(ctx, r.id); err != nil {
 			h.deps.log.Error("expire room: delete from store", "room", r.id, "err", err)
 			continue
 		}
+		h.forget(ctx, r)
 		h.deps.log.Info("room expired", "room", r.id, "code", r.code)
 		n++
 	}
@@ -307,7 +313,36 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 	host, screen := newToken(), newToken()
 	cfg.HostHash, cfg.ScreenHash = session.HashToken(host), session.HashToken(screen)
 	candidates := joinCodes(codeTries) // drawn before the lock: it guards every room's lookup
+	var lease store.Lease
+	if h.cl != nil {
+		// Codes are unique across the processes, and the room is this
+		// process's from its first event.
+		if candidates, lease, err = h.cl.prepare(ctx, cfg.ID, candidates); err != nil {
+			return nil, err
+		}
+	}
+	r, err := h.start(cfg, candidates, lease)
+	if h.cl != nil {
+		h.cl.created(cfg.ID, r)
+		if err != nil {
+			h.cl.abandon(ctx, cfg.ID, candidates[0], lease)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
+		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
+	}); err != nil {
+		return nil, fmt.Errorf("create room: %w", err)
+	}
+	h.deps.log.Info("room created", "room", cfg.ID, "code", r.code, "scenario", sc.ID, "team_mode", cfg.TeamMode)
+	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
+}
 
+// start makes and starts a new room with its first event, with one of the
+// candidate join codes, under lease with a cluster.
+func (h *Hub) start(cfg session.Config, candidates []string, lease store.Lease) (*Room, error) {
 	h.mu.Lock()
 	if h.down {
 		h.mu.Unlock()
@@ -330,19 +365,19 @@ func (h *Hub) Create(ctx context.Context, sc *scenario.Scenario, opt CreateOptio
 		h.mu.Unlock()
 		return nil, err
 	}
-	r := newRoom(st, 0, h.deps)
+	deps := h.deps
+	if h.cl != nil {
+		deps.store = h.cl.cs.Fenced(cfg.ID, lease)
+	}
+	r := newRoom(st, 0, deps)
+	if h.cl != nil {
+		h.cl.adopt(r, lease)
+	}
 	r.journal.add([]store.Event{created})
 	r.journal.snapDue = true
 	h.startLocked(r)
 	h.mu.Unlock()
-
-	if _, err := call(ctx, r, func(reply func(struct{}, error)) {
-		r.journal.afterDurable(func() { reply(struct{}{}, nil) })
-	}); err != nil {
-		return nil, fmt.Errorf("create room: %w", err)
-	}
-	h.deps.log.Info("room created", "room", cfg.ID, "code", cfg.Code, "scenario", sc.ID, "team_mode", cfg.TeamMode)
-	return &Created{Room: r, HostToken: host, ScreenToken: screen}, nil
+	return r, nil
 }
 
 // joinCodes draws n random 6-digit join codes.
@@ -379,6 +414,9 @@ func (h *Hub) startLocked(r *Room) {
 		defer h.wg.Done()
 		defer cancel()
 		r.run(ctx)
+		if h.cl != nil {
+			h.cl.released(r)
+		}
 	}()
 }
 
@@ -403,6 +441,9 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 	ids, err := h.deps.store.Rooms(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list rooms: %w", err)
+	}
+	if h.cl != nil {
+		return h.cl.restore(ctx, ids)
 	}
 	n, expired := 0, 0
 	now := h.deps.clock.Now()
@@ -435,7 +476,7 @@ func (h *Hub) Restore(ctx context.Context) (int, error) {
 			continue
 		}
 		r := newRoom(st, seq, h.deps)
-		r.lastActive, r.journal.snapSeq, r.journal.snapSize = last, l.snapSeq, l.snapSize
+		r.resume(l)
 		h.startLocked(r)
 		live := len(h.rooms)
 		h.mu.Unlock()
@@ -459,6 +500,7 @@ type loaded struct {
 	snapSeq  uint64    // the snapshot's; 0 when the whole log was replayed
 	snapSize int       // the snapshot's bytes
 	last     time.Time // the last event's
+	cmds     []string  // the command ids of the last events, oldest first (Event.Cmd)
 }
 
 // load rebuilds a room's state: its snapshot, then every event after it. A
@@ -471,17 +513,19 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 	if err != nil {
 		return loaded{}, err
 	}
-	var events []store.Event
+	var events, before []store.Event
 	if ok && snap.Seq > 0 {
-		evs, err := s.Events(ctx, id, snap.Seq-1)
+		// From maxRecent events before the snapshot: their command ids.
+		evs, err := s.Events(ctx, id, snap.Seq-1-min(snap.Seq-1, maxRecent))
 		if err != nil {
 			return loaded{}, err
 		}
-		if len(evs) == 0 || evs[0].Seq != snap.Seq {
+		i := slices.IndexFunc(evs, func(e store.Event) bool { return e.Seq >= snap.Seq })
+		if i < 0 || evs[i].Seq != snap.Seq {
 			log.Warn("restore room: snapshot ahead of the event log; replaying the log alone", "room", id, "snapshot_seq", snap.Seq)
 			ok = false
 		} else {
-			events = evs[1:]
+			before, events = evs[:i+1], evs[i+1:]
 		}
 	}
 	l := loaded{}
@@ -497,7 +541,23 @@ func load(ctx context.Context, s store.Store, id string, log *slog.Logger) (load
 	if n := len(events); n > 0 {
 		l.last = events[n-1].At
 	}
+	for _, evs := range [][]store.Event{before, events} {
+		for _, e := range evs {
+			if e.Cmd != "" {
+				l.cmds = append(l.cmds, e.Cmd)
+			}
+		}
+	}
 	return l, nil
+}
+
+// resume readies a loaded room's state beyond the session's: its last
+// activity, snapshot and the command ids it has applied.
+func (r *Room) resume(ld loaded) {
+	r.lastActive, r.journal.snapSeq, r.journal.snapSize = ld.last, ld.snapSeq, ld.snapSize
+	for _, k := range ld.cmds {
+		r.recent.add(k)
+	}
 }
 
 // Delete stops a room at once and removes it from memory and the store, as
@@ -512,11 +572,13 @@ func (h *Hub) Delete(ctx context.Context, id string) error {
 	delete(h.rooms, r.id)
 	delete(h.codes, r.code)
 	h.mu.Unlock()
+	r.gone.Store(true)
 	r.cancel()
 	<-r.done
 	if err := h.deps.store.Delete(ctx, r.id); err != nil {
 		return fmt.Errorf("delete room %s: %w", r.id, err)
 	}
+	h.forget(ctx, r)
 	h.deps.log.Info("room deleted", "room", r.id, "code", r.code)
 	return nil
 }
@@ -534,13 +596,17 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.wg.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
-		h.giveUp()
-		return nil
 	case <-ctx.Done():
 		h.giveUp()
 		<-done
-		return fmt.Errorf("shutdown: %w", ctx.Err())
+		err = fmt.Errorf("shutdown: %w", ctx.Err())
 	}
+	h.giveUp()
+	if h.cl != nil {
+		h.stopCluster.Do(h.cl.stop)
+	}
+	return err
 }

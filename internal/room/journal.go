@@ -61,6 +61,7 @@ type journal struct {
 	post        func(func()) error // runs a function on the room's goroutine
 	big         func() bool        // the room's snapshot waits for snapshotCalm
 	notify      func()             // the storage status changed: the host's view must say so
+	lost        func()             // the store refused a write for a stale lease (cluster.go); nil on one process
 	abort       context.Context    // ends store retries
 	every       time.Duration      // least time between two store writes
 	maxBuffered int
@@ -222,6 +223,13 @@ func (j *journal) write(jb job) bool {
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := j.writeOnce(jb)
+		if errors.Is(err, store.ErrFenced) && j.lost != nil {
+			// Another process owns the room now: nothing of this room may
+			// be written from here again, and no retry will change that.
+			j.log.Warn("store write refused: the room's lease is another process's", "err", err)
+			j.lost()
+			return false
+		}
 		if err == nil {
 			if attempt > 0 {
 				j.log.Info("store write recovered", "attempts", attempt+1)

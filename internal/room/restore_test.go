@@ -100,3 +100,75 @@ func TestRestoreRoomsOfEarlierVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandIDsSurviveLoad: a command applied and stored, whose ack was
+// lost with its process, is sent again by the page's outbox to the room's
+// next process, which loads the room from the store: it is acknowledged as
+// a duplicate and not applied again, whether it is before the snapshot or
+// after it.
+func TestCommandIDsSurviveLoad(t *testing.T) {
+	mem := store.NewMemory()
+	f := newFixtureWith(t, func(c *HubConfig) { c.Store = mem })
+	joined, phone := f.join("P")
+	host := &fakeConn{}
+	f.room.Attach(host, f.c.HostToken, "en")
+	f.sync()
+	for _, c := range []struct {
+		conn    *fakeConn
+		id, typ string
+		data    any
+		phase   string
+	}{
+		{host, "h1", "start", nil, "question"},
+		{phone, "a1", "answer", map[string]any{"question": "q1", "options": []string{"a"}}, "reveal"},
+		{host, "h2", "next", nil, "leaderboard"},
+	} {
+		if fr := f.command(c.conn, c.id, c.typ, c.data); fr["type"] != "ack" {
+			t.Fatalf("%s: %v", c.id, fr)
+		}
+		if p := phase(host, "view"); p != c.phase {
+			t.Fatalf("after %s: phase %q, want %q", c.id, p, c.phase)
+		}
+	}
+	id := f.room.ID()
+	if err := f.hub.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap, _, _ := mem.LoadSnapshot(context.Background(), id)
+	events, _ := mem.Events(context.Background(), id, 0)
+	if snap.Seq != uint64(len(events)) {
+		t.Fatalf("snapshot at %d of %d events: the ids before it are not tested", snap.Seq, len(events))
+	}
+
+	hub := NewHub(HubConfig{Store: mem, Clock: f.clock, PublicURL: "http://test"})
+	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	if n, err := hub.Restore(context.Background()); err != nil || n != 1 {
+		t.Fatalf("restored %d rooms: %v", n, err)
+	}
+	g := &fixture{t: t, clock: f.clock, hub: hub, room: hub.Room(id), c: f.c}
+	host2, phone2 := &fakeConn{}, &fakeConn{}
+	g.room.Attach(host2, f.c.HostToken, "en")
+	g.room.Attach(phone2, joined.Token, "en")
+	g.sync()
+	for _, c := range []struct {
+		conn *fakeConn
+		id   string
+		typ  string
+		data any
+	}{
+		{phone2, "a1", "answer", map[string]any{"question": "q1", "options": []string{"a"}}},
+		{host2, "h2", "next", nil},
+		{host2, "h1", "start", nil},
+	} {
+		fr := g.command(c.conn, c.id, c.typ, c.data)
+		if fr["type"] != "ack" || fr["duplicate"] != true {
+			t.Errorf("%s sent again after the load: %v, want a duplicate's ack", c.id, fr)
+		}
+	}
+	if p := phase(host2, "view"); p != "leaderboard" {
+		t.Errorf("phase %q after the commands sent again, want leaderboard (applied twice)", p)
+	}
+	if after, _ := mem.Events(context.Background(), id, 0); len(after) != len(events) {
+		t.Errorf("%d events after the commands sent again, want %d (snapshot at %d)", len(after), len(events), snap.Seq)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/huddle-live/huddle/internal/session"
+	"github.com/huddle-live/huddle/internal/store"
 )
 
 // Conn is a subscriber's connection as the room sees it. Send must not block:
@@ -79,6 +80,15 @@ type Room struct {
 	stopping chan struct{}      // closed when the loop starts to shut down
 	done     chan struct{}      // closed when the loop has exited
 	cancel   context.CancelFunc // stops this room alone (expiry); set by the hub
+
+	// With a cluster (cluster.go): the lease this process runs the room
+	// under, the other processes' sockets, and whether the room stepped
+	// down and leaves its sockets open for the next owner.
+	lease     store.Lease
+	relay     *relayOut
+	keepConns atomic.Bool
+	gone      atomic.Bool  // deleted or expired: its lease is not handed on
+	renewed   atomic.Int64 // when the lease was last taken or renewed, in Unix ns
 
 	// Owned by the loop goroutine.
 	st         *session.State
@@ -151,6 +161,9 @@ func (r *Room) run(ctx context.Context) {
 		case fn := <-r.inbox:
 			fn()
 			r.settle()
+			if r.relay != nil {
+				r.relay.publish(r)
+			}
 		case <-ctx.Done():
 			r.shutdown()
 			return
@@ -300,7 +313,11 @@ func (r *Room) shutdown() {
 	}
 	r.journal.close(r.encode)
 	for c := range r.subs.conns {
-		c.Close(session.StatusRestart, "server restarting")
+		// Other processes' sockets, and a stepped-down room's, stay open:
+		// the room's next owner takes them.
+		if _, relayed := c.(*relayConn); !relayed && !r.keepConns.Load() {
+			c.Close(session.StatusRestart, "server restarting")
+		}
 	}
 	r.subs.conns = nil
 }
@@ -388,7 +405,11 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		return
 	}
 	tx := r.begin()
-	err := r.end(tx, r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data))
+	err := r.st.Exec(tx, session.Actor{Role: s.role, Player: s.player}, typ, data)
+	if n := len(tx.Events); n > 0 {
+		tx.Events[n-1].Cmd = key // the log remembers the id for the room's next load
+	}
+	err = r.end(tx, err)
 	switch {
 	case errors.Is(err, session.ErrDuplicate):
 		r.recent.add(key)

@@ -13,9 +13,20 @@ import (
 	"github.com/huddle-live/huddle/internal/scenario"
 	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
+	"github.com/huddle-live/huddle/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(stopRedisAfter{m}) }
+
+// stopRedisAfter stops the redis-server the cluster tests may have started
+// once every test has run, before goleak looks for goroutines.
+type stopRedisAfter struct{ m *testing.M }
+
+func (s stopRedisAfter) Run() int {
+	code := s.m.Run()
+	storetest.StopRedis()
+	return code
+}
 
 // fakeClock runs timers only when the test advances it.
 type fakeClock struct {

@@ -16,6 +16,7 @@ type head struct {
 	Seq  uint64    `json:"seq"`
 	At   time.Time `json:"at"`
 	Type string    `json:"type,omitempty"`
+	Cmd  string    `json:"cmd,omitempty"`
 }
 
 func encode(h head, data []byte) ([]byte, error) {
@@ -46,12 +47,12 @@ func decode(b []byte) (head, []byte, error) {
 }
 
 func encodeEvent(e Event) ([]byte, error) {
-	return encode(head{Seq: e.Seq, At: e.At, Type: e.Type}, e.Data)
+	return encode(head{Seq: e.Seq, At: e.At, Type: e.Type, Cmd: e.Cmd}, e.Data)
 }
 
 func decodeEvent(b []byte) (Event, error) {
 	h, data, err := decode(b)
-	return Event{Seq: h.Seq, At: h.At, Type: h.Type, Data: data}, err
+	return Event{Seq: h.Seq, At: h.At, Type: h.Type, Data: data, Cmd: h.Cmd}, err
 }
 
 func encodeSnapshot(s Snapshot) ([]byte, error) {

@@ -17,6 +17,10 @@ type Event struct {
 	At   time.Time       `json:"at"`
 	Type string          `json:"type"`
 	Data json.RawMessage `json:"data,omitempty"`
+	// Cmd names the client command whose change ends with this event, so
+	// that the command sent again after a restart or a takeover is
+	// recognised and not applied twice; "" for other events.
+	Cmd string `json:"cmd,omitempty"`
 }
 
 // Snapshot is a room's whole state as of event Seq.

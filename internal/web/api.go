@@ -121,13 +121,13 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 
 // byCode finds a room by join code. Failed look-ups are limited per client
 // IP, so that codes cannot be guessed by trying them all.
-func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) *room.Room {
+func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) room.Handle {
 	ip := s.clientKey(r)
 	if !s.lookups.ok(ip) {
 		s.writeError(w, r, session.ErrRateLimited)
 		return nil
 	}
-	rm := s.hub.ByCode(strings.TrimSpace(code))
+	rm := s.hub.HandleByCode(strings.TrimSpace(code))
 	if rm == nil {
 		s.lookups.take(ip)
 		s.writeError(w, r, session.ErrNotFound)
@@ -174,7 +174,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) qr(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+	rm := s.hub.Handle(chi.URLParam(r, "room"))
 	if rm == nil {
 		s.writeError(w, r, session.ErrNotFound)
 		return
@@ -200,8 +200,8 @@ func hostToken(r *http.Request) string {
 
 // hostRoom finds the request's room and checks its host token; it answers
 // the request itself and returns nil when either fails.
-func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) *room.Room {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) room.Handle {
+	rm := s.hub.Handle(chi.URLParam(r, "room"))
 	if rm == nil {
 		s.writeError(w, r, session.ErrNotFound)
 		return nil

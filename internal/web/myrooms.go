@@ -75,7 +75,7 @@ func (s *Server) describe(r *http.Request, rec account.Room, viewer string, ppl 
 		out.Again = true
 		out.Board = session.HasBoard(sc)
 	}
-	if rm := s.hub.Room(rec.ID); rm != nil {
+	if rm := s.hub.Handle(rec.ID); rm != nil {
 		if sum, err := rm.Summary(r.Context()); err == nil {
 			out.Status, out.Phase, out.Players = statusRunning, sum.Phase, sum.Players
 			if sum.Finished {
@@ -189,7 +189,7 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rm := s.hub.Room(id)
+	rm := s.hub.Handle(id)
 	if rm == nil {
 		s.writeError(w, r, session.ErrGone)
 		return
@@ -224,7 +224,7 @@ func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.hub.Room(id) == nil {
+	if s.hub.Handle(id) == nil {
 		s.writeError(w, r, session.ErrGone)
 		return
 	}

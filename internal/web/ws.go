@@ -202,7 +202,7 @@ func (w *wsConn) ping(timeout time.Duration) {
 // request, its headers and the handlers' frames are let go for the
 // socket's life, and the reader starts on a small stack.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.Room(chi.URLParam(r, "room"))
+	rm, lookupErr := s.hub.Lookup(chi.URLParam(r, "room"))
 	if !s.track() {
 		s.writeError(w, r, session.ErrStopped)
 		return
@@ -222,12 +222,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.sockets.Done()
 		return // Accept has answered the request
 	}
-	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, cookie)
+	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, lookupErr, cookie)
 }
 
 // serveSocket waits for hello, attaches the socket to its room and forwards
 // client frames until the socket closes.
-func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, cookie string) {
+func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lookupErr error, cookie string) {
 	defer s.sockets.Done()
 	s.hold(raw)
 	defer s.release(raw)
@@ -250,6 +250,12 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm *room.Room, coo
 	late.Stop()
 	if err != nil && !badInput(err) {
 		conn.abort()
+		return
+	}
+	if rm == nil && lookupErr != nil {
+		// Several processes on a Redis that does not answer: whether the
+		// room exists is unknown, so the page is told to come back.
+		conn.Close(session.StatusRestart, "storage unavailable")
 		return
 	}
 	if rm == nil {

@@ -65,6 +65,9 @@ func seqs(from, to uint64) []store.Event {
 			Type: fmt.Sprintf("type%d", seq%3),
 			Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, seq)),
 		})
+		if seq%2 == 0 {
+			out[len(out)-1].Cmd = fmt.Sprintf("player\x00p%d\x00c%d", seq, seq)
+		}
 	}
 	return out
 }
@@ -112,7 +115,7 @@ func mustSave(t *testing.T, s store.Store, room string, snap store.Snapshot) {
 }
 
 func equalEvent(a, b store.Event) bool {
-	return a.Seq == b.Seq && a.At.Equal(b.At) && a.Type == b.Type && bytes.Equal(a.Data, b.Data)
+	return a.Seq == b.Seq && a.At.Equal(b.At) && a.Type == b.Type && bytes.Equal(a.Data, b.Data) && a.Cmd == b.Cmd
 }
 
 func checkEvents(t *testing.T, what string, got, want []store.Event) {
@@ -132,7 +135,7 @@ func checkSnapshot(t *testing.T, got, want store.Snapshot) {
 func describe(events []store.Event) string {
 	var b bytes.Buffer
 	for _, e := range events {
-		fmt.Fprintf(&b, "{%d %s %s %s} ", e.Seq, e.At.Format(time.RFC3339Nano), e.Type, e.Data)
+		fmt.Fprintf(&b, "{%d %s %s %s %q} ", e.Seq, e.At.Format(time.RFC3339Nano), e.Type, e.Data, e.Cmd)
 	}
 	return fmt.Sprintf("%d events: %s", len(events), b.String())
 }

@@ -558,12 +558,13 @@ type roomOp struct {
 	Conn uint64 `json:"conn,omitempty"`
 	Req  uint64 `json:"req,omitempty"`
 
-	Hash string          `json:"hash,omitempty"` // a socket's token travels as its hash
-	Lang string          `json:"lang,omitempty"`
-	Host bool            `json:"host,omitempty"` // attach as a signed-in facilitator
-	ID   string          `json:"id,omitempty"`
-	Type string          `json:"type,omitempty"`
-	Data json.RawMessage `json:"data,omitempty"`
+	Hash  string          `json:"hash,omitempty"` // a socket's token travels as its hash
+	Lang  string          `json:"lang,omitempty"`
+	Host  bool            `json:"host,omitempty"`  // attach as a signed-in facilitator
+	Watch bool            `json:"watch,omitempty"` // attach as a watcher
+	ID    string          `json:"id,omitempty"`
+	Type  string          `json:"type,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
 
 	Join   *JoinRequest `json:"join,omitempty"`
 	Screen bool         `json:"screen,omitempty"` // reissue the screen link

@@ -139,10 +139,24 @@ func TestClusterRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, phone := &fakeConn{}, &fakeConn{}
+	host, phone, watcher := &fakeConn{}, &fakeConn{}, &fakeConn{}
 	h.Attach(host, c.HostToken, "en")
 	h.Attach(phone, j.Token, "en")
-	eventually(t, "host's first view", func() bool { return host.last("view") != nil && phone.last("state") != nil })
+	h.AttachWatcher(watcher, "en")
+	eventually(t, "host's first view", func() bool {
+		return host.last("view") != nil && phone.last("state") != nil && watcher.last("state") != nil
+	})
+	// The watcher is counted by the owner, as on one process.
+	eventually(t, "the watcher counted", func() bool {
+		v := host.last("view")
+		d, _ := v["data"].(map[string]any)
+		return d != nil && d["watchers"] == float64(1)
+	})
+	h.Command(watcher, "w1", "answer", data(map[string]any{"question": "q1", "options": []string{"a"}}))
+	eventually(t, "the watcher's command refused", func() bool { return watcher.reply("w1") != nil })
+	if f := watcher.reply("w1"); f["type"] != "error" || f["code"] != string(session.CodeForbidden) {
+		t.Fatalf("a watcher's answer got %v, want forbidden", f)
+	}
 	h.Command(host, "h1", "start", nil)
 	eventually(t, "start acknowledged", func() bool { return host.reply("h1") != nil })
 	h.Command(phone, "a1", "answer", data(map[string]any{"question": "q1", "options": []string{"a"}}))
@@ -160,7 +174,7 @@ func TestClusterRelay(t *testing.T) {
 	if err := a.hub.Delete(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	for _, conn := range []*fakeConn{host, phone} {
+	for _, conn := range []*fakeConn{host, phone, watcher} {
 		eventually(t, "the other hub's socket closed", func() bool { return conn.closedWith() != 0 })
 		if got, e := conn.closedWith(), conn.last("error"); got != session.StatusPolicy || e == nil || e["code"] != string(session.CodeRoomGone) {
 			t.Errorf("closed with %d after %v, want %d after room_gone", got, e, session.StatusPolicy)

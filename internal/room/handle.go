@@ -18,6 +18,7 @@ type Handle interface {
 	JoinAs(ctx context.Context, req JoinRequest) (Joined, error)
 	Attach(c Conn, token, lang string)
 	AttachHost(c Conn, lang string)
+	AttachWatcher(c Conn, lang string)
 	Detach(c Conn)
 	Command(c Conn, id, typ string, data json.RawMessage)
 	Results(ctx context.Context) (*session.Results, error)

@@ -38,7 +38,9 @@ type remoteConn struct {
 	hash string // the token's hash
 	lang string
 	host bool // a signed-in facilitator's
-	ref  *Ref
+	// watch: a watcher's, with no token (watchers.go)
+	watch bool
+	ref   *Ref
 }
 
 func (ref *Ref) local() *Room {
@@ -100,7 +102,7 @@ func (ref *Ref) check(ctx context.Context, demand bool) {
 	}
 	ref.attached = l.Token
 	for _, rc := range ref.conns {
-		ref.publish(roomOp{Op: "attach", Conn: rc.id, Hash: rc.hash, Lang: rc.lang, Host: rc.host})
+		ref.publish(roomOp{Op: "attach", Conn: rc.id, Hash: rc.hash, Lang: rc.lang, Host: rc.host, Watch: rc.watch})
 	}
 }
 
@@ -111,7 +113,7 @@ func (ref *Ref) becomeLocal(r *Room) {
 	ref.room, ref.owner, ref.attached = r, store.Lease{}, 0
 	for _, rc := range ref.conns {
 		rc := rc
-		if r.post(func() { r.attachHashed(rc.c, rc.hash, rc.lang, rc.host) }) != nil {
+		if r.post(func() { r.attachHashed(rc.c, rc.hash, rc.lang, rc.host, rc.watch) }) != nil {
 			rc.c.Close(session.StatusRestart, "room stopped")
 		}
 	}
@@ -237,6 +239,11 @@ func (ref *Ref) Attach(c Conn, token, lang string) {
 	ref.attach(&remoteConn{c: c, hash: hash, lang: lang, ref: ref})
 }
 
+// AttachWatcher connects c as a watcher, wherever the room runs.
+func (ref *Ref) AttachWatcher(c Conn, lang string) {
+	ref.attach(&remoteConn{c: c, lang: lang, watch: true, ref: ref})
+}
+
 // AttachHost connects c as a signed-in facilitator's remote.
 func (ref *Ref) AttachHost(c Conn, lang string) {
 	ref.attach(&remoteConn{c: c, lang: lang, host: true, ref: ref})
@@ -255,11 +262,11 @@ func (ref *Ref) attach(rc *remoteConn) {
 	switch {
 	case ref.room != nil:
 		r := ref.room
-		if r.post(func() { r.attachHashed(rc.c, rc.hash, rc.lang, rc.host) }) != nil {
+		if r.post(func() { r.attachHashed(rc.c, rc.hash, rc.lang, rc.host, rc.watch) }) != nil {
 			rc.c.Close(session.StatusRestart, "room stopped")
 		}
 	case ref.attached != 0:
-		ref.publish(roomOp{Op: "attach", Conn: rc.id, Hash: rc.hash, Lang: rc.lang, Host: rc.host})
+		ref.publish(roomOp{Op: "attach", Conn: rc.id, Hash: rc.hash, Lang: rc.lang, Host: rc.host, Watch: rc.watch})
 	}
 	// Else no process runs the room this moment: the socket is attached to
 	// the next owner as soon as there is one.

@@ -127,7 +127,7 @@ func (o *relayOut) run(r *Room, op roomOp) {
 		}
 		c = &relayConn{key: k, out: o}
 		o.conns[k] = c
-		r.attachHashed(c, op.Hash, op.Lang, op.Host)
+		r.attachHashed(c, op.Hash, op.Lang, op.Host, op.Watch)
 	case "detach":
 		if c != nil {
 			r.drop(c)
@@ -153,7 +153,11 @@ func (o *relayOut) dropNode(r *Room, node string) {
 // attachHashed is attach with the token's hash, as another process sends
 // it; host attaches a signed-in facilitator's remote, whom that process
 // has checked.
-func (r *Room) attachHashed(c Conn, hash, lang string, host bool) {
+func (r *Room) attachHashed(c Conn, hash, lang string, host, watch bool) {
+	if watch {
+		r.attachWatcher(c, lang)
+		return
+	}
 	if host {
 		r.attachSub(c, &sub{role: session.RoleHost, lang: lang, session: true})
 		return

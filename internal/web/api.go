@@ -127,7 +127,11 @@ func (s *Server) byCode(w http.ResponseWriter, r *http.Request, code string) roo
 		s.writeError(w, r, session.ErrRateLimited)
 		return nil
 	}
-	rm := s.hub.HandleByCode(strings.TrimSpace(code))
+	rm, err := s.hub.HandleByCode(strings.TrimSpace(code))
+	if err != nil { // another process may run the room: come back, not "no such room"
+		s.writeError(w, r, err)
+		return nil
+	}
 	if rm == nil {
 		s.lookups.take(ip)
 		s.writeError(w, r, session.ErrNotFound)
@@ -174,7 +178,11 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) qr(w http.ResponseWriter, r *http.Request) {
-	rm := s.hub.Handle(chi.URLParam(r, "room"))
+	rm, err := s.hub.Lookup(chi.URLParam(r, "room"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if rm == nil {
 		s.writeError(w, r, session.ErrNotFound)
 		return
@@ -201,7 +209,11 @@ func hostToken(r *http.Request) string {
 // hostRoom finds the request's room and checks its host token; it answers
 // the request itself and returns nil when either fails.
 func (s *Server) hostRoom(w http.ResponseWriter, r *http.Request) room.Handle {
-	rm := s.hub.Handle(chi.URLParam(r, "room"))
+	rm, err := s.hub.Lookup(chi.URLParam(r, "room"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil
+	}
 	if rm == nil {
 		s.writeError(w, r, session.ErrNotFound)
 		return nil

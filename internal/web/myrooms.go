@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"time"
@@ -189,7 +190,11 @@ func (s *Server) reissueLinks(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rm := s.hub.Handle(id)
+	rm, err := s.hub.Lookup(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if rm == nil {
 		s.writeError(w, r, session.ErrGone)
 		return
@@ -224,8 +229,8 @@ func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.hub.Handle(id) == nil {
-		s.writeError(w, r, session.ErrGone)
+	if rm, err := s.hub.Lookup(id); err != nil || rm == nil {
+		s.writeError(w, r, cmp.Or(err, session.ErrGone))
 		return
 	}
 	png, err := qrcode.Encode(s.base+"/host/"+id, qrcode.Medium, 512)

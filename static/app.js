@@ -570,15 +570,23 @@ export class ApiError extends Error {
     super(message || code || String(status));
     this.status = status;
     this.code = code || '';
+    this.retryAfter = null; // seconds the server asked to wait (Retry-After), if it did
+    this.cancelled = false; // the user stopped the retries
   }
 }
 
+/** retryAfterSeconds reads a Retry-After header given in seconds; null for none or a date. */
+function retryAfterSeconds(v) {
+  return v && /^\s*\d+\s*$/.test(v) ? Number(v) : null;
+}
+
 /** api calls the JSON API and throws ApiError with the server's message on failure. */
-export async function api(method, path, body) {
+export async function api(method, path, body, { signal } = {}) {
   const init = {
     method,
     headers: { Accept: 'application/json', 'Accept-Language': currentLang },
     credentials: 'same-origin',
+    signal,
   };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -600,9 +608,106 @@ export async function api(method, path, body) {
     }
   }
   if (!res.ok) {
-    throw new ApiError(res.status, data && data.error, (data && data.message) || t('err_http', { status: res.status }));
+    const e = new ApiError(res.status, data && data.error, (data && data.message) || t('err_http', { status: res.status }));
+    e.retryAfter = retryAfterSeconds(res.headers.get('Retry-After'));
+    throw e;
   }
   return data;
+}
+
+// Retries of a call the server could not answer now (docs/protocol.md,
+// "Retrying a request"). A wait the server asks for longer than
+// RETRY_MAX_S is not waited out on the spot: the user reads why and
+// decides.
+export const RETRY_MAX_S = 30;
+const RETRY_TRIES = 4; // the first call and three retries
+const NETWORK_WAIT_S = [2, 4, 8]; // no answer at all: nobody said how long
+
+/**
+ * retryWait is how long to wait before asking again after a failed call, in
+ * milliseconds, or 0 when asking again would not help: a 4xx is an answer
+ * (bad name, room full, locked), except a 429 whose Retry-After is short.
+ * A 503 or 429 waits what Retry-After says, 1 to RETRY_MAX_S seconds, plus
+ * up to a second of jitter so that a room of phones does not come back in
+ * one burst; never sooner than asked.
+ */
+export function retryWait(e, attempt, rand = Math.random) {
+  if (!(e instanceof ApiError) || e.cancelled) return 0;
+  let s;
+  if (e.status === 0) s = NETWORK_WAIT_S[Math.min(attempt, NETWORK_WAIT_S.length) - 1];
+  else if ((e.status === 503 || e.status === 429) && e.retryAfter !== null && e.retryAfter <= RETRY_MAX_S) s = Math.max(1, e.retryAfter);
+  else return 0;
+  return Math.round(s * 1000 + rand() * Math.min(1000, s * 200));
+}
+
+/**
+ * apiRetry is api that asks again, up to RETRY_TRIES calls in all, while the
+ * server answers 503 or 429 with a short Retry-After or does not answer at
+ * all. onWait(ms, err) is told each wait. Aborting signal stops the retries:
+ * the last error is thrown with .cancelled set.
+ */
+export async function apiRetry(method, path, body, { signal, onWait } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    let err;
+    try {
+      return await api(method, path, body, { signal });
+    } catch (e) {
+      err = e;
+    }
+    if (signal && signal.aborted) err.cancelled = true;
+    const ms = attempt < RETRY_TRIES ? retryWait(err, attempt) : 0;
+    if (!ms) throw err;
+    if (onWait) onWait(ms, err);
+    const waited = await new Promise((resolve) => {
+      const done = (ok) => {
+        clearTimeout(timer);
+        if (signal) signal.removeEventListener('abort', stop);
+        resolve(ok);
+      };
+      const stop = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      if (signal) signal.addEventListener('abort', stop);
+    });
+    if (!waited) {
+      err.cancelled = true;
+      throw err;
+    }
+  }
+}
+
+/**
+ * apiWithNotice is apiRetry with what the person sees while it waits: a
+ * line after anchor that counts down to the next try ("Server busy,
+ * retrying in 5 s…") and a Cancel button. Whatever was typed in the form
+ * stays. Resolves or throws as apiRetry does; the notice is gone by then.
+ */
+export async function apiWithNotice(method, path, body, anchor) {
+  const ctl = new AbortController();
+  const text = h('p', { class: 'retry-text', 'data-testid': 'retry-text' });
+  const cancel = h('button', { type: 'button', class: 'btn btn-ghost retry-cancel', 'data-testid': 'retry-cancel', text: t('retry_cancel') });
+  cancel.addEventListener('click', () => ctl.abort());
+  const box = h('div', { class: 'retry-notice', role: 'status', 'data-testid': 'retry-notice', hidden: true }, text, cancel);
+  anchor.after(box);
+  let tick = null;
+  const onWait = (ms, err) => {
+    clearInterval(tick);
+    const until = Date.now() + ms;
+    const key = err.status === 0 ? 'retry_offline' : 'retry_busy';
+    const show = () => {
+      const left = until - Date.now();
+      setText(text, left > 0 ? t(key, { s: Math.ceil(left / 1000) }) : t('retry_now'));
+      if (left <= 0) clearInterval(tick);
+    };
+    show();
+    box.hidden = false;
+    tick = setInterval(show, 250);
+  };
+  try {
+    return await apiRetry(method, path, body, { signal: ctl.signal, onWait });
+  } finally {
+    clearInterval(tick);
+    box.remove();
+  }
 }
 
 /** hashParams reads "#h=…", "#s=…", "#token=…" or a bare "#<token>" from the URL fragment. */
@@ -1032,6 +1137,10 @@ const DICT = {
     reconnecting: 'Нет связи. Переподключаемся…',
     storage_unavailable: 'Хранилище недоступно: игра идёт, но ответы пока не сохраняются и участники ждут подтверждения. Ничего не перезапускайте — всё сохранится, когда хранилище вернётся.',
     err_network: 'Нет связи с сервером. Проверьте интернет и попробуйте ещё раз.',
+    retry_busy: 'Сервер занят, пробуем снова через {s}\u00a0с…',
+    retry_offline: 'Нет связи с сервером, пробуем снова через {s}\u00a0с…',
+    retry_now: 'Пробуем снова…',
+    retry_cancel: 'Отменить',
     err_http: 'Сервер ответил ошибкой ({status}).',
     err_offline: 'Нет связи с сервером.',
     err_timeout: 'Сервер не ответил вовремя.',
@@ -1248,6 +1357,10 @@ const DICT = {
     reconnecting: 'Connection lost. Reconnecting…',
     storage_unavailable: 'Storage unavailable: the game goes on, but answers are not saved yet and players wait for confirmation. Do not restart anything — everything is saved once storage is back.',
     err_network: 'Cannot reach the server. Check the connection and try again.',
+    retry_busy: 'Server busy, retrying in {s}\u00a0s…',
+    retry_offline: 'No connection to the server, retrying in {s}\u00a0s…',
+    retry_now: 'Retrying…',
+    retry_cancel: 'Cancel',
     err_http: 'The server answered with an error ({status}).',
     err_offline: 'No connection to the server.',
     err_timeout: 'The server did not answer in time.',

@@ -1,7 +1,7 @@
 // index.js: the landing page. The facilitator picks a scenario and team
 // settings, creates a room and this laptop becomes the projector with host
 // controls.
-import { $, api, applyI18n, h, initPage, lang, setText, store, t, fmtCode } from '/static/app.js';
+import { $, api, apiWithNotice, applyI18n, h, initPage, lang, setText, store, t, fmtCode } from '/static/app.js';
 import { currentFacilitator, mountAccountBar, toSignIn } from '/static/account.js';
 
 let me = null; // the signed-in facilitator
@@ -203,7 +203,7 @@ async function createRoom(ev) {
   btn.disabled = true;
   setText(btn, t('creating'));
   try {
-    const res = await api('POST', '/api/rooms', body);
+    const res = await apiWithNotice('POST', '/api/rooms', body, btn);
     const sc = scenarios.find((s) => s.id === body.scenario);
     store.set('huddle.host.' + res.room, {
       room: res.room,

@@ -5,7 +5,7 @@
 import {
   $,
   Connection,
-  api,
+  apiWithNotice,
   applyI18n,
   fmtNum,
   h,
@@ -122,7 +122,7 @@ async function lookup(code) {
   setText(btn, t('checking'));
   let info;
   try {
-    info = await api('GET', `/api/join/${code}`);
+    info = await apiWithNotice('GET', `/api/join/${code}`, undefined, btn);
   } catch (e) {
     looking = false;
     // The room may be over and closed to new players; a phone that already
@@ -241,7 +241,7 @@ async function join(ev) {
   btn.disabled = true;
   setText(btn, t('joining'));
   try {
-    const res = await api('POST', '/api/join', { code: joinInfo.code, name, team, sector, device: deviceId() });
+    const res = await apiWithNotice('POST', '/api/join', { code: joinInfo.code, name, team, sector, device: deviceId() }, btn);
     store.set(NAME_KEY, name);
     const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title, lang: joinInfo.lang };
     store.set(playerKey(res.room), r);

@@ -647,12 +647,14 @@ export function retryWait(e, attempt, rand = Math.random) {
  * the last error is thrown with .cancelled set.
  */
 export async function apiRetry(method, path, body, { signal, onWait } = {}) {
+  let err = null;
   for (let attempt = 1; ; attempt++) {
-    let err;
     try {
       return await api(method, path, body, { signal });
     } catch (e) {
-      err = e;
+      // Cancelled while asking: the reason to show is the answer that made
+      // us wait, not the aborted fetch.
+      if (!(signal && signal.aborted && err)) err = e;
     }
     if (signal && signal.aborted) err.cancelled = true;
     const ms = attempt < RETRY_TRIES ? retryWait(err, attempt) : 0;

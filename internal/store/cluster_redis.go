@@ -55,24 +55,6 @@ end
 return 0
 `)
 
-// fencedAppendScript is appendScript behind a fence: KEYS[3], the room's
-// newest token, must be ARGV[1]. The check and the push are one script, so
-// a former owner cannot slip a write in after a takeover.
-var fencedAppendScript = redis.NewScript(`
-if redis.call('GET', KEYS[3]) ~= ARGV[1] then
-	return redis.error_reply('HUDDLE_FENCED')
-end
-local n = redis.call('LLEN', KEYS[1])
-if n + 1 ~= tonumber(ARGV[3]) then
-	return redis.error_reply('HUDDLE_SEQ ' .. n)
-end
-for i = 4, #ARGV, 1000 do
-	redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-end
-redis.call('SADD', KEYS[2], ARGV[2])
-return n + #ARGV - 3
-`)
-
 // fencedSnapshotScript saves the snapshot ARGV[3] of room ARGV[2] if the
 // room's newest token KEYS[3] is ARGV[1].
 var fencedSnapshotScript = redis.NewScript(`
@@ -229,32 +211,7 @@ func (f *fenced) Append(ctx context.Context, room string, events []Event) error 
 	if room != f.room {
 		return fmt.Errorf("redis append room %q: fenced for room %q", room, f.room)
 	}
-	if len(events) == 0 {
-		return nil
-	}
-	if err := checkSeq(events, events[0].Seq-1); err != nil {
-		return fmt.Errorf("redis append room %q: %w", room, err)
-	}
-	args := make([]any, 0, len(events)+3)
-	args = append(args, f.token, room, strconv.FormatUint(events[0].Seq, 10))
-	for _, e := range events {
-		v, err := encodeEvent(e)
-		if err != nil {
-			return fmt.Errorf("redis append room %q: %w", room, err)
-		}
-		args = append(args, v)
-	}
-	err := fencedAppendScript.Run(ctx, f.client, []string{f.eventsKey(room), f.roomsKey(), f.fenceKey(room)}, args...).Err()
-	switch {
-	case redis.HasErrorPrefix(err, "HUDDLE_FENCED"):
-		return fmt.Errorf("redis append room %q with token %s: %w", room, f.token, ErrFenced)
-	case redis.HasErrorPrefix(err, "HUDDLE_SEQ"):
-		last := strings.TrimPrefix(err.Error(), "HUDDLE_SEQ ")
-		return fmt.Errorf("redis append room %q: first seq %d, last stored %s: %w", room, events[0].Seq, last, ErrSeq)
-	case err != nil:
-		return fmt.Errorf("redis append room %q: %w", room, err)
-	}
-	return nil
+	return f.append(ctx, room, events, f.token)
 }
 
 func (f *fenced) SaveSnapshot(ctx context.Context, room string, s Snapshot) error {

@@ -30,19 +30,26 @@ type Redis struct {
 	closeErr  error
 }
 
-// appendScript checks that ARGV[2], the first seq, follows the list length,
-// then pushes the records ARGV[3..] and adds the room ARGV[1] to the rooms
-// set. Pushes go in chunks to stay under Lua's limit on unpack.
+// appendScript checks that ARGV[3], the first seq, follows the list length,
+// then pushes the records ARGV[4..] and adds the room ARGV[2] to the rooms
+// set. Pushes go in chunks to stay under Lua's limit on unpack. Given a
+// third key, the room's newest fencing token (cluster_redis.go), it first
+// checks that the writer's token ARGV[1] is that one: the check and the
+// push are one script, so a former owner cannot slip a write in after a
+// takeover.
 var appendScript = redis.NewScript(`
+if #KEYS == 3 and redis.call('GET', KEYS[3]) ~= ARGV[1] then
+	return redis.error_reply('HUDDLE_FENCED')
+end
 local n = redis.call('LLEN', KEYS[1])
-if n + 1 ~= tonumber(ARGV[2]) then
+if n + 1 ~= tonumber(ARGV[3]) then
 	return redis.error_reply('HUDDLE_SEQ ' .. n)
 end
-for i = 3, #ARGV, 1000 do
+for i = 4, #ARGV, 1000 do
 	redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
-redis.call('SADD', KEYS[2], ARGV[1])
-return n + #ARGV - 2
+redis.call('SADD', KEYS[2], ARGV[2])
+return n + #ARGV - 3
 `)
 
 // NewRedis returns a store on client with keys under prefix. It does not own
@@ -75,6 +82,11 @@ func (r *Redis) roomsKey() string             { return r.prefix + "rooms" }
 // Append implements Store. The sequence check and the push are one script,
 // so a second writer gets ErrSeq and nothing of its batch is stored.
 func (r *Redis) Append(ctx context.Context, room string, events []Event) error {
+	return r.append(ctx, room, events, "")
+}
+
+// append is Append behind the fencing token token, or none if it is "".
+func (r *Redis) append(ctx context.Context, room string, events []Event, token string) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -82,8 +94,8 @@ func (r *Redis) Append(ctx context.Context, room string, events []Event) error {
 	if err := checkSeq(events, events[0].Seq-1); err != nil {
 		return fmt.Errorf("redis append room %q: %w", room, err)
 	}
-	args := make([]any, 0, len(events)+2)
-	args = append(args, room, strconv.FormatUint(events[0].Seq, 10))
+	args := make([]any, 0, len(events)+3)
+	args = append(args, token, room, strconv.FormatUint(events[0].Seq, 10))
 	for _, e := range events {
 		v, err := encodeEvent(e)
 		if err != nil {
@@ -91,12 +103,18 @@ func (r *Redis) Append(ctx context.Context, room string, events []Event) error {
 		}
 		args = append(args, v)
 	}
-	err := appendScript.Run(ctx, r.client, []string{r.eventsKey(room), r.roomsKey()}, args...).Err()
-	if redis.HasErrorPrefix(err, "HUDDLE_SEQ") {
+	keys := []string{r.eventsKey(room), r.roomsKey()}
+	if token != "" {
+		keys = append(keys, r.fenceKey(room))
+	}
+	err := appendScript.Run(ctx, r.client, keys, args...).Err()
+	switch {
+	case redis.HasErrorPrefix(err, "HUDDLE_FENCED"):
+		return fmt.Errorf("redis append room %q with token %s: %w", room, token, ErrFenced)
+	case redis.HasErrorPrefix(err, "HUDDLE_SEQ"):
 		last := strings.TrimPrefix(err.Error(), "HUDDLE_SEQ ")
 		return fmt.Errorf("redis append room %q: first seq %d, last stored %s: %w", room, events[0].Seq, last, ErrSeq)
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("redis append room %q: %w", room, err)
 	}
 	return nil

@@ -297,9 +297,14 @@ function onFrame(msg) {
       render();
       break;
     case 'ack':
-      // So does the ack of a change of the phone's own (an answer).
+      // So does the ack of a change of the phone's own (a card, a vote);
+      // an answer's ack carries only the keys it changed, which replace
+      // the phone's (docs/protocol.md, "ack").
       if (msg.data && msg.data.me) {
         me = msg.data.me;
+        render();
+      } else if (msg.data && msg.data.me_patch && me) {
+        me = Object.assign({}, me, msg.data.me_patch);
         render();
       }
       break;

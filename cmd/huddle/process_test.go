@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -288,12 +289,20 @@ func (cl *wsClient) read() {
 		var f wsFrame
 		_ = json.Unmarshal(b, &f)
 		cl.latest[f.Type] = f
-		// A state frame or an ack may carry the phone's own view, as a
-		// page reads it.
+		// A state frame or an ack may carry the phone's own view, an
+		// answer's ack the keys of it that changed, as a page reads them.
 		var own struct {
-			Me json.RawMessage `json:"me"`
+			Me    json.RawMessage `json:"me"`
+			Patch json.RawMessage `json:"me_patch"`
 		}
-		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me != nil {
+		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me == nil && own.Patch != nil {
+			var me, patch map[string]json.RawMessage
+			if prev, ok := cl.latest["me"]; ok && json.Unmarshal(prev.Data, &me) == nil && json.Unmarshal(own.Patch, &patch) == nil {
+				maps.Copy(me, patch)
+				own.Me, _ = json.Marshal(me)
+			}
+		}
+		if (f.Type == "state" || f.Type == "ack") && own.Me != nil {
 			cl.latest["me"] = wsFrame{Type: "me", Epoch: f.Epoch, Seq: f.Seq, Data: own.Me}
 		}
 		if f.ID != "" {

@@ -421,10 +421,16 @@ func (r *Room) command(c Conn, id, typ string, data json.RawMessage) {
 		// A player's change of their own view is answered by the ack, which
 		// carries the view, rather than by a frame of its own; a phase change
 		// brings every phone its view anyway, and a second socket of the
-		// player still gets a frame.
+		// player still gets a frame. A view changed only in the open
+		// question's part (an answer) gets that part alone.
 		m := &r.subs.marks
 		if s.role == session.RolePlayer && m.Me[s.player] && !m.AllMe && len(r.subs.byPlayer[s.player]) == 1 {
-			delete(m.Me, s.player)
+			part := m.Answered[s.player]
+			m.Forget(s.player)
+			if part {
+				r.journal.afterDurable(func() { r.sendTo(c, r.ackWithQuestion(id, s.player)) })
+				return
+			}
 			r.journal.afterDurable(func() { r.sendTo(c, r.ackWithMe(id, s.player)) })
 			return
 		}

@@ -352,19 +352,34 @@ func (r *Room) ackFrame(id string, duplicate bool) []byte {
 // ackWithMe is the ack of a player's command that changed the player's own
 // view: the view comes in the ack instead of a frame of its own.
 func (r *Room) ackWithMe(id, player string) []byte {
-	now := r.clock.Now()
-	me := session.MeView(r.st, player, now)
+	me := session.MeView(r.st, player, r.clock.Now())
 	if me == nil {
 		return r.ackFrame(id, false)
 	}
+	return r.ackWith(id, `,"data":{"me":`, me.AppendJSON)
+}
+
+// ackWithQuestion is the ack of a player's command that changed only the
+// open question's part of the player's own view (an answer): that part
+// alone, as data.me_patch, whose keys replace the phone's.
+func (r *Room) ackWithQuestion(id, player string) []byte {
+	part := session.MeQuestionView(r.st, player)
+	if part == nil {
+		return r.ackWithMe(id, player)
+	}
+	return r.ackWith(id, `,"data":{"me_patch":`, part.AppendJSON)
+}
+
+// ackWith is an ack with data made of key and what appendData writes.
+func (r *Room) ackWith(id, key string, appendData func([]byte) ([]byte, error)) []byte {
 	// The frame without data, then its data added in place of the last
 	// brace: data is frameOut's last field.
-	head := r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), ID: id})
+	head := r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id})
 	if len(head) == 0 {
 		return nil
 	}
 	b := append(make([]byte, 0, len(head)+1024), head[:len(head)-1]...)
-	b, err := me.AppendJSON(append(b, `,"data":{"me":`...))
+	b, err := appendData(append(b, key...))
 	if err != nil {
 		r.log.Error("encode ack", "err", err)
 		return r.ackFrame(id, false)

@@ -397,11 +397,16 @@ func phonesStay(from, to string) bool {
 // Marks say which audiences a change concerns; the room sends those views
 // at its next flush and clears the marks.
 type Marks struct {
-	View   bool            // the host's and the screen's
-	State  bool            // what every phone shares
-	AllMe  bool            // every phone's own
-	Me     map[string]bool // these players' own
-	Urgent bool            // at once, not within the coalescing delay
+	View  bool            // the host's and the screen's
+	State bool            // what every phone shares
+	AllMe bool            // every phone's own
+	Me    map[string]bool // these players' own
+	// Answered are the players in Me whose own view changed only in the
+	// open question's part (MeQuestion): an answer of theirs or, in team
+	// mode, of a teammate. The ack of such a player's command carries that
+	// part alone.
+	Answered map[string]bool
+	Urgent   bool // at once, not within the coalescing delay
 }
 
 func (m *Marks) everything() { m.View, m.State, m.AllMe, m.Urgent = true, true, true, true }
@@ -412,6 +417,28 @@ func (m *Marks) player(id string) {
 		m.Me = map[string]bool{}
 	}
 	m.Me[id] = true
+	delete(m.Answered, id)
+}
+
+// answered marks one player's own view as changed in the open question's
+// part: answered unless something else of it changed since the last flush.
+func (m *Marks) answered(id string) {
+	if m.Me == nil {
+		m.Me = map[string]bool{}
+	}
+	if m.Me[id] && !m.Answered[id] {
+		return // more than the question's part waits to be sent
+	}
+	if m.Answered == nil {
+		m.Answered = map[string]bool{}
+	}
+	m.Me[id], m.Answered[id] = true, true
+}
+
+// Forget drops one player's own view from the marks: it has been sent.
+func (m *Marks) Forget(id string) {
+	delete(m.Me, id)
+	delete(m.Answered, id)
 }
 
 // team marks the own view of every member of a team, removed ones too.
@@ -429,5 +456,6 @@ func (m *Marks) Dirty() bool { return m.View || m.State || m.AllMe || len(m.Me) 
 // Clear forgets every mark.
 func (m *Marks) Clear() {
 	clear(m.Me)
+	clear(m.Answered)
 	m.View, m.State, m.AllMe, m.Urgent = false, false, false, false
 }

@@ -46,27 +46,52 @@ func (m *Me) AppendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `,"team_answer":`...)
 	dst = m.TeamAnswer.appendJSON(dst)
 	dst = append(dst, `,"result":`...)
-	if r := m.Result; r == nil {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, `{"question":`...)
-		dst = appendString(dst, r.Question)
-		dst = append(dst, `,"correct":`...)
-		dst = strconv.AppendBool(dst, r.Correct)
-		dst = append(dst, `,"fraction":`...)
-		dst = appendFloat(dst, r.Fraction)
-		dst = append(dst, `,"points":`...)
-		dst = strconv.AppendInt(dst, int64(r.Points), 10)
-		dst = append(dst, `,"streak":`...)
-		dst = strconv.AppendInt(dst, int64(r.Streak), 10)
-		if r.Poll {
-			dst = append(dst, `,"poll":true`...)
-		}
-		dst = append(dst, `,"answered":`...)
-		dst = strconv.AppendBool(dst, r.Answered)
-		dst = append(dst, '}')
-	}
+	dst = m.Result.appendJSON(dst)
 	return append(dst, '}'), nil
+}
+
+// AppendJSON appends the question's part of an own view as encoding/json
+// writes it, without reflection: it goes out in the ack of every answer.
+func (q *MeQuestion) AppendJSON(dst []byte) ([]byte, error) {
+	if !(&Me{Answer: q.Answer, TeamAnswer: q.TeamAnswer, Result: q.Result}).finite() {
+		b, err := json.Marshal((*plainMeQuestion)(q))
+		return append(dst, b...), err
+	}
+	dst = append(dst, `{"answer":`...)
+	dst = q.Answer.appendJSON(dst)
+	dst = append(dst, `,"team_answer":`...)
+	dst = q.TeamAnswer.appendJSON(dst)
+	dst = append(dst, `,"result":`...)
+	dst = q.Result.appendJSON(dst)
+	return append(dst, '}'), nil
+}
+
+// MarshalJSON is AppendJSON, for frames encoded as a whole.
+func (q *MeQuestion) MarshalJSON() ([]byte, error) { return q.AppendJSON(nil) }
+
+// plainMeQuestion is MeQuestion without its methods.
+type plainMeQuestion MeQuestion
+
+func (r *meResult) appendJSON(dst []byte) []byte {
+	if r == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, `{"question":`...)
+	dst = appendString(dst, r.Question)
+	dst = append(dst, `,"correct":`...)
+	dst = strconv.AppendBool(dst, r.Correct)
+	dst = append(dst, `,"fraction":`...)
+	dst = appendFloat(dst, r.Fraction)
+	dst = append(dst, `,"points":`...)
+	dst = strconv.AppendInt(dst, int64(r.Points), 10)
+	dst = append(dst, `,"streak":`...)
+	dst = strconv.AppendInt(dst, int64(r.Streak), 10)
+	if r.Poll {
+		dst = append(dst, `,"poll":true`...)
+	}
+	dst = append(dst, `,"answered":`...)
+	dst = strconv.AppendBool(dst, r.Answered)
+	return append(dst, '}')
 }
 
 // MarshalJSON is AppendJSON, for frames encoded as a whole.

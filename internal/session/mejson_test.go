@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -12,7 +13,10 @@ import (
 // TestMeJSON: the hand-written encoding of a phone's own view is byte for
 // byte what encoding/json makes of it, for random views with hostile
 // strings (HTML, quotes, control characters, invalid UTF-8, U+2028) and
-// numbers of every size; and for the views of a played quiz.
+// numbers of every size; and for the views of a played quiz. So is the
+// open question's part of it (MeQuestion) that an answer's ack carries,
+// which in the played quiz is the whole view's answer, team_answer and
+// result.
 func TestMeJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	pieces := []string{"", "a", "Анна", "<script>", "&amp;", `"`, `\`, "\n\t\r\b\f", "\x00\x1f\x7f", "\xff\xfe", "\u2028\u2029", "😀", "é", "/"}
@@ -72,7 +76,12 @@ func TestMeJSON(t *testing.T) {
 	views := func() {
 		t.Helper()
 		for _, name := range []string{"Анна <b>", "Boris & co"} {
-			compareMe(t, MeView(p.s, p.ids[name], p.now))
+			me := MeView(p.s, p.ids[name], p.now)
+			compareMe(t, me)
+			q := MeQuestionView(p.s, p.ids[name])
+			if q == nil || !reflect.DeepEqual(*q, MeQuestion{Answer: me.Answer, TeamAnswer: me.TeamAnswer, Result: me.Result}) {
+				t.Fatalf("%s: the question's part %+v is not the whole view's %+v", name, q, me)
+			}
 		}
 	}
 	views()
@@ -100,6 +109,12 @@ func compareMe(t *testing.T, m *Me) {
 	}
 	if werr == nil && !bytes.Equal(got[1:], want) {
 		t.Fatalf("own view encoded as\n%s\nencoding/json:\n%s", got[1:], want)
+	}
+	q := &MeQuestion{Answer: m.Answer, TeamAnswer: m.TeamAnswer, Result: m.Result}
+	want, werr = json.Marshal((*plainMeQuestion)(q))
+	got, gerr = q.AppendJSON([]byte("x"))
+	if (werr == nil) != (gerr == nil) || werr == nil && !bytes.Equal(got[1:], want) {
+		t.Fatalf("the question's part encoded as\n%s (%v)\nencoding/json:\n%s (%v)", got[1:], gerr, want, werr)
 	}
 	// Inside a frame, as the room sends it.
 	framed, err := json.Marshal(struct{ Me *Me }{m})

@@ -214,10 +214,14 @@ func execQuiz(s *State, tx *Tx, a Actor, typ string, data json.RawMessage) error
 		return err
 	}
 	tx.Marks.View = true
+	// An answer changes only the question's part of an own view: the
+	// player's, and in team mode every teammate's team_answer.
 	if s.teamMode() == scenario.TeamShared {
-		tx.Marks.team(s, p.Team)
+		for _, id := range s.members(p.Team) {
+			tx.Marks.answered(id)
+		}
 	} else {
-		tx.Marks.player(a.Player)
+		tx.Marks.answered(a.Player)
 	}
 	if s.quizNow().q.AllAnswered(s.roster()) {
 		return tx.record(s, evClosed, &closedData{By: quiz.ClosedByAll})

@@ -270,6 +270,30 @@ func MeView(s *State, player string, now time.Time) *Me {
 	return m
 }
 
+// MeQuestion is the part of a phone's own view that belongs to the open
+// question: the keys of Me an answer changes (Marks.Answered). In team
+// mode an answer changes every teammate's team_answer; result is null while
+// the question is open, and goes with them so that a phone still holding
+// the last question's keeps none. Nothing else of an own view moves before
+// the question closes, and closing it sends every phone its whole view.
+type MeQuestion struct {
+	Answer     *meAnswer `json:"answer"`
+	TeamAnswer *meAnswer `json:"team_answer"`
+	Result     *meResult `json:"result"`
+}
+
+// MeQuestionView is a player's MeQuestion; nil for a player the room does
+// not know or when no quiz is the current stage.
+func MeQuestionView(s *State, player string) *MeQuestion {
+	p, qs := s.byID[player], s.quizNow()
+	if p == nil || qs == nil {
+		return nil
+	}
+	var m Me
+	qs.me(s, p, &m)
+	return &MeQuestion{Answer: m.Answer, TeamAnswer: m.TeamAnswer, Result: m.Result}
+}
+
 func roomInfoOf(s *State, pr Presence, full bool) roomInfo {
 	c := s.Config
 	ri := roomInfo{Title: c.Scenario.Title, TeamMode: string(s.teamMode()), Relaxed: c.Relaxed}

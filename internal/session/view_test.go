@@ -2,9 +2,12 @@ package session
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/huddle-live/huddle/internal/scenario"
 )
 
 const quizYAML = `
@@ -345,3 +348,44 @@ func TestViewListsAreBounded(t *testing.T) {
 }
 
 func name(i int) string { return fmt.Sprint("p", i) }
+
+// TestAnswerMarksQuestionPart: an answer marks the own views it changes as
+// changed only in the open question's part (the player's; in team mode
+// every teammate's, and no one else's), and a change of anything else of a
+// view since the last flush keeps that view whole, whatever answers come
+// after it.
+func TestAnswerMarksQuestionPart(t *testing.T) {
+	answer := map[string]any{"question": "q1", "options": []string{"a"}}
+	for _, mode := range []scenario.TeamMode{scenario.TeamAverage, scenario.TeamShared} {
+		t.Run(string(mode), func(t *testing.T) {
+			p := newPlay(t, quizYAML, 2)
+			p.s.Config.TeamMode = mode
+			a1, a2, b1 := p.join("a1", "t1"), p.join("a2", "t1"), p.join("b1", "t2")
+			p.join("b2", "t2") // never answers: the question stays open
+			p.host("start", nil)
+			p.marks.Clear()
+			p.player("a1", "answer", answer)
+			want := map[string]bool{a1: true}
+			if mode == scenario.TeamShared {
+				want[a2] = true
+			}
+			if !maps.Equal(p.marks.Me, want) || !maps.Equal(p.marks.Answered, want) {
+				t.Fatalf("after a1's answer: own views %v, the question's part of %v; want both %v", p.marks.Me, p.marks.Answered, want)
+			}
+			// A teammate removed changes a1's team: a1's view is whole now,
+			// and stays whole through the answers that follow.
+			p.host("kick", map[string]string{"player": a2})
+			if !p.marks.Me[a1] || p.marks.Answered[a1] {
+				t.Fatalf("after a teammate's removal: own views %v, the question's part of %v", p.marks.Me, p.marks.Answered)
+			}
+			p.player("b1", "answer", answer)
+			if !p.marks.Answered[b1] || p.marks.Answered[a1] {
+				t.Fatalf("after b1's answer: the question's part of %v", p.marks.Answered)
+			}
+			p.marks.Forget(b1)
+			if p.marks.Me[b1] || p.marks.Answered[b1] {
+				t.Fatalf("b1 forgotten, still marked: %v %v", p.marks.Me, p.marks.Answered)
+			}
+		})
+	}
+}

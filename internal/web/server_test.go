@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -296,12 +297,19 @@ func (cl *client) read() {
 			cl.replies[f.ID] = f
 		}
 		cl.all = append(cl.all, f)
-		// A state frame or an ack may carry the phone's own view: it is
-		// kept as the latest "me", as play.js reads it.
+		// A state frame or an ack may carry the phone's own view, an
+		// answer's ack the keys of it that changed: the view is kept as the
+		// latest "me", as play.js reads it.
 		var own struct {
-			Me json.RawMessage `json:"me"`
+			Me    json.RawMessage `json:"me"`
+			Patch json.RawMessage `json:"me_patch"`
 		}
-		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me != nil {
+		if (f.Type == "state" || f.Type == "ack") && json.Unmarshal(f.Data, &own) == nil && own.Me == nil && own.Patch != nil {
+			if prev, ok := cl.latest["me"]; ok {
+				own.Me = mergeMe(prev.Data, own.Patch)
+			}
+		}
+		if (f.Type == "state" || f.Type == "ack") && own.Me != nil {
 			me := frame{Type: "me", Seq: f.Seq, Time: f.Time, Data: own.Me, own: true}
 			cl.latest["me"] = me
 			cl.all = append(cl.all, me)
@@ -309,6 +317,18 @@ func (cl *client) read() {
 		cl.cond.Broadcast()
 		cl.mu.Unlock()
 	}
+}
+
+// mergeMe is what play.js makes of an ack's me_patch: its keys replace
+// those of the own view the phone has.
+func mergeMe(me, patch json.RawMessage) json.RawMessage {
+	var m, p map[string]json.RawMessage
+	if json.Unmarshal(me, &m) != nil || json.Unmarshal(patch, &p) != nil {
+		return nil
+	}
+	maps.Copy(m, p)
+	b, _ := json.Marshal(m)
+	return b
 }
 
 func (cl *client) close() {

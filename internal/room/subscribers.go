@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/json"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -345,8 +346,29 @@ func (r *Room) frame(typ string, now time.Time, data any) []byte {
 	return r.encodeFrame(frameOut{Type: typ, Epoch: r.epoch, Seq: r.journal.seq, Time: now.UnixMilli(), Data: data})
 }
 
+// ackFrame is an ack without data. Acks are encoded by hand, byte for
+// byte as encodeFrame would (TestAckJSON): one goes out for every answer,
+// from the room's goroutine.
 func (r *Room) ackFrame(id string, duplicate bool) []byte {
-	return r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id, Duplicate: duplicate})
+	return append(r.appendAck(make([]byte, 0, 96+len(id)), id, duplicate), '}')
+}
+
+// appendAck appends an ack frame without its closing brace.
+func (r *Room) appendAck(dst []byte, id string, duplicate bool) []byte {
+	dst = append(dst, `{"type":"ack","epoch":`...)
+	dst = session.AppendJSONString(dst, r.epoch)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, r.journal.seq, 10)
+	dst = append(dst, `,"time":`...)
+	dst = strconv.AppendInt(dst, r.clock.Now().UnixMilli(), 10)
+	if id != "" {
+		dst = append(dst, `,"id":`...)
+		dst = session.AppendJSONString(dst, id)
+	}
+	if duplicate {
+		dst = append(dst, `,"duplicate":true`...)
+	}
+	return dst
 }
 
 // ackWithMe is the ack of a player's command that changed the player's own
@@ -356,7 +378,7 @@ func (r *Room) ackWithMe(id, player string) []byte {
 	if me == nil {
 		return r.ackFrame(id, false)
 	}
-	return r.ackWith(id, `,"data":{"me":`, me.AppendJSON)
+	return r.ackWith(id, `,"data":{"me":`, me.AppendJSON, 1024)
 }
 
 // ackWithQuestion is the ack of a player's command that changed only the
@@ -367,18 +389,12 @@ func (r *Room) ackWithQuestion(id, player string) []byte {
 	if part == nil {
 		return r.ackWithMe(id, player)
 	}
-	return r.ackWith(id, `,"data":{"me_patch":`, part.AppendJSON)
+	return r.ackWith(id, `,"data":{"me_patch":`, part.AppendJSON, 160)
 }
 
 // ackWith is an ack with data made of key and what appendData writes.
-func (r *Room) ackWith(id, key string, appendData func([]byte) ([]byte, error)) []byte {
-	// The frame without data, then its data added in place of the last
-	// brace: data is frameOut's last field.
-	head := r.encodeFrame(frameOut{Type: "ack", Epoch: r.epoch, Seq: r.journal.seq, Time: r.clock.Now().UnixMilli(), ID: id})
-	if len(head) == 0 {
-		return nil
-	}
-	b := append(make([]byte, 0, len(head)+1024), head[:len(head)-1]...)
+func (r *Room) ackWith(id, key string, appendData func([]byte) ([]byte, error), size int) []byte {
+	b := r.appendAck(make([]byte, 0, 96+len(id)+size), id, false)
 	b, err := appendData(append(b, key...))
 	if err != nil {
 		r.log.Error("encode ack", "err", err)

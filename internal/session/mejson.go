@@ -163,6 +163,10 @@ func appendFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
+// AppendJSONString appends s as a JSON string, byte for byte as
+// encoding/json writes it: for the frames a room encodes by hand.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString writes s as a JSON string as encoding/json does: <, > and &
 // escaped for HTML, invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
 func appendString(dst []byte, s string) []byte {

@@ -423,13 +423,46 @@ func (s *Server) wsReply(id string, err error, lang string) []byte {
 
 func (s *Server) wsError(err error, lang string) []byte { return s.wsReply("", err, lang) }
 
+// frameBuffers hold a client frame while it is decoded. The decoded frame
+// keeps copies of what it needs (strings, and json.RawMessage copies too),
+// so a buffer goes back at once: a busy room's answers allocate no buffer
+// each, and an idle socket holds none.
+var frameBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // readFrame reads one JSON frame.
 func readFrame(ctx context.Context, c *websocket.Conn) (clientFrame, error) {
-	typ, b, err := c.Read(ctx)
+	typ, r, err := c.Reader(ctx)
 	if err != nil {
 		return clientFrame{}, err
 	}
-	return decodeFrame(typ, b)
+	bp := frameBuffers.Get().(*[]byte)
+	b, err := readAll((*bp)[:0], r)
+	f := clientFrame{}
+	if err == nil {
+		f, err = decodeFrame(typ, b)
+	}
+	if cap(b) <= hostReadLimit { // the largest frame a socket may send
+		*bp = b[:0]
+		frameBuffers.Put(bp)
+	}
+	return f, err
+}
+
+// readAll is io.ReadAll into b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // decodeFrame decodes one client frame; an error is the client's (badInput).

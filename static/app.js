@@ -641,19 +641,20 @@ export function retryWait(e, attempt, rand = Math.random) {
 }
 
 /**
- * apiRetry is api that asks again, up to RETRY_TRIES calls in all, while the
- * server answers 503 or 429 with a short Retry-After or does not answer at
- * all. onWait(ms, err) is told each wait. Aborting signal stops the retries:
- * the last error is thrown with .cancelled set.
+ * retrying calls call(signal) again, up to RETRY_TRIES calls in all, while
+ * it fails with an ApiError that retryWait says to wait for (503 or 429
+ * with a short Retry-After, or no answer at all). onWait(ms, err) is told
+ * each wait. Aborting signal stops the retries: the last error is thrown
+ * with .cancelled set.
  */
-export async function apiRetry(method, path, body, { signal, onWait } = {}) {
+export async function retrying(call, { signal, onWait } = {}) {
   let err = null;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await api(method, path, body, { signal });
+      return await call(signal);
     } catch (e) {
       // Cancelled while asking: the reason to show is the answer that made
-      // us wait, not the aborted fetch.
+      // us wait, not the aborted call.
       if (!(signal && signal.aborted && err)) err = e;
     }
     if (signal && signal.aborted) err.cancelled = true;
@@ -677,13 +678,18 @@ export async function apiRetry(method, path, body, { signal, onWait } = {}) {
   }
 }
 
+/** apiRetry is api that asks again as retrying does. */
+export function apiRetry(method, path, body, { signal, onWait } = {}) {
+  return retrying((sig) => api(method, path, body, { signal: sig }), { signal, onWait });
+}
+
 /**
- * apiWithNotice is apiRetry with what the person sees while it waits: a
- * line after anchor that counts down to the next try ("Server busy,
- * retrying in 5 s…") and a Cancel button. Whatever was typed in the form
- * stays. Resolves or throws as apiRetry does; the notice is gone by then.
+ * withNotice is retrying with what the person sees while it waits: a line
+ * after anchor that counts down to the next try ("Server busy, retrying in
+ * 5 s…") and a Cancel button. Whatever was typed in the form stays.
+ * Resolves or throws as retrying does; the notice is gone by then.
  */
-export async function apiWithNotice(method, path, body, anchor) {
+export async function withNotice(call, anchor) {
   const ctl = new AbortController();
   const text = h('p', { class: 'retry-text', 'data-testid': 'retry-text' });
   const cancel = h('button', { type: 'button', class: 'btn btn-ghost retry-cancel', 'data-testid': 'retry-cancel', text: t('retry_cancel') });
@@ -705,11 +711,56 @@ export async function apiWithNotice(method, path, body, anchor) {
     tick = setInterval(show, 250);
   };
   try {
-    return await apiRetry(method, path, body, { signal: ctl.signal, onWait });
+    return await retrying(call, { signal: ctl.signal, onWait });
   } finally {
     clearInterval(tick);
     box.remove();
   }
+}
+
+/** apiWithNotice is api asked again as withNotice does. */
+export function apiWithNotice(method, path, body, anchor) {
+  return withNotice((signal) => api(method, path, body, { signal }), anchor);
+}
+
+/**
+ * joinRoom joins room as a new player over the room's WebSocket: the hello
+ * carries the join (docs/protocol.md, "Joining over the socket"), the
+ * server answers "joined" with the player's token once the join is stored,
+ * then welcome and the phone's state on the same socket. Resolves with
+ * {conn, joined}: the Connection, open and ready to go on as the player's
+ * own. A refused join rejects with an ApiError of the server's code and
+ * sentence (429 or 503 with retryAfter when the server says to come back),
+ * a socket that closes first with a network ApiError; opts are the
+ * Connection's. Aborting signal stops the socket.
+ */
+export function joinRoom(room, join, opts, signal) {
+  return new Promise((resolve, reject) => {
+    const conn = new Connection({
+      ...opts,
+      room,
+      token: '',
+      join,
+      onJoined: (joined) => resolve({ conn, joined }),
+      onJoinFailed: (msg) => {
+        if (!msg) {
+          reject(new ApiError(0, 'network', t('err_network')));
+          return;
+        }
+        const status = msg.code === 'rate_limited' ? 429 : msg.retry_after ? 503 : 400;
+        const e = new ApiError(status, msg.code, msg.message);
+        e.retryAfter = typeof msg.retry_after === 'number' ? msg.retry_after : null;
+        reject(e);
+      },
+    });
+    if (signal) {
+      signal.addEventListener('abort', () => {
+        conn.stop();
+        reject(Object.assign(new ApiError(0, 'network', t('err_network')), { cancelled: true }));
+      });
+    }
+    conn.connect();
+  });
 }
 
 /** hashParams reads "#h=…", "#s=…", "#token=…" or a bare "#<token>" from the URL fragment. */
@@ -775,13 +826,18 @@ const HANDSHAKE_TIMEOUT = 10000;
  *
  * opts: room, token, lang, onFrame(msg), onStatus("connecting"|"online"|"offline"|"stopped"),
  * onFatal(code, msg) for unauthorized, room_gone and kicked, outbox (bool),
- * watch (bool: without a token, follow the room as a watcher).
+ * watch (bool: without a token, follow the room as a watcher), join
+ * ({name, team, sector, device}: without a token, join the room first; see
+ * joinRoom) with onJoined(joined) and onJoinFailed(errorFrame or null).
  */
 export class Connection {
   constructor(opts) {
     this.room = opts.room;
     this.token = opts.token;
     this.watch = !!opts.watch; // a watcher's hello: no token, watch only
+    this.join = opts.join || null; // a new player's hello: no token yet, join first
+    this.onJoined = opts.onJoined || (() => {});
+    this.onJoinFailed = opts.onJoinFailed || (() => {});
     this.lang = opts.lang || currentLang;
     this.onFrame = opts.onFrame || (() => {});
     this.onStatus = opts.onStatus || (() => {});
@@ -844,6 +900,7 @@ export class Connection {
       if (this.ws !== ws) return;
       const hello = { type: 'hello', token: this.token, lang: this.lang };
       if (this.watch && !this.token) hello.watch = true;
+      if (this.join && !this.token) hello.join = this.join;
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (ev) => {
@@ -862,6 +919,12 @@ export class Connection {
       this.ready = false;
       clearTimeout(this.handshakeTimer);
       this.dropPending();
+      if (this.join && !this.stopped) {
+        // Gone before the join was answered: the page decides what next.
+        this.stop();
+        this.onJoinFailed(null);
+        return;
+      }
       if (this.stopped) {
         this.setStatus('stopped');
         return;
@@ -970,6 +1033,19 @@ export class Connection {
 
   handle(msg) {
     clock.update(msg.time);
+    if (this.join) {
+      // Until the join is answered only "joined" or its refusal can come.
+      if (msg.type === 'joined' && msg.data && msg.data.token) {
+        this.token = msg.data.token;
+        this.join = null;
+        this.onJoined(msg.data);
+      } else if (msg.type === 'error' && !msg.id) {
+        this.join = null;
+        this.stop();
+        this.onJoinFailed(msg);
+      }
+      return;
+    }
     switch (msg.type) {
       case 'welcome':
         this.ready = true;

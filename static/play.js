@@ -11,6 +11,7 @@ import {
   h,
   icon,
   initPage,
+  joinRoom,
   fill,
   lang,
   langWasChosen,
@@ -29,6 +30,7 @@ import {
   teamColor,
   timerRing,
   toast,
+  withNotice,
 } from '/static/app.js';
 import { renderGamePhone } from '/static/game.js';
 import { boardPhone, bt } from '/static/board.js';
@@ -241,11 +243,15 @@ async function join(ev) {
   btn.disabled = true;
   setText(btn, t('joining'));
   try {
-    const res = await apiWithNotice('POST', '/api/join', { code: joinInfo.code, name, team, sector, device: deviceId() }, btn);
+    // The join and the room's socket are one exchange: the socket that
+    // joins goes on as the player's.
+    const body = { name, team, sector, device: deviceId() };
+    const opts = { lang: lang(), onFrame, onStatus: (s) => statusCb && statusCb(s), onFatal, outbox: true };
+    const { conn: joined, joined: res } = await withNotice((signal) => joinRoom(joinInfo.room, body, opts, signal), btn);
     store.set(NAME_KEY, name);
     const r = { room: res.room, token: res.token, player: res.player, team: res.team, code: joinInfo.code, name, title: joinInfo.title, lang: joinInfo.lang };
     store.set(playerKey(res.room), r);
-    enterRoom(r);
+    enterRoom(r, joined);
   } catch (e) {
     err.textContent = e.message;
     err.hidden = false;
@@ -265,7 +271,9 @@ function watch() {
 
 // ------------------------------------------------------------ room connection
 
-function enterRoom(r) {
+// enterRoom follows the room as r says, on the Connection the join opened
+// when there is one, else on a new one.
+function enterRoom(r, joined) {
   rec = r;
   // A phone that comes back speaks the room's language, unless its owner chose one.
   if (!langWasChosen() && (r.lang === 'ru' || r.lang === 'en') && r.lang !== lang()) setLang(r.lang, { remember: false });
@@ -277,6 +285,10 @@ function enterRoom(r) {
   showView('loading');
   if (conn) conn.stop();
   if (!statusCb) statusCb = mountConnBanner();
+  if (joined) {
+    conn = joined;
+    return;
+  }
   conn = r.watch
     ? new Connection({ room: r.room, token: '', watch: true, lang: lang(), onFrame, onStatus: statusCb, onFatal })
     : new Connection({ room: r.room, token: r.token, lang: lang(), onFrame, onStatus: statusCb, onFatal, outbox: true });

@@ -65,20 +65,28 @@ func (r *huddleRoom) close() {
 	<-r.h.done
 }
 
-// join brings the room's phones in through POST /api/join and their
-// sockets, with workers of their own loopback addresses from first on;
-// with several processes, phone i joins and connects through addrs[i%n].
-func (r *huddleRoom) join(ctx context.Context, addrs []string, workers, first int) int64 {
+// join brings the room's phones in, with workers of their own loopback
+// addresses from first on: each phone's hello joins the room, as the phone
+// page's does (docs/protocol.md, "Joining over the socket"), or with
+// joinPost each phone first joins by POST /api/join and says hello with
+// its token. With several processes, phone i joins and connects through
+// addrs[i%n].
+func (r *huddleRoom) join(ctx context.Context, addrs []string, workers, first int, joinPost bool) int64 {
+	r.s.tokens = r.tokens
 	errs, _ := r.s.connectAll(ctx, workers, first, addrs[0], func(ctx context.Context, hc *http.Client, i int) (string, []byte, error) {
+		addr := addrs[i%len(addrs)]
+		ws := "ws://" + addr + "/ws/" + r.id
+		if !joinPost {
+			return ws, fmt.Appendf(nil, `{"type":"hello","join":{"name":"phone %d","team":""},"lang":"en"}`, i), nil
+		}
 		var j struct {
 			Token string `json:"token"`
 		}
-		addr := addrs[i%len(addrs)]
 		if err := postJSON(ctx, hc, "http://"+addr+"/api/join", fmt.Sprintf(`{"code":%q,"name":"phone %d","team":""}`, r.code, i), &j); err != nil {
 			return "", nil, fmt.Errorf("join: %w", err)
 		}
 		r.tokens[i] = j.Token
-		return "ws://" + addr + "/ws/" + r.id, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
+		return ws, fmt.Appendf(nil, `{"type":"hello","token":%q,"lang":"en"}`, j.Token), nil
 	})
 	r.h.mu.Lock()
 	r.h.want = int(r.s.welcomed.Load())
@@ -164,7 +172,7 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	var wg sync.WaitGroup
 	workers := max(1, cfg.workers/len(rooms))
 	for i, r := range rooms {
-		wg.Go(func() { errs.Add(r.join(ctx, t.addrs(), workers, i*workers)) })
+		wg.Go(func() { errs.Add(r.join(ctx, t.addrs(), workers, i*workers, cfg.joinPost)) })
 	}
 	wg.Wait()
 	took := time.Since(start)

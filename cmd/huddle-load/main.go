@@ -69,6 +69,7 @@ type config struct {
 	restart               bool   // crash and restart the spawned server after the questions
 	processes             int    // huddle processes spawned on one Redis, the phones spread over them
 	login, password       string // a facilitator of the -addr server; -spawn makes its own
+	joinPost              bool   // phones join by POST /api/join, then open their sockets
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,6 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.rooms, "rooms", 1, "rooms played at once, the phones shared among them (the floor and centrifuge run only with one)")
 	fs.IntVar(&cfg.processes, "processes", 1, "with -spawn and -store redis: huddle processes sharing the room on one Redis, the room created on the first, the phones spread over all round-robin (docs/cluster.md)")
 	fs.BoolVar(&cfg.restart, "restart", false, "with -spawn: after the questions, kill the server, start it again on the same store and measure how long the room takes to come back")
+	fs.BoolVar(&cfg.joinPost, "join-post", false, "phones join by POST /api/join and then open their sockets, as clients without the join in the hello do (by default the hello joins)")
 	writeScenario := fs.String("write-scenario", "", "write the benchmark quiz into this directory and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -56,6 +56,9 @@ type session struct {
 	lastRecv    []atomic.Int64 // per question: when the last of them did (unix ns)
 	readers     sync.WaitGroup
 	stated      atomic.Int64 // phones that have had a state frame
+	// tokens, when set, get each phone's token from its "joined" frame
+	// (a phone whose hello joined), for the restart.
+	tokens []string
 	lastState   atomic.Int64 // when the last of them had its first (unix ns)
 }
 
@@ -168,6 +171,10 @@ func (s *session) handle(p *phone, b []byte, size, now int64) {
 		storeMax(&s.lastRecv[k], now)
 		if p.idx == 0 {
 			s.stateSize.Store(size)
+		}
+	case "joined":
+		if s.tokens != nil {
+			s.tokens[p.idx] = string(stringField(b, `"token":"`))
 		}
 	case "welcome":
 		s.welcomed.Add(1)

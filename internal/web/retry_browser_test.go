@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"github.com/huddle-live/huddle/internal/session"
@@ -22,51 +20,45 @@ new MutationObserver(() => {
   if (el && el.textContent && !window.__retryTexts.includes(el.textContent)) window.__retryTexts.push(el.textContent);
 }).observe(document, { subtree: true, childList: true, characterData: true });`
 
-// joinGate stands between a tab and POST /api/join: answer decides, for the
-// n-th request (from 1), the status and Retry-After to answer with itself,
-// or 0 to let the request through to the server.
-type joinGate struct {
-	mu     sync.Mutex
-	n      int
-	answer func(n int) (status int64, retryAfter string, code session.Code)
+// joinGate stands between a tab and its joins: the page's WebSocket is
+// wrapped so that answer decides, for the n-th hello that joins (from 1),
+// the refusal the server would send (code and retry_after) or "through" to
+// let the hello go to the server. The wrapped socket closes as the server
+// does after a refusal: the error frame, then a normal close.
+func joinGate(answer string) string {
+	return `window.__joins = 0;
+(() => {
+  const answer = ` + answer + `;
+  const Real = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    const ws = new Real(url, protocols);
+    const send = ws.send.bind(ws);
+    ws.send = (data) => {
+      let hello = null;
+      try { hello = JSON.parse(data); } catch {}
+      if (!hello || hello.type !== 'hello' || !hello.join) return send(data);
+      window.__joins++;
+      const a = answer(window.__joins);
+      if (a === 'through') return send(data);
+      const onmessage = ws.onmessage, onclose = ws.onclose;
+      ws.onmessage = ws.onclose = null;
+      ws.close(1000);
+      setTimeout(() => {
+        if (onmessage) onmessage({ data: JSON.stringify(Object.assign({ type: 'error' }, a)) });
+        if (onclose) onclose({ code: 1000 });
+      }, 20);
+    };
+    return ws;
+  };
+  window.WebSocket.prototype = Real.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();`
 }
 
-func (g *joinGate) count() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.n
-}
-
-func (g *joinGate) watch(t *testing.T, tab context.Context) {
-	t.Helper()
-	events := chromedp.Events(tab, fetch.RequestPaused)
-	if _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/join"}}}); err != nil {
-		t.Fatalf("intercept requests: %v", err)
-	}
-	go func() {
-		for ev, err := range events {
-			if err != nil {
-				return
-			}
-			g.mu.Lock()
-			g.n++
-			status, after, code := g.answer(g.n)
-			g.mu.Unlock()
-			if status == 0 {
-				_, _ = chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-				continue
-			}
-			info := code.Info()
-			body, _ := json.Marshal(map[string]string{"error": string(code), "message": info.EN})
-			headers := []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}
-			if after != "" {
-				headers = append(headers, &fetch.HeaderEntry{Name: "Retry-After", Value: after})
-			}
-			_, _ = chromedp.Call(tab, fetch.FulfillRequest, fetch.FulfillRequestParams{
-				RequestID: ev.RequestID, ResponseCode: status, ResponseHeaders: headers, Body: body,
-			})
-		}
-	}()
+// refusal is the error frame of a refused join as the server sends it.
+func refusal(code session.Code, retryAfter int) string {
+	b, _ := json.Marshal(map[string]any{"code": code, "message": code.Info().EN, "retry_after": retryAfter})
+	return string(b)
 }
 
 // TestBrowserJoinRetries: while the server answers 503 with Retry-After,
@@ -85,23 +77,18 @@ func TestBrowserJoinRetries(t *testing.T) {
 		return b.evalString(tab, `window.__retryTexts.join(' | ')`)
 	}
 
-	// Storage down twice, then the request goes through.
-	phone := b.tab(360, 740, true, retryTexts)
-	busy := &joinGate{answer: func(n int) (int64, string, session.Code) {
-		if n <= 2 {
-			return 503, "1", session.CodeStorageUnavailable
-		}
-		return 0, "", ""
-	}}
-	busy.watch(t, phone)
+	joins := func(tab context.Context) int { return evalJS[int](b, tab, `window.__joins`) }
+
+	// Storage down twice, then the join goes through.
+	phone := b.tab(360, 740, true, retryTexts, joinGate(`(n) => n <= 2 ? (`+refusal(session.CodeStorageUnavailable, 1)+`) : 'through'`))
 	b.do(phone, "one tap on join",
 		chromedp.Navigate(base+"/j/"+ru.Code),
 		chromedp.WaitVisible(testid("name-input")),
 		chromedp.SendKeys(testid("name-input"), "Анна"),
 		chromedp.Click(testid("join-button")),
 		chromedp.WaitVisible(testid("you-are-in")))
-	if n := busy.count(); n != 3 {
-		t.Errorf("join requests = %d, want 3 (two answered 503, then through)", n)
+	if n := joins(phone); n != 3 {
+		t.Errorf("joins = %d, want 3 (two refused as storage_unavailable, then through)", n)
 	}
 	if got := texts(phone); !strings.Contains(got, "Сервер занят, пробуем снова через 1\u00a0с…") {
 		t.Errorf("the phone showed %q while retrying, want the Russian retry notice", got)
@@ -109,9 +96,7 @@ func TestBrowserJoinRetries(t *testing.T) {
 
 	// Storage down for longer: the notice stays, Cancel stops it and the
 	// form keeps the name.
-	long := b.tab(360, 740, true, retryTexts)
-	down := &joinGate{answer: func(int) (int64, string, session.Code) { return 503, "20", session.CodeStorageUnavailable }}
-	down.watch(t, long)
+	long := b.tab(360, 740, true, retryTexts, joinGate(`() => (`+refusal(session.CodeStorageUnavailable, 20)+`)`))
 	b.do(long, "tap join while storage is down",
 		chromedp.Navigate(base+"/j/"+en.Code),
 		chromedp.WaitVisible(testid("name-input")),
@@ -135,15 +120,13 @@ func TestBrowserJoinRetries(t *testing.T) {
 	if got := b.evalString(long, `document.querySelector('[data-testid="name-input"]').value`); got != "Boris" {
 		t.Errorf("after Cancel the name field holds %q, want Boris", got)
 	}
-	if n := down.count(); n != 1 {
-		t.Errorf("join requests before Cancel = %d, want 1", n)
+	if n := joins(long); n != 1 {
+		t.Errorf("joins before Cancel = %d, want 1", n)
 	}
 
 	// A real 4xx: the name is taken. Shown at once, asked once.
 	joinRoom(t, base, ru.Code, "Вера", "")
-	taken := b.tab(360, 740, true, retryTexts)
-	through := &joinGate{answer: func(int) (int64, string, session.Code) { return 0, "", "" }}
-	through.watch(t, taken)
+	taken := b.tab(360, 740, true, retryTexts, joinGate(`() => 'through'`))
 	b.do(taken, "join under a taken name",
 		chromedp.Navigate(base+"/j/"+ru.Code),
 		chromedp.WaitVisible(testid("name-input")),
@@ -153,21 +136,19 @@ func TestBrowserJoinRetries(t *testing.T) {
 	if got := b.evalString(taken, `document.querySelector('#join-error').textContent`); got != session.CodeNameTaken.Info().RU {
 		t.Errorf("taken name: the form says %q", got)
 	}
-	if n, got := through.count(), texts(taken); n != 1 || got != "" {
+	if n, got := joins(taken), texts(taken); n != 1 || got != "" {
 		t.Errorf("taken name: %d requests, retry notices %q; want 1 and none", n, got)
 	}
 
 	// 429 asking for a minute: longer than the phone waits on its own.
-	limited := b.tab(360, 740, true, retryTexts)
-	slow := &joinGate{answer: func(int) (int64, string, session.Code) { return 429, "60", session.CodeRateLimited }}
-	slow.watch(t, limited)
+	limited := b.tab(360, 740, true, retryTexts, joinGate(`() => (`+refusal(session.CodeRateLimited, 60)+`)`))
 	b.do(limited, "join while rate limited",
 		chromedp.Navigate(base+"/j/"+en.Code),
 		chromedp.WaitVisible(testid("name-input")),
 		chromedp.SendKeys(testid("name-input"), "Dana"),
 		chromedp.Click(testid("join-button")),
 		chromedp.WaitVisible(testid("join-error")))
-	if n, got := slow.count(), texts(limited); n != 1 || got != "" {
+	if n, got := joins(limited), texts(limited); n != 1 || got != "" {
 		t.Errorf("rate limited: %d requests, retry notices %q; want 1 and none", n, got)
 	}
 }

@@ -216,15 +216,16 @@ func joinRoom(t testing.TB, base, code, name, team string) joined {
 
 // frame is any server frame.
 type frame struct {
-	Type      string          `json:"type"`
-	Seq       uint64          `json:"seq"`
-	Time      int64           `json:"time"`
-	ID        string          `json:"id"`
-	Duplicate bool            `json:"duplicate"`
-	Code      string          `json:"code"`
-	Message   string          `json:"message"`
-	Data      json.RawMessage `json:"data"`
-	own       bool            // the client's copy of the own view a state or an ack carried, not a frame of its own
+	Type       string          `json:"type"`
+	Seq        uint64          `json:"seq"`
+	Time       int64           `json:"time"`
+	ID         string          `json:"id"`
+	Duplicate  bool            `json:"duplicate"`
+	Code       string          `json:"code"`
+	Message    string          `json:"message"`
+	RetryAfter int             `json:"retry_after"`
+	Data       json.RawMessage `json:"data"`
+	own        bool            // the client's copy of the own view a state or an ack carried, not a frame of its own
 }
 
 // client is a WebSocket client that keeps the latest frame of each type and

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,12 +23,13 @@ import (
 )
 
 const (
-	readLimit     = 4 << 10         // a phone's frames are small
-	hostReadLimit = 16 << 10        // the host's may grow (board moderation)
-	sendQueue     = 16              // frames waiting for a slow reader before it is dropped
-	closeGrace    = 5 * time.Second // for the queued frames and the close handshake
-	abortGrace    = time.Second     // the same after the peer broke the protocol or went away
-	maxViolations = 50              // frames refused for rate in a row before the socket is closed
+	readLimit     = 4 << 10          // a phone's frames are small
+	hostReadLimit = 16 << 10         // the host's may grow (board moderation)
+	sendQueue     = 16               // frames waiting for a slow reader before it is dropped
+	closeGrace    = 5 * time.Second  // for the queued frames and the close handshake
+	abortGrace    = time.Second      // the same after the peer broke the protocol or went away
+	maxViolations = 50               // frames refused for rate in a row before the socket is closed
+	joinTimeout   = 15 * time.Second // for a join in a hello to be stored
 	// The buffers under a socket. A phone's frames are a few hundred bytes
 	// and are read straight into the library's buffer when larger; a frame
 	// the server sends goes out in one write when it fits the writer's.
@@ -42,6 +44,7 @@ type clientFrame struct {
 	Data  json.RawMessage `json:"data"`
 	Token string          `json:"token"`
 	Watch bool            `json:"watch"` // a hello without a token that only watches
+	Join  *joinRequest    `json:"join"`  // a hello without a token that joins the room as a new player
 	Lang  string          `json:"lang"`
 }
 
@@ -213,6 +216,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if !s.crossSite(r) {
 		cookie = sessionToken(r)
 	}
+	client := s.clientKey(r) // a join in the hello counts against its address
 	hw := &hijackWriter{ResponseWriter: w}
 	c, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		CompressionMode: websocket.CompressionDisabled, // Safari's permessage-deflate bugs; CPU on fan-out
@@ -222,12 +226,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.sockets.Done()
 		return // Accept has answered the request
 	}
-	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, lookupErr, cookie)
+	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, lookupErr, cookie, client)
 }
 
 // serveSocket waits for hello, attaches the socket to its room and forwards
 // client frames until the socket closes.
-func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lookupErr error, cookie string) {
+func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lookupErr error, cookie, client string) {
 	defer s.sockets.Done()
 	s.hold(raw)
 	defer s.release(raw)
@@ -268,6 +272,16 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lo
 	if err != nil || hello.Type != "hello" {
 		conn.Close(session.StatusPolicy, "expected hello")
 		return
+	}
+	if hello.Token == "" && hello.Join != nil && !hello.Watch {
+		// A new player: the join and the socket in one exchange. Once it is
+		// stored the phone gets its token in a "joined" frame, then attaches
+		// with it as a phone that sent it in its hello.
+		token, ok := s.joinBySocket(conn, rm, hello.Join, client, hello.Lang)
+		if !ok {
+			return
+		}
+		hello.Token = token
 	}
 	limit, key := s.messages, hello.Token
 	// Without a token, a watcher comes in as one (its frames counted per
@@ -329,6 +343,51 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lo
 	}
 }
 
+// joinBySocket joins the room as a hello's join asks, with the same checks
+// and limits as POST /api/join, and sends the phone its "joined" frame. A
+// refused join gets the error frame and the socket closes normally: the
+// phone shows the error and opens a new socket for its next try.
+func (s *Server) joinBySocket(conn *wsConn, rm room.Handle, req *joinRequest, client, lang string) (token string, ok bool) {
+	if !s.joins.allow(client) {
+		s.refuseJoin(conn, session.ErrRateLimited, lang)
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+	defer cancel()
+	j, err := rm.JoinAs(ctx, room.JoinRequest{Name: req.Name, Team: req.Team, Sector: req.Sector, Device: req.Device})
+	if err != nil {
+		s.refuseJoin(conn, err, lang)
+		return "", false
+	}
+	b, err := json.Marshal(struct {
+		Type string      `json:"type"`
+		Data room.Joined `json:"data"`
+	}{"joined", j})
+	if err != nil || !conn.Send(b) {
+		return "", false
+	}
+	return j.Token, true
+}
+
+// refuseJoin sends a refused join's error frame, with retry_after when the
+// error's HTTP answer would carry Retry-After, and closes the socket.
+func (s *Server) refuseJoin(conn *wsConn, err error, lang string) {
+	code := session.ErrorCode(err)
+	info := code.Info()
+	if info.Status == http.StatusInternalServerError {
+		s.log.Error("join over a socket failed", "err", err)
+	}
+	retry, _ := strconv.Atoi(info.RetryAfter)
+	b, _ := json.Marshal(struct {
+		Type       string       `json:"type"`
+		Code       session.Code `json:"code"`
+		Message    string       `json:"message"`
+		RetryAfter int          `json:"retry_after,omitempty"`
+	}{"error", code, code.Message(lang), retry})
+	conn.Send(b)
+	conn.Close(int(websocket.StatusNormalClosure), "join refused")
+}
+
 // refuse sends the error frame of err and closes the socket with the
 // close status the error table gives its code.
 func (s *Server) refuse(conn *wsConn, err error, lang, reason string) {
@@ -364,13 +423,46 @@ func (s *Server) wsReply(id string, err error, lang string) []byte {
 
 func (s *Server) wsError(err error, lang string) []byte { return s.wsReply("", err, lang) }
 
+// frameBuffers hold a client frame while it is decoded. The decoded frame
+// keeps copies of what it needs (strings, and json.RawMessage copies too),
+// so a buffer goes back at once: a busy room's answers allocate no buffer
+// each, and an idle socket holds none.
+var frameBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // readFrame reads one JSON frame.
 func readFrame(ctx context.Context, c *websocket.Conn) (clientFrame, error) {
-	typ, b, err := c.Read(ctx)
+	typ, r, err := c.Reader(ctx)
 	if err != nil {
 		return clientFrame{}, err
 	}
-	return decodeFrame(typ, b)
+	bp := frameBuffers.Get().(*[]byte)
+	b, err := readAll((*bp)[:0], r)
+	f := clientFrame{}
+	if err == nil {
+		f, err = decodeFrame(typ, b)
+	}
+	if cap(b) <= hostReadLimit { // the largest frame a socket may send
+		*bp = b[:0]
+		frameBuffers.Put(bp)
+	}
+	return f, err
+}
+
+// readAll is io.ReadAll into b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // decodeFrame decodes one client frame; an error is the client's (badInput).

@@ -58,8 +58,8 @@ type session struct {
 	stated      atomic.Int64 // phones that have had a state frame
 	// tokens, when set, get each phone's token from its "joined" frame
 	// (a phone whose hello joined), for the restart.
-	tokens []string
-	lastState   atomic.Int64 // when the last of them had its first (unix ns)
+	tokens    []string
+	lastState atomic.Int64 // when the last of them had its first (unix ns)
 }
 
 func newSession(n, questions int) *session {

@@ -85,6 +85,9 @@ type Result struct {
 	// Growth of the RSS from before the joins (the server compacted first,
 	// where it serves pprof) to after them, per phone.
 	RSSPerPhoneKB float64 `json:"rss_per_phone_kb"`
+	// CPUPerJoinUS is the server's CPU from before the joins to 300 ms after
+	// the last, per phone joined.
+	CPUPerJoinUS float64 `json:"cpu_us_per_join"`
 	// What the Go runtime says of the same growth, after a forced collection:
 	// the live heap, the goroutine stacks and the goroutines, per phone.
 	HeapPerPhoneKB     float64 `json:"heap_per_phone_kb,omitempty"`
@@ -108,6 +111,7 @@ type Ratio struct {
 	RSSPerPhone         float64 `json:"rss_per_phone"`
 	RSSPerPhoneMoreKB   float64 `json:"rss_per_phone_more_kb"` // huddle's minus the other's
 	JoinRate            float64 `json:"join_rate"`
+	CPUPerJoin          float64 `json:"cpu_per_join"`
 	AckP99              float64 `json:"ack_p99"`
 }
 
@@ -145,6 +149,7 @@ func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 	r.RSSJoinedMB = float64(joined.rss) / (1 << 20)
 	if n > 0 {
 		r.RSSPerPhoneKB = float64(joined.rss-before.rss) / 1024 / float64(n)
+		r.CPUPerJoinUS = float64(joined.cpu-before.cpu) / 1e3 / float64(n)
 		if mb.ok && mj.ok {
 			r.HeapPerPhoneKB = float64(mj.heap-mb.heap) / 1024 / float64(n)
 			r.StackPerPhoneKB = float64(mj.stack-mb.stack) / 1024 / float64(n)
@@ -291,6 +296,7 @@ func compare(h, o *Result) *Ratio {
 		RSSPerPhone:         ratio(h.RSSPerPhoneKB, o.RSSPerPhoneKB),
 		RSSPerPhoneMoreKB:   h.RSSPerPhoneKB - o.RSSPerPhoneKB,
 		JoinRate:            ratio(h.JoinsPerSec, o.JoinsPerSec),
+		CPUPerJoin:          ratio(h.CPUPerJoinUS, o.CPUPerJoinUS),
 		AckP99:              ratio(h.AckP99MS, o.AckP99MS),
 	}
 }
@@ -332,6 +338,7 @@ func (rep *Report) print(w io.Writer) {
 	row("joined", "phones", func(r *Result) float64 { return float64(r.Joined) }, nil)
 	row("join errors", "", func(r *Result) float64 { return float64(r.JoinErrors) }, nil)
 	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, func(r *Ratio) float64 { return r.JoinRate })
+	row("server CPU per join", "µs", func(r *Result) float64 { return r.CPUPerJoinUS }, func(r *Ratio) float64 { return r.CPUPerJoin })
 	row("join request, mean", "ms", func(r *Result) float64 { return r.JoinRequestMS }, nil)
 	row("socket open, mean", "ms", func(r *Result) float64 { return r.SocketOpenMS }, nil)
 	row("fan-out p50, last phone", "ms", func(r *Result) float64 { return r.FanoutP50MS }, func(r *Ratio) float64 { return r.FanoutP50 })

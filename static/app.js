@@ -810,6 +810,9 @@ function newCommandId() {
 
 const ACK_TIMEOUT = 8000;
 const HANDSHAKE_TIMEOUT = 10000;
+// A join is answered once it is stored, or refused within the server's 15 s:
+// a page that gave up sooner would ask again and find its own name taken.
+const JOIN_TIMEOUT = 20000;
 
 /**
  * Connection is one page's WebSocket to a room. It sends hello on every
@@ -893,9 +896,12 @@ export class Connection {
     this.setStatus('connecting');
     clearTimeout(this.handshakeTimer);
     // A socket that neither opens nor welcomes us in time is dead: try again.
-    this.handshakeTimer = setTimeout(() => {
-      if (this.ws === ws && !this.ready) ws.close();
-    }, HANDSHAKE_TIMEOUT);
+    this.handshakeTimer = setTimeout(
+      () => {
+        if (this.ws === ws && !this.ready) ws.close();
+      },
+      this.join ? JOIN_TIMEOUT : HANDSHAKE_TIMEOUT,
+    );
     ws.onopen = () => {
       if (this.ws !== ws) return;
       const hello = { type: 'hello', token: this.token, lang: this.lang };

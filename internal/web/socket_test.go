@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,7 +56,7 @@ func TestSendPartsIsOneMessage(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		conn := newWSConn(c, &rawConn{Conn: hw.conn})
+		conn := newWSConn(c, hw.raw)
 		conns <- conn
 		for { // control frames are handled while reading
 			if _, _, err := c.Read(context.Background()); err != nil {
@@ -90,5 +92,85 @@ func TestSendPartsIsOneMessage(t *testing.T) {
 	}
 	if string(shared) != `{"type":"state","data":{"phase":"question"` {
 		t.Fatalf("the shared part was changed: %s", shared)
+	}
+}
+
+// countingConn counts the writes that reach the connection.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// TestBurstIsOneWrite: frames queued together (a join's joined, welcome
+// and state) reach the connection in one write, and the client reads
+// them as separate messages in order; a frame alone is a write of its own.
+func TestBurstIsOneWrite(t *testing.T) {
+	type served struct {
+		conn    *wsConn
+		counted *countingConn
+	}
+	conns := make(chan served, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hw := &hijackWriter{ResponseWriter: w}
+		c, err := websocket.Accept(hw, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		counted := &countingConn{Conn: hw.raw.Conn}
+		hw.raw.Conn = counted // the 101 has gone out already
+		conn := newWSConn(c, hw.raw)
+		conns <- served{conn, counted}
+		for {
+			if _, _, err := c.Read(context.Background()); err != nil {
+				conn.abort()
+				<-conn.done
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	sv := <-conns
+	frames := []string{`{"type":"joined"}`, `{"type":"welcome"}`, `{"type":"state","data":{"phase":"lobby"`}
+	// Held frames do not start the writer; the last one queued does.
+	if !sv.conn.SendHeld([]byte(frames[0])) || !sv.conn.SendHeld([]byte(frames[1])) ||
+		!sv.conn.SendParts([]byte(frames[2]), []byte(`,"me":{}}}`)) {
+		t.Fatal("a frame was refused")
+	}
+	frames[2] += `,"me":{}}}`
+	read := func(want string) {
+		t.Helper()
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ != websocket.MessageText || string(b) != want {
+			t.Fatalf("got %v %s, want %s", typ, b, want)
+		}
+	}
+	for _, want := range frames {
+		read(want)
+	}
+	if n := sv.counted.writes.Load(); n != 1 {
+		t.Errorf("three frames queued together took %d writes, want 1", n)
+	}
+	if !sv.conn.Send([]byte(`{"type":"ack"}`)) {
+		t.Fatal("refused")
+	}
+	read(`{"type":"ack"}`)
+	if n := sv.counted.writes.Load(); n != 2 {
+		t.Errorf("after one more frame alone: %d writes, want 2", n)
 	}
 }

@@ -86,7 +86,13 @@ func (w *wsConn) SendParts(shared, own []byte) bool {
 	return w.queueFrame(outFrame{b: shared, own: own})
 }
 
-func (w *wsConn) queueFrame(f outFrame) bool {
+func (w *wsConn) queueFrame(f outFrame) bool { return w.queueFrameWaking(f, true) }
+
+// SendHeld queues frame without starting the writer: the next frame
+// queued, or the close, takes it along in the same write.
+func (w *wsConn) SendHeld(frame []byte) bool { return w.queueFrameWaking(outFrame{b: frame}, false) }
+
+func (w *wsConn) queueFrameWaking(f outFrame, wake bool) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.n == len(w.queue) {
@@ -94,7 +100,9 @@ func (w *wsConn) queueFrame(f outFrame) bool {
 	}
 	w.queue[(w.head+w.n)%len(w.queue)] = f
 	w.n++
-	w.wake()
+	if wake {
+		w.wake()
+	}
 	return true
 }
 
@@ -173,13 +181,22 @@ func (w *wsConn) write() {
 		w.queue[w.head] = outFrame{}
 		w.head = (w.head + 1) % len(w.queue)
 		w.n--
+		more := w.n > 0 // frames behind this one go out with it in one write
 		w.mu.Unlock()
-		if err := w.writeFrame(ctx, f); err != nil {
+		if more {
+			w.raw.cork()
+		}
+		err := w.writeFrame(ctx, f)
+		if uerr := w.raw.uncorkUnless(more); err == nil {
+			err = uerr
+		}
+		if err != nil {
 			w.mu.Lock()
 			w.closed = true
 			clear(w.queue[:])
 			w.n = 0
 			w.mu.Unlock()
+			_ = w.raw.uncork() // what a failed batch kept goes nowhere useful, but must not stay corked
 			_ = w.c.CloseNow()
 			close(w.done)
 			return
@@ -226,7 +243,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.sockets.Done()
 		return // Accept has answered the request
 	}
-	go s.serveSocket(c, &rawConn{Conn: hw.conn}, rm, lookupErr, cookie, client)
+	go s.serveSocket(c, hw.raw, rm, lookupErr, cookie, client)
 }
 
 // serveSocket waits for hello, attaches the socket to its room and forwards
@@ -363,7 +380,9 @@ func (s *Server) joinBySocket(conn *wsConn, rm room.Handle, req *joinRequest, cl
 		Type string      `json:"type"`
 		Data room.Joined `json:"data"`
 	}{"joined", j})
-	if err != nil || !conn.Send(b) {
+	// Held for the welcome and the state that the attach queues next: the
+	// three go out in one write.
+	if err != nil || !conn.SendHeld(b) {
 		return "", false
 	}
 	return j.Token, true
@@ -478,7 +497,7 @@ func decodeFrame(typ websocket.MessageType, b []byte) (clientFrame, error) {
 // that the server can put deadlines on it and cut it.
 type hijackWriter struct {
 	http.ResponseWriter
-	conn net.Conn
+	raw *rawConn
 }
 
 // Hijack takes the connection and gives the WebSocket buffers of its own
@@ -488,7 +507,7 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return c, brw, err
 	}
-	h.conn = c
+	h.raw = &rawConn{Conn: c}
 	br := bufio.NewReaderSize(c, readBuffer)
 	if n := brw.Reader.Buffered(); n > 0 {
 		// Bytes the client sent right after the upgrade, read by the HTTP
@@ -500,7 +519,8 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return c, nil, err
 		}
 	}
-	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, writeBuffer)), nil
+	// Frames go out through raw, which holds them while more are queued.
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(h.raw, writeBuffer)), nil
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
@@ -510,11 +530,72 @@ func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // ever moves earlier: whoever closes the socket (its room, a failed read,
 // the shutdown) bounds how long the close may take, and none extends
 // another's bound.
+//
+// While the socket's writer has more frames queued it corks the
+// connection: what the library writes is kept and goes out in one write
+// with the batch's last frame, so a burst (a join's joined, welcome and
+// state; a reconnect's welcome and view) costs one system call, not one a
+// frame.
 type rawConn struct {
 	net.Conn
 	mu       sync.Mutex
 	deadline time.Time
-	attached bool // to a room, which closes it when it stops; under Server.mu
+	corked   bool
+	pending  *[]byte // what was written while corked
+	attached bool    // to a room, which closes it when it stops; under Server.mu
+}
+
+// corkBuffers hold a batch of frames between a cork and its uncork.
+var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, writeBuffer); return &b }}
+
+// Write writes b at once, or keeps it while the connection is corked.
+// The library writes a frame whole (a control frame in one call), and
+// only the socket's writer corks and uncorks between its frames, so kept
+// bytes are whole frames in order.
+func (c *rawConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	if c.corked {
+		if c.pending == nil {
+			c.pending = corkBuffers.Get().(*[]byte)
+		}
+		*c.pending = append(*c.pending, b...)
+		c.mu.Unlock()
+		return len(b), nil
+	}
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// uncorkUnless uncorks unless more frames follow in this batch.
+func (c *rawConn) uncorkUnless(more bool) error {
+	if more {
+		return nil
+	}
+	return c.uncork()
+}
+
+// cork keeps what is written until uncork.
+func (c *rawConn) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// uncork writes what was kept, in one write.
+func (c *rawConn) uncork() error {
+	c.mu.Lock()
+	p := c.pending
+	c.pending, c.corked = nil, false
+	c.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	_, err := c.Conn.Write(*p)
+	if cap(*p) <= 64<<10 { // a huge batch is left to the collector
+		*p = (*p)[:0]
+		corkBuffers.Put(p)
+	}
+	return err
 }
 
 // within makes every read and write on the connection fail after d.

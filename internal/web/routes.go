@@ -22,7 +22,7 @@ func (s *Server) routes() http.Handler {
 	s.boardRoutes(r)
 	r.Get("/api/rooms/{room}/audit.json", s.audit)
 
-	r.Get("/ws/{room}", s.websocket)
+	// GET /ws/{room}: the WebSocket upgrade, taken before the router (ServeHTTP).
 
 	r.Get("/", s.pageFor("index.html"))
 	r.Get("/screen/{room}", s.page("screen.html"))

@@ -188,8 +188,18 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves a request. A WebSocket upgrade, one per phone and the
+// most frequent request at a room's start, goes straight to its handler:
+// the router and the middleware add nothing to an upgrade (a 101 carries
+// no page for security headers to guard, and a GET is no write to check)
+// but cost each new connection's goroutine the stack they run on.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/ws/"); ok && r.Method == http.MethodGet && id != "" && !strings.Contains(id, "/") {
+		s.websocket(w, r, id)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // HTTPServer returns an http.Server that serves s with the timeouts of its
 // Limits. net/http clears a connection's deadlines when the WebSocket

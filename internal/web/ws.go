@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/go-chi/chi/v5"
 
 	"github.com/huddle-live/huddle/internal/room"
 	"github.com/huddle-live/huddle/internal/session"
@@ -221,8 +220,8 @@ func (w *wsConn) ping(timeout time.Duration) {
 // websocket upgrades and hands the socket to a goroutine of its own: the
 // request, its headers and the handlers' frames are let go for the
 // socket's life, and the reader starts on a small stack.
-func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
-	rm, lookupErr := s.hub.Lookup(chi.URLParam(r, "room"))
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request, id string) {
+	rm, lookupErr := s.hub.Lookup(id)
 	if !s.track() {
 		s.writeError(w, r, session.ErrStopped)
 		return

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -97,14 +96,7 @@ func TestAnswerAckCarriesOnlyChanges(t *testing.T) {
 // the view a new socket is sent.
 func TestTeamAnswerAckCarriesOnlyChanges(t *testing.T) {
 	e := startEnv(t, store.NewMemory(), gameScenario(t))
-	g := &game{t: t, base: e.url}
-	g.room = createRoom(t, e.url, map[string]any{"scenario": "ws-game", "team_count": 2, "team_mode": "team"})
-	g.host = dial(t, e.url, g.room.Room, g.room.HostToken)
-	for i := range 4 {
-		j := joinRoom(t, e.url, g.room.Code, fmt.Sprintf("P%d", i), fmt.Sprintf("t%d", i%2+1))
-		g.phones = append(g.phones, &phone{name: fmt.Sprintf("P%d", i), joined: j})
-	}
-	g.connectAll()
+	g := newGameWith(t, e.url, 4, 2, map[string]any{"team_mode": "team"})
 	g.host.do("start", nil)
 	g.waitPhones("question", "q1")
 
@@ -128,16 +120,16 @@ func TestTeamAnswerAckCarriesOnlyChanges(t *testing.T) {
 			return ok && m.TeamAnswer != nil && m.TeamAnswer.By == by
 		})
 	}
-	// Team 1 is P0 and P2: P0 answers a, then P2 b.
+	// Team 1 is phones 0 and 2: the first answers a, then the other b.
 	p0, p2 := g.phones[0], g.phones[2]
-	if by := byOf(p0.name, answerPatch(t, p0.name, p0.cl.do("answer", map[string]any{"question": "q1", "options": []string{"a"}}))); by != "P0" {
-		t.Errorf("P0's ack: the team's answer by %q", by)
+	if by := byOf(p0.name, answerPatch(t, p0.name, p0.cl.do("answer", map[string]any{"question": "q1", "options": []string{"a"}}))); by != p0.name {
+		t.Errorf("%s's ack: the team's answer by %q", p0.name, by)
 	}
-	sees(p2, "P0")
-	if by := byOf(p2.name, answerPatch(t, p2.name, p2.cl.do("answer", map[string]any{"question": "q1", "options": []string{"b"}}))); by != "P2" {
-		t.Errorf("P2's ack: the team's answer by %q", by)
+	sees(p2, p0.name)
+	if by := byOf(p2.name, answerPatch(t, p2.name, p2.cl.do("answer", map[string]any{"question": "q1", "options": []string{"b"}}))); by != p2.name {
+		t.Errorf("%s's ack: the team's answer by %q", p2.name, by)
 	}
-	sees(p0, "P2")
+	sees(p0, p2.name)
 	for _, p := range g.phones {
 		sameAsFresh(t, e.url, p)
 	}

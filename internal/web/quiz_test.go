@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -190,8 +191,15 @@ type game struct {
 }
 
 func newGame(t *testing.T, base string, phones, teams int) *game {
+	return newGameWith(t, base, phones, teams, nil)
+}
+
+// newGameWith is newGame with more of the room's options (team_mode…).
+func newGameWith(t *testing.T, base string, phones, teams int, options map[string]any) *game {
+	req := map[string]any{"scenario": "ws-game", "team_count": teams, "lang": "en"}
+	maps.Copy(req, options)
 	g := &game{t: t, base: base}
-	g.room = createRoom(t, base, map[string]any{"scenario": "ws-game", "team_count": teams, "lang": "en"})
+	g.room = createRoom(t, base, req)
 	g.host = dial(t, base, g.room.Room, g.room.HostToken)
 	g.screen = dial(t, base, g.room.Room, g.room.ScreenToken)
 	for i := range phones {

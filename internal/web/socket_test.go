@@ -48,33 +48,9 @@ func TestHelloWithTheUpgrade(t *testing.T) {
 // shared bytes and the recipient's own) reaches the client as one text
 // message, in order with the frames around it.
 func TestSendPartsIsOneMessage(t *testing.T) {
-	conns := make(chan *wsConn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hw := &hijackWriter{ResponseWriter: w}
-		c, err := websocket.Accept(hw, r, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conn := newWSConn(c, hw.raw)
-		conns <- conn
-		for { // control frames are handled while reading
-			if _, _, err := c.Read(context.Background()); err != nil {
-				conn.abort()
-				<-conn.done
-				return
-			}
-		}
-	}))
-	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	conn := <-conns
+	conn, c := serveOneSocket(t, ctx, nil)
 	shared := []byte(`{"type":"state","data":{"phase":"question"`)
 	if !conn.Send([]byte(`{"type":"welcome"}`)) || !conn.SendParts(shared, []byte(`,"me":{"n":1}}}`)) ||
 		!conn.SendParts(shared, []byte(`,"me":{"n":2}}}`)) || !conn.Send([]byte(`{"type":"ack"}`)) {
@@ -110,43 +86,17 @@ func (c *countingConn) Write(b []byte) (int, error) {
 // and state) reach the connection in one write, and the client reads
 // them as separate messages in order; a frame alone is a write of its own.
 func TestBurstIsOneWrite(t *testing.T) {
-	type served struct {
-		conn    *wsConn
-		counted *countingConn
-	}
-	conns := make(chan served, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hw := &hijackWriter{ResponseWriter: w}
-		c, err := websocket.Accept(hw, r, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		counted := &countingConn{Conn: hw.raw.Conn}
-		hw.raw.Conn = counted // the 101 has gone out already
-		conn := newWSConn(c, hw.raw)
-		conns <- served{conn, counted}
-		for {
-			if _, _, err := c.Read(context.Background()); err != nil {
-				conn.abort()
-				<-conn.done
-				return
-			}
-		}
-	}))
-	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	sv := <-conns
+	var counted *countingConn
+	conn, c := serveOneSocket(t, ctx, func(raw *rawConn) {
+		counted = &countingConn{Conn: raw.Conn}
+		raw.Conn = counted // the 101 has gone out already
+	})
 	frames := []string{`{"type":"joined"}`, `{"type":"welcome"}`, `{"type":"state","data":{"phase":"lobby"`}
 	// Held frames do not start the writer; the last one queued does.
-	if !sv.conn.SendHeld([]byte(frames[0])) || !sv.conn.SendHeld([]byte(frames[1])) ||
-		!sv.conn.SendParts([]byte(frames[2]), []byte(`,"me":{}}}`)) {
+	if !conn.SendHeld([]byte(frames[0])) || !conn.SendHeld([]byte(frames[1])) ||
+		!conn.SendParts([]byte(frames[2]), []byte(`,"me":{}}}`)) {
 		t.Fatal("a frame was refused")
 	}
 	frames[2] += `,"me":{}}}`
@@ -163,14 +113,49 @@ func TestBurstIsOneWrite(t *testing.T) {
 	for _, want := range frames {
 		read(want)
 	}
-	if n := sv.counted.writes.Load(); n != 1 {
+	if n := counted.writes.Load(); n != 1 {
 		t.Errorf("three frames queued together took %d writes, want 1", n)
 	}
-	if !sv.conn.Send([]byte(`{"type":"ack"}`)) {
+	if !conn.Send([]byte(`{"type":"ack"}`)) {
 		t.Fatal("refused")
 	}
 	read(`{"type":"ack"}`)
-	if n := sv.counted.writes.Load(); n != 2 {
+	if n := counted.writes.Load(); n != 2 {
 		t.Errorf("after one more frame alone: %d writes, want 2", n)
 	}
+}
+
+// serveOneSocket serves one WebSocket as the server's own wsConn (wrap, if
+// given, may wrap its connection first) and dials it; the server side
+// reads on so that control frames are handled, until the client goes.
+func serveOneSocket(t *testing.T, ctx context.Context, wrap func(*rawConn)) (*wsConn, *websocket.Conn) {
+	t.Helper()
+	conns := make(chan *wsConn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hw := &hijackWriter{ResponseWriter: w}
+		c, err := websocket.Accept(hw, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if wrap != nil {
+			wrap(hw.raw)
+		}
+		conn := newWSConn(c, hw.raw)
+		conns <- conn
+		for {
+			if _, _, err := c.Read(context.Background()); err != nil {
+				conn.abort()
+				<-conn.done
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return <-conns, c
 }

@@ -185,6 +185,13 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	time.Sleep(300 * time.Millisecond) // let the lobby views settle before sampling memory
 	joined := t.sample(ctx)
 	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "huddle-joined"), res.Joined)
+	if res.Joined > 0 {
+		var frames int64
+		for _, r := range rooms {
+			frames += r.s.phoneFrames.Load()
+		}
+		res.JoinFramesPerPhone = float64(frames) / float64(res.Joined)
+	}
 	joinProfile()
 
 	qs := t.sample(ctx)

@@ -40,6 +40,8 @@ func (t target) addrs() []string {
 type sample struct {
 	at        time.Time
 	cpu       time.Duration // user + system
+	sys       time.Duration // system alone: the kernel's side of the sockets
+	syscalls  int64         // read-like and write-like system calls (/proc/PID/io syscr + syscw)
 	rss       int64         // bytes
 	writes    int64         // store appends + snapshots
 	events    int64
@@ -117,6 +119,7 @@ func (t target) sample(ctx context.Context) sample {
 	for _, p := range t.peers { // a cluster's CPU and memory are all its processes'
 		ps := p.sampleOne(ctx)
 		s.cpu, s.rss, s.writes, s.events = s.cpu+ps.cpu, s.rss+ps.rss, s.writes+ps.writes, s.events+ps.events
+		s.sys, s.syscalls = s.sys+ps.sys, s.syscalls+ps.syscalls
 	}
 	return s
 }
@@ -131,6 +134,16 @@ func (t target) sampleOne(ctx context.Context) sample {
 				ut, _ := strconv.ParseInt(f[11], 10, 64)
 				st, _ := strconv.ParseInt(f[12], 10, 64)
 				s.cpu = time.Duration(ut+st) * time.Second / clockTick
+				s.sys = time.Duration(st) * time.Second / clockTick
+			}
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", t.pid)); err == nil {
+			for line := range strings.Lines(string(b)) {
+				k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
+				if k == "syscr" || k == "syscw" {
+					n, _ := strconv.ParseInt(v, 10, 64)
+					s.syscalls += n
+				}
 			}
 		}
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.pid)); err == nil {

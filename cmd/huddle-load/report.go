@@ -74,11 +74,15 @@ type Result struct {
 	// phase, per phone and question; and the server's CPU the same way.
 	FramesPerPhoneQuestion float64 `json:"frames_per_phone_question"`
 	CPUPerPhoneQuestionUS  float64 `json:"cpu_us_per_phone_question"`
-	BytesDelivered         int64   `json:"bytes_delivered"`
-	Seconds                float64 `json:"seconds"` // of the question phase
-	CPUSeconds             float64 `json:"cpu_seconds"`
-	CPUPerMsgUS            float64 `json:"cpu_us_per_msg"`
-	CPUPercent             float64 `json:"cpu_percent"` // of one core
+	// The kernel's part of that CPU, and the read and write system calls
+	// (sockets, store and all) per phone and question.
+	SysPerPhoneQuestionUS    float64 `json:"sys_us_per_phone_question"`
+	SyscallsPerPhoneQuestion float64 `json:"syscalls_per_phone_question"`
+	BytesDelivered           int64   `json:"bytes_delivered"`
+	Seconds                  float64 `json:"seconds"` // of the question phase
+	CPUSeconds               float64 `json:"cpu_seconds"`
+	CPUPerMsgUS              float64 `json:"cpu_us_per_msg"`
+	CPUPercent               float64 `json:"cpu_percent"` // of one core
 
 	RSSBeforeMB float64 `json:"rss_before_mb"`
 	RSSJoinedMB float64 `json:"rss_joined_mb"`
@@ -88,6 +92,12 @@ type Result struct {
 	// CPUPerJoinUS is the server's CPU from before the joins to 300 ms after
 	// the last, per phone joined.
 	CPUPerJoinUS float64 `json:"cpu_us_per_join"`
+	// The kernel's part of it, and the read and write system calls per join.
+	SysPerJoinUS    float64 `json:"sys_us_per_join"`
+	SyscallsPerJoin float64 `json:"syscalls_per_join"`
+	// Frames a phone received from its dial until 300 ms after the last
+	// join: its own join's and the lobby's updates as the others joined.
+	JoinFramesPerPhone float64 `json:"join_frames_per_phone,omitempty"`
 	// What the Go runtime says of the same growth, after a forced collection:
 	// the live heap, the goroutine stacks and the goroutines, per phone.
 	HeapPerPhoneKB     float64 `json:"heap_per_phone_kb,omitempty"`
@@ -150,6 +160,8 @@ func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 	if n > 0 {
 		r.RSSPerPhoneKB = float64(joined.rss-before.rss) / 1024 / float64(n)
 		r.CPUPerJoinUS = float64(joined.cpu-before.cpu) / 1e3 / float64(n)
+		r.SysPerJoinUS = float64(joined.sys-before.sys) / 1e3 / float64(n)
+		r.SyscallsPerJoin = float64(joined.syscalls-before.syscalls) / float64(n)
 		if mb.ok && mj.ok {
 			r.HeapPerPhoneKB = float64(mj.heap-mb.heap) / 1024 / float64(n)
 			r.StackPerPhoneKB = float64(mj.stack-mb.stack) / 1024 / float64(n)
@@ -264,6 +276,8 @@ func (r *Result) questions(plays []play, start, end sample) {
 	if n := float64(phones * r.QuestionsRun); n > 0 {
 		r.FramesPerPhoneQuestion = float64(phoneFrames) / n
 		r.CPUPerPhoneQuestionUS = r.CPUSeconds * 1e6 / n
+		r.SysPerPhoneQuestionUS = float64(end.sys-start.sys) / 1e3 / n
+		r.SyscallsPerPhoneQuestion = float64(end.syscalls-start.syscalls) / n
 	}
 	if start.haveStore && end.haveStore {
 		r.StoreWrites = end.writes - start.writes
@@ -339,6 +353,9 @@ func (rep *Report) print(w io.Writer) {
 	row("join errors", "", func(r *Result) float64 { return float64(r.JoinErrors) }, nil)
 	row("join rate", "phones/s", func(r *Result) float64 { return r.JoinsPerSec }, func(r *Ratio) float64 { return r.JoinRate })
 	row("server CPU per join", "µs", func(r *Result) float64 { return r.CPUPerJoinUS }, func(r *Ratio) float64 { return r.CPUPerJoin })
+	row("  of it in the kernel", "µs", func(r *Result) float64 { return r.SysPerJoinUS }, nil)
+	row("read/write system calls per join", "", func(r *Result) float64 { return r.SyscallsPerJoin }, nil)
+	row("frames per phone while joining", "", func(r *Result) float64 { return r.JoinFramesPerPhone }, nil)
 	row("join request, mean", "ms", func(r *Result) float64 { return r.JoinRequestMS }, nil)
 	row("socket open, mean", "ms", func(r *Result) float64 { return r.SocketOpenMS }, nil)
 	row("fan-out p50, last phone", "ms", func(r *Result) float64 { return r.FanoutP50MS }, func(r *Ratio) float64 { return r.FanoutP50 })
@@ -362,6 +379,8 @@ func (rep *Report) print(w io.Writer) {
 	row("server CPU", "% of a core", func(r *Result) float64 { return r.CPUPercent }, nil)
 	row("CPU per delivered frame", "µs", func(r *Result) float64 { return r.CPUPerMsgUS }, func(r *Ratio) float64 { return r.CPUPerMsg })
 	row("CPU per phone and question", "µs", func(r *Result) float64 { return r.CPUPerPhoneQuestionUS }, func(r *Ratio) float64 { return r.CPUPerPhoneQuestion })
+	row("  of it in the kernel", "µs", func(r *Result) float64 { return r.SysPerPhoneQuestionUS }, nil)
+	row("read/write syscalls per phone and q.", "", func(r *Result) float64 { return r.SyscallsPerPhoneQuestion }, nil)
 	row("RSS joined", "MB", func(r *Result) float64 { return r.RSSJoinedMB }, nil)
 	row("RSS per phone", "KB", func(r *Result) float64 { return r.RSSPerPhoneKB }, func(r *Ratio) float64 { return r.RSSPerPhone })
 	row("live heap per phone", "KB", func(r *Result) float64 { return r.HeapPerPhoneKB }, nil)

@@ -64,6 +64,7 @@ type wsConn struct {
 	done    chan struct{} // closed when the writer has closed c
 
 	pinging atomic.Bool    // a ping waits for its pong
+	heard   atomic.Int64   // when its peer last sent a frame, to the pinger's sweep (Unix nanoseconds)
 	pings   sync.WaitGroup // pings in flight; added to only while the pinger holds the socket
 }
 
@@ -340,6 +341,7 @@ func (s *Server) serveSocket(c *websocket.Conn, raw *rawConn, rm room.Handle, lo
 			conn.abort() // closed, or over the read limit: the socket is done
 			return
 		}
+		s.pinger.heard(conn) // a peer that sends is not pinged until it falls silent
 		// Every frame counts against the token's rate, garbage too.
 		if !limit.allow(key) {
 			if violations++; violations > maxViolations {

@@ -115,6 +115,14 @@ func checkResult(t *testing.T, r *Result, n, questions int) {
 	if r.FramesDelivered < int64(n*questions) || r.FramesPerPhoneQuestion < 2 || r.CPUPerPhoneQuestionUS <= 0 || r.PayloadBytes < 500 || r.RSSJoinedMB <= 0 {
 		t.Errorf("%s: %d frames, %d-byte payload, %.1f MB RSS", r.Target, r.FramesDelivered, r.PayloadBytes, r.RSSJoinedMB)
 	}
+	// Every answer is read off its own socket: at least one system call per
+	// phone and question.
+	if r.SyscallsPerPhoneQuestion < 1 || r.SyscallsPerJoin <= 0 {
+		t.Errorf("%s: %.2f read/write system calls per phone and question, %.2f per join", r.Target, r.SyscallsPerPhoneQuestion, r.SyscallsPerJoin)
+	}
+	if r.Target == "huddle" && r.JoinFramesPerPhone < 2 { // the welcome and the state at least
+		t.Errorf("huddle: %.2f frames per phone while joining", r.JoinFramesPerPhone)
+	}
 	if r.ErrorFrames != 0 || r.Dropped != 0 {
 		t.Errorf("%s: %d error frames, %d dropped sockets", r.Target, r.ErrorFrames, r.Dropped)
 	}

@@ -182,7 +182,13 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 		Stage:    stageInfoOf(s),
 		Watchers: pr.Watchers,
 	}
-	members := map[string][]playerInfo{}
+	// Each team's counts and its first maxListedPlayers names: the view is
+	// rebuilt every coalescing delay while answers come, and listing every
+	// player only to cut the lists made garbage in proportion to the room.
+	teams := make(map[string]*teamInfo, len(s.Teams))
+	for _, t := range s.Teams {
+		teams[t.ID] = &teamInfo{ID: t.ID, Name: t.Name, Players: []playerInfo{}}
+	}
 	for _, p := range s.Players {
 		if p.Kicked {
 			if role == RoleHost && p.barred() && len(v.Removed) < maxListedPlayers {
@@ -195,20 +201,20 @@ func view(s *State, role Role, pr Presence, now time.Time) *View {
 		if online {
 			v.Online++
 		}
-		members[p.Team] = append(members[p.Team], playerInfo{ID: p.ID, Name: p.Name, Online: online})
+		ti := teams[p.Team]
+		if ti == nil {
+			continue // no team of the state's: the view lists the state's teams
+		}
+		ti.Size++
+		if online {
+			ti.Online++
+		}
+		if len(ti.Players) < maxListedPlayers {
+			ti.Players = append(ti.Players, playerInfo{ID: p.ID, Name: p.Name, Online: online})
+		}
 	}
 	for _, t := range s.Teams {
-		ti := teamInfo{ID: t.ID, Name: t.Name, Size: len(members[t.ID]), Players: []playerInfo{}}
-		for _, p := range members[t.ID] {
-			if p.Online {
-				ti.Online++
-			}
-		}
-		ti.Players = members[t.ID][:min(len(members[t.ID]), maxListedPlayers)]
-		if ti.Players == nil {
-			ti.Players = []playerInfo{}
-		}
-		v.Teams = append(v.Teams, ti)
+		v.Teams = append(v.Teams, *teams[t.ID])
 	}
 	if v.Teams == nil {
 		v.Teams = []teamInfo{}

@@ -335,6 +335,13 @@ func TestViewListsAreBounded(t *testing.T) {
 	if got := len(v["teams"].([]any)[0].(map[string]any)["players"].([]any)); got != maxListedPlayers {
 		t.Fatalf("a team lists %d players, want %d", got, maxListedPlayers)
 	}
+	// The counts cover the whole team, the names are the first in join order.
+	has("teams.0.size", "101").run(t, v)
+	has("teams.0.players.0.name", name(0)).run(t, v)
+	has("teams.1.size", "1").run(t, v)
+	all := hostOf(p, Presence{Online: func(string) bool { return true }})
+	has("teams.0.online", "101").run(t, all)
+	has("online", "102").run(t, all)
 	p.host("close", nil)
 	if got := len(hostOf(p, Presence{})["leaderboard"].(map[string]any)["players"].([]any)); got != viewPlayers {
 		t.Fatalf("leaderboard lists %d players, want %d", got, viewPlayers)

@@ -311,7 +311,8 @@ func runCentrifuge(ctx context.Context, cfg config, t target, payload int) (*Res
 	time.Sleep(300 * time.Millisecond)
 	joined := t.sample(ctx)
 	want := int(s.welcomed.Load())
-	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "centrifuge-joined"), want)
+	mj := t.memory(ctx, cfg.profile, "centrifuge-joined")
+	res.memory(before, joined, mb, mj, want)
 
 	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
 	open := make([]int64, cfg.questions)
@@ -333,6 +334,7 @@ func runCentrifuge(ctx context.Context, cfg config, t target, payload int) (*Res
 	}
 	end := t.sample(ctx)
 	res.questions([]play{{s: s, open: open}}, start, end)
+	res.allocated(mj, t.memory(ctx, cfg.profile, "centrifuge-asked"))
 	return res, nil
 }
 

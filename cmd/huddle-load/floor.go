@@ -42,7 +42,8 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 	time.Sleep(300 * time.Millisecond)
 	joined := t.sample(ctx)
 	want := int(s.welcomed.Load())
-	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "floor-joined"), want)
+	mj := t.memory(ctx, cfg.profile, "floor-joined")
+	res.memory(before, joined, mb, mj, want)
 
 	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 1))
 	open := make([]int64, cfg.questions)
@@ -63,5 +64,6 @@ func runFloor(ctx context.Context, cfg config, t target, payload int) (*Result, 
 	}
 	end := t.sample(ctx)
 	res.questions([]play{{s: s, open: open}}, start, end)
+	res.allocated(mj, t.memory(ctx, cfg.profile, "floor-asked"))
 	return res, nil
 }

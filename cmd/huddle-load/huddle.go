@@ -184,7 +184,8 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 	res.join(cfg.n, errs.Load(), took, sessions...)
 	time.Sleep(300 * time.Millisecond) // let the lobby views settle before sampling memory
 	joined := t.sample(ctx)
-	res.memory(before, joined, mb, t.memory(ctx, cfg.profile, "huddle-joined"), res.Joined)
+	mj := t.memory(ctx, cfg.profile, "huddle-joined")
+	res.memory(before, joined, mb, mj, res.Joined)
 	if res.Joined > 0 {
 		var frames int64
 		for _, r := range rooms {
@@ -220,6 +221,7 @@ func runHuddle(ctx context.Context, cfg config, t target) (*Result, error) {
 		plays[i] = r.recorded()
 	}
 	res.questions(plays, qs, end)
+	res.allocated(mj, t.memory(ctx, cfg.profile, "huddle-asked"))
 	if cfg.restart && t.restart != nil {
 		for _, r := range rooms {
 			r.s.closeAll() // the crash ends every socket; their files are needed again

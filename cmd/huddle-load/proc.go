@@ -42,6 +42,7 @@ type sample struct {
 	cpu       time.Duration // user + system
 	sys       time.Duration // system alone: the kernel's side of the sockets
 	syscalls  int64         // read-like and write-like system calls (/proc/PID/io syscr + syscw)
+	client    time.Duration // the generator's own CPU: its phones share the machine with the server
 	rss       int64         // bytes
 	writes    int64         // store appends + snapshots
 	events    int64
@@ -54,6 +55,7 @@ type sample struct {
 type memStats struct {
 	heap, stack int64 // bytes
 	goroutines  int64
+	allocated   int64 // bytes allocated since the process started (TotalAlloc)
 	ok          bool
 }
 
@@ -64,6 +66,7 @@ func (t target) memory(ctx context.Context, dir, name string) memStats {
 	for i, p := range t.peers { // a cluster's memory is all its processes'
 		pm := p.memoryOne(ctx, dir, fmt.Sprintf("%s-%d", name, i+1))
 		m.heap, m.stack, m.goroutines, m.ok = m.heap+pm.heap, m.stack+pm.stack, m.goroutines+pm.goroutines, m.ok && pm.ok
+		m.allocated += pm.allocated
 	}
 	return m
 }
@@ -92,6 +95,9 @@ func (t target) memoryOne(ctx context.Context, dir, name string) memStats {
 			m.heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			m.ok = true
 		}
+		if v, ok := strings.CutPrefix(line, "# TotalAlloc = "); ok {
+			m.allocated, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
 		if v, ok := strings.CutPrefix(line, "# Stack = "); ok {
 			in, _, _ := strings.Cut(v, " /")
 			m.stack, _ = strconv.ParseInt(strings.TrimSpace(in), 10, 64)
@@ -114,6 +120,15 @@ func (t target) memoryOne(ctx context.Context, dir, name string) memStats {
 
 const clockTick = 100 // USER_HZ on Linux
 
+// selfCPU is the generator's own user and system CPU so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func (t target) sample(ctx context.Context) sample {
 	s := t.sampleOne(ctx)
 	for _, p := range t.peers { // a cluster's CPU and memory are all its processes'
@@ -125,7 +140,7 @@ func (t target) sample(ctx context.Context) sample {
 }
 
 func (t target) sampleOne(ctx context.Context) sample {
-	s := sample{at: time.Now()}
+	s := sample{at: time.Now(), client: selfCPU()}
 	if t.pid != 0 {
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.pid)); err == nil {
 			// fields after the command name, which is in parentheses

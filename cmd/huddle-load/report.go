@@ -78,11 +78,14 @@ type Result struct {
 	// (sockets, store and all) per phone and question.
 	SysPerPhoneQuestionUS    float64 `json:"sys_us_per_phone_question"`
 	SyscallsPerPhoneQuestion float64 `json:"syscalls_per_phone_question"`
-	BytesDelivered           int64   `json:"bytes_delivered"`
-	Seconds                  float64 `json:"seconds"` // of the question phase
-	CPUSeconds               float64 `json:"cpu_seconds"`
-	CPUPerMsgUS              float64 `json:"cpu_us_per_msg"`
-	CPUPercent               float64 `json:"cpu_percent"` // of one core
+	// Bytes the server's Go runtime allocated per phone and question: what
+	// its collector has to keep up with (where the server serves pprof).
+	AllocPerPhoneQuestionB float64 `json:"alloc_bytes_per_phone_question,omitempty"`
+	BytesDelivered         int64   `json:"bytes_delivered"`
+	Seconds                float64 `json:"seconds"` // of the question phase
+	CPUSeconds             float64 `json:"cpu_seconds"`
+	CPUPerMsgUS            float64 `json:"cpu_us_per_msg"`
+	CPUPercent             float64 `json:"cpu_percent"` // of one core
 
 	RSSBeforeMB float64 `json:"rss_before_mb"`
 	RSSJoinedMB float64 `json:"rss_joined_mb"`
@@ -95,6 +98,9 @@ type Result struct {
 	// The kernel's part of it, and the read and write system calls per join.
 	SysPerJoinUS    float64 `json:"sys_us_per_join"`
 	SyscallsPerJoin float64 `json:"syscalls_per_join"`
+	// The generator's own CPU per join: the phones' side, which shares the
+	// machine's cores with the server and so bounds the join rate too.
+	ClientPerJoinUS float64 `json:"client_us_per_join"`
 	// Frames a phone received from its dial until 300 ms after the last
 	// join: its own join's and the lobby's updates as the others joined.
 	JoinFramesPerPhone float64 `json:"join_frames_per_phone,omitempty"`
@@ -110,6 +116,8 @@ type Result struct {
 	StoreEvents       int64      `json:"store_events,omitempty"`
 	StoreWritesPerSec float64    `json:"store_writes_per_s_per_room,omitempty"`
 	Leaderboard       []Standing `json:"leaderboard,omitempty"`
+
+	phones int // that played the questions
 }
 
 // Ratio is huddle's figure over another server's, measured in the same run.
@@ -154,6 +162,14 @@ func (r *Result) join(n int, errs int64, took time.Duration, ss ...*session) {
 	}
 }
 
+// allocated sets the bytes allocated per phone and question between two
+// readings of the server's runtime, the first after the joins.
+func (r *Result) allocated(joined, asked memStats) {
+	if n := r.phones * r.QuestionsRun; n > 0 && joined.ok && asked.ok {
+		r.AllocPerPhoneQuestionB = float64(asked.allocated-joined.allocated) / float64(n)
+	}
+}
+
 func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 	r.RSSBeforeMB = float64(before.rss) / (1 << 20)
 	r.RSSJoinedMB = float64(joined.rss) / (1 << 20)
@@ -162,6 +178,7 @@ func (r *Result) memory(before, joined sample, mb, mj memStats, n int) {
 		r.CPUPerJoinUS = float64(joined.cpu-before.cpu) / 1e3 / float64(n)
 		r.SysPerJoinUS = float64(joined.sys-before.sys) / 1e3 / float64(n)
 		r.SyscallsPerJoin = float64(joined.syscalls-before.syscalls) / float64(n)
+		r.ClientPerJoinUS = float64(joined.client-before.client) / 1e3 / float64(n)
 		if mb.ok && mj.ok {
 			r.HeapPerPhoneKB = float64(mj.heap-mb.heap) / 1024 / float64(n)
 			r.StackPerPhoneKB = float64(mj.stack-mb.stack) / 1024 / float64(n)
@@ -273,6 +290,7 @@ func (r *Result) questions(plays []play, start, end sample) {
 			phoneFrames += pl.s.phoneFrames.Load()
 		}
 	}
+	r.phones = phones
 	if n := float64(phones * r.QuestionsRun); n > 0 {
 		r.FramesPerPhoneQuestion = float64(phoneFrames) / n
 		r.CPUPerPhoneQuestionUS = r.CPUSeconds * 1e6 / n
@@ -355,6 +373,7 @@ func (rep *Report) print(w io.Writer) {
 	row("server CPU per join", "µs", func(r *Result) float64 { return r.CPUPerJoinUS }, func(r *Ratio) float64 { return r.CPUPerJoin })
 	row("  of it in the kernel", "µs", func(r *Result) float64 { return r.SysPerJoinUS }, nil)
 	row("read/write system calls per join", "", func(r *Result) float64 { return r.SyscallsPerJoin }, nil)
+	row("phones' CPU per join (generator)", "µs", func(r *Result) float64 { return r.ClientPerJoinUS }, nil)
 	row("frames per phone while joining", "", func(r *Result) float64 { return r.JoinFramesPerPhone }, nil)
 	row("join request, mean", "ms", func(r *Result) float64 { return r.JoinRequestMS }, nil)
 	row("socket open, mean", "ms", func(r *Result) float64 { return r.SocketOpenMS }, nil)
@@ -381,6 +400,7 @@ func (rep *Report) print(w io.Writer) {
 	row("CPU per phone and question", "µs", func(r *Result) float64 { return r.CPUPerPhoneQuestionUS }, func(r *Ratio) float64 { return r.CPUPerPhoneQuestion })
 	row("  of it in the kernel", "µs", func(r *Result) float64 { return r.SysPerPhoneQuestionUS }, nil)
 	row("read/write syscalls per phone and q.", "", func(r *Result) float64 { return r.SyscallsPerPhoneQuestion }, nil)
+	row("allocated per phone and question", "bytes", func(r *Result) float64 { return r.AllocPerPhoneQuestionB }, nil)
 	row("RSS joined", "MB", func(r *Result) float64 { return r.RSSJoinedMB }, nil)
 	row("RSS per phone", "KB", func(r *Result) float64 { return r.RSSPerPhoneKB }, func(r *Ratio) float64 { return r.RSSPerPhone })
 	row("live heap per phone", "KB", func(r *Result) float64 { return r.HeapPerPhoneKB }, nil)

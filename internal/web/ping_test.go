@@ -52,7 +52,7 @@ func TestDeadPeerCut(t *testing.T) {
 // TestActivePeerNotPinged: a phone that keeps sending frames is not pinged,
 // a silent one on the same server is, every PingEvery.
 func TestActivePeerNotPinged(t *testing.T) {
-	const every = 300 * time.Millisecond
+	const every = 600 * time.Millisecond
 	e := startEnvWith(t, store.NewMemory(), gameScenario(t), func(c *Config) {
 		c.Limits.PingEvery, c.Limits.PongTimeout = every, 5*time.Second
 		c.Limits.MessagesPerMinute, c.Limits.MessageBurst = 6000, 100
